@@ -1,0 +1,74 @@
+// The ownership ledger: a root-only record on the host of what this program created and what
+// it found already there. It reconciles two rules that otherwise conflict:
+//   - create must be safe to re-run after a crash midway (the object may already exist, made
+//     by the crashed run), and
+//   - delete must never remove what the program did not create (an object that existed before).
+// An entry is written *before* the object is created, so a crashed run leaves an entry that
+// says "created"; an object found without an entry was there before us ("adopted"), and the
+// entry then keeps what is needed to put it back as it was.
+import * as crypto from "node:crypto";
+import { Host } from "./transport";
+import { sh } from "./shell";
+import { writeFileScript } from "./files";
+
+export const LEDGER_DIR = "/var/lib/hotstack-os-ledger";
+
+export interface LedgerEntry {
+    kind: string;
+    key: string;
+    /** true: this program created the object; false: it existed before and was adopted. */
+    created: boolean;
+    /** For adopted objects: the attributes to restore on delete. */
+    original?: Record<string, unknown>;
+    /** For created objects: what else was made along with it (e.g. parent directories). */
+    made?: string[];
+}
+
+export function ledgerPath(kind: string, key: string): string {
+    const digest = crypto.createHash("sha256").update(key).digest("hex").slice(0, 40);
+    return `${LEDGER_DIR}/${kind}/${digest}.json`;
+}
+
+export async function readLedger(host: Host, kind: string, key: string): Promise<LedgerEntry | undefined> {
+    const r = await host.run(`cat -- ${sh(ledgerPath(kind, key))} 2>/dev/null || true`);
+    if (!r.stdout.trim()) return undefined;
+    try {
+        return JSON.parse(r.stdout) as LedgerEntry;
+    } catch {
+        return undefined; // a torn write (crash mid-write) counts as no entry
+    }
+}
+
+export async function writeLedger(host: Host, entry: LedgerEntry): Promise<void> {
+    const file = ledgerPath(entry.kind, entry.key);
+    const dir = file.slice(0, file.lastIndexOf("/"));
+    await host.run(`install -d -m 0700 ${sh(LEDGER_DIR)} ${sh(dir)}\n` + writeFileScript(file, { mode: "0600", owner: "root", group: "root" }), {
+        stdin: JSON.stringify(entry),
+        what: `record ${entry.kind} ${entry.key} in the ownership ledger`,
+    });
+}
+
+/** Removes an entry, and the ledger directories once they are empty. */
+export async function dropLedger(host: Host, kind: string, key: string): Promise<void> {
+    const file = ledgerPath(kind, key);
+    await host.run(`rm -f -- ${sh(file)}; rmdir ${sh(`${LEDGER_DIR}/${kind}`)} ${sh(LEDGER_DIR)} 2>/dev/null || true`);
+}
+
+/**
+ * Decides who owns an object about to be created and records it before anything is made.
+ * `found` is the object's current attributes on the host (undefined when absent): kept as
+ * `original` for adopted objects. `made` lists what creating it will make besides.
+ */
+export async function claim(host: Host, kind: string, key: string, found: Record<string, unknown> | undefined, made?: string[]): Promise<LedgerEntry> {
+    const entry = await readLedger(host, kind, key);
+    if (entry && (found || entry.created)) return entry;
+    // No entry, or an adopted object that has since vanished: from now on it is ours.
+    const fresh: LedgerEntry = found ? { kind, key, created: false, original: found } : { kind, key, created: true, made };
+    await writeLedger(host, fresh);
+    return fresh;
+}
+
+/** Whether delete may remove the object: the ledger decides, the state's flag is the fallback. */
+export function createdByUs(entry: LedgerEntry | undefined, adoptedInState: boolean | undefined): boolean {
+    return entry ? entry.created : adoptedInState === false;
+}

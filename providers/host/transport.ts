@@ -1,0 +1,242 @@
+// One way to run a script on the host, locally or over SSH, as root (directly or via sudo -n).
+// Providers are serialized by closure capture: this module is copied into every provider, so
+// shared state (the SSH pool) lives on globalThis, and ssh2 is required lazily so local-only
+// stacks never load it.
+import * as childProcess from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Client, ClientChannel } from "ssh2";
+import { Connection, SshConnection, hostLabel, normaliseFingerprint } from "./connection";
+import { PRELUDE, command } from "./shell";
+
+export interface ExecResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+export interface RunOptions {
+    /** Bytes for the script's stdin: the only way secrets reach the host. */
+    stdin?: string | Buffer;
+    /** Throw HostCommandError on a non-zero exit (default true). */
+    check?: boolean;
+    /** What the script does, for error messages ("create directory /x"). */
+    what?: string;
+    /** Kill the script after this long. */
+    timeoutMs?: number;
+}
+
+export interface Host {
+    readonly label: string;
+    run(script: string, opts?: RunOptions): Promise<ExecResult>;
+}
+
+/** A failed command: names the host, what was attempted, the exit code and the stderr tail. */
+export class HostCommandError extends Error {
+    constructor(
+        readonly host: string,
+        readonly what: string,
+        readonly code: number,
+        readonly stderr: string,
+        readonly stdout: string,
+    ) {
+        const tail = (stderr.trim() || stdout.trim()).split("\n").slice(-15).join("\n");
+        super(`${what} failed on ${host} (exit ${code})${tail ? ":\n" + tail : ""}`);
+        this.name = "HostCommandError";
+    }
+}
+
+/** Channels per SSH connection: sshd's MaxSessions defaults to 10. */
+const MAX_CHANNELS = 8;
+
+interface PooledSsh {
+    client: Promise<Client>;
+    busy: number;
+    waiters: (() => void)[];
+}
+
+interface TransportStats {
+    sshConnections: number;
+    execs: number;
+}
+
+// Looked up by name at call time: a captured Symbol does not survive serialization.
+function pool(): Map<string, PooledSsh> {
+    const g = globalThis as any;
+    return (g[Symbol.for("hotstack-os.transport.pool")] ??= new Map<string, PooledSsh>());
+}
+
+/** Counters for benchmarks and tests: SSH connections opened and scripts run in this process. */
+export function transportStats(): TransportStats {
+    const g = globalThis as any;
+    return (g[Symbol.for("hotstack-os.transport.stats")] ??= { sshConnections: 0, execs: 0 });
+}
+
+/** Closes every pooled SSH connection (tests and CLI tools; a provider process just exits). */
+export async function closeAllConnections(): Promise<void> {
+    const entries = [...pool().values()];
+    pool().clear();
+    await Promise.all(entries.map(async (e) => {
+        try {
+            (await e.client).end();
+        } catch {
+            // a connection that never came up has nothing to close
+        }
+    }));
+}
+
+export async function connect(conn: Connection): Promise<Host> {
+    const label = hostLabel(conn);
+    const wrap = (script: string) => (conn.sudo ? ["sudo", "-n", "/bin/sh", "-c", PRELUDE + script] : ["/bin/sh", "-c", PRELUDE + script]);
+    const finish = (script: string, opts: RunOptions, r: ExecResult) => {
+        transportStats().execs++;
+        if (opts.check !== false && r.code !== 0) {
+            throw new HostCommandError(label, opts.what ?? firstLine(script), r.code, r.stderr, r.stdout);
+        }
+        return r;
+    };
+    if (conn.kind === "local") {
+        return {
+            label,
+            run: async (script, opts = {}) => finish(script, opts, await runLocal(wrap(script), opts)),
+        };
+    }
+    const entry = sshEntry(conn);
+    await entry.client;
+    return {
+        label,
+        run: async (script, opts = {}) => finish(script, opts, await runSsh(entry, command(wrap(script)), opts)),
+    };
+}
+
+function firstLine(script: string): string {
+    const line = script.trim().split("\n")[0];
+    return line.length > 120 ? line.slice(0, 117) + "..." : line;
+}
+
+function runLocal(argv: string[], opts: RunOptions): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+        const child = childProcess.spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs) : undefined;
+        child.stdout.on("data", (d: Buffer) => out.push(d));
+        child.stderr.on("data", (d: Buffer) => err.push(d));
+        child.on("error", reject);
+        child.on("close", (code, signal) => {
+            if (timer) clearTimeout(timer);
+            resolve({
+                code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : -1),
+                stdout: Buffer.concat(out).toString(),
+                stderr: Buffer.concat(err).toString() + (signal === "SIGKILL" && timer ? `\n(killed after ${opts.timeoutMs} ms)` : ""),
+            });
+        });
+        child.stdin.on("error", () => undefined); // the script may exit without reading stdin
+        child.stdin.end(opts.stdin ?? "");
+    });
+}
+
+function sshEntry(conn: SshConnection): PooledSsh {
+    const key = crypto.createHash("sha256")
+        .update(JSON.stringify([conn.address, conn.port ?? 22, conn.user, conn.privateKey ?? "", conn.agent ?? false, conn.hostKeySha256 ?? ""]))
+        .digest("hex");
+    const existing = pool().get(key);
+    if (existing) return existing;
+    const entry: PooledSsh = { client: openSsh(conn, () => pool().get(key) === entry && pool().delete(key)), busy: 0, waiters: [] };
+    pool().set(key, entry);
+    entry.client.catch(() => pool().get(key) === entry && pool().delete(key));
+    return entry;
+}
+
+function openSsh(conn: SshConnection, forget: () => void): Promise<Client> {
+    const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
+    const label = hostLabel(conn);
+    return new Promise((resolve, reject) => {
+        const client = new SshClient();
+        let presented = "";
+        let ready = false;
+        client.on("ready", () => {
+            ready = true;
+            // Without TCP_NODELAY every exec round trip waits ~40 ms for delayed ACKs.
+            client.setNoDelay(true);
+            transportStats().sshConnections++;
+            resolve(client);
+        });
+        client.on("error", (e: Error) => {
+            forget();
+            if (ready) return;
+            const why = presented && /verification failed|Host denied/i.test(e.message)
+                ? `host key SHA256:${presented} of ${conn.address}:${conn.port ?? 22} is not the pinned one (${conn.hostKeySha256 ?? "none pinned"}); check it with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host`
+                : e.message;
+            reject(new Error(`cannot connect to ${label}: ${why}`));
+        });
+        client.on("close", forget);
+        client.connect({
+            host: conn.address,
+            port: conn.port ?? 22,
+            username: conn.user,
+            privateKey: conn.privateKey,
+            agent: conn.agent ? process.env.SSH_AUTH_SOCK : undefined,
+            readyTimeout: 20000,
+            keepaliveInterval: 15000,
+            keepaliveCountMax: 4,
+            hostVerifier: (hostKey: Buffer) => {
+                presented = crypto.createHash("sha256").update(hostKey).digest("base64").replace(/=+$/, "");
+                return verifyHostKey(conn, presented);
+            },
+        });
+    });
+}
+
+/** Pinned keys must match; unpinned ones are accepted only with trust-on-first-use, and then remembered. */
+function verifyHostKey(conn: SshConnection, presented: string): boolean {
+    if (conn.hostKeySha256) return normaliseFingerprint(conn.hostKeySha256) === presented;
+    if (!conn.trustOnFirstUse) return false;
+    const store = process.env.HOTSTACK_KNOWN_HOSTS ?? path.join(os.homedir(), ".config", "hotstack-os", "known_hosts.json");
+    const hostId = `${conn.address}:${conn.port ?? 22}`;
+    let known: Record<string, string> = {};
+    try {
+        known = JSON.parse(fs.readFileSync(store, "utf8"));
+    } catch {
+        // no store yet: this is the first use
+    }
+    if (known[hostId]) return known[hostId] === presented;
+    known[hostId] = presented;
+    fs.mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
+    const tmp = `${store}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(known, null, 2) + "\n", { mode: 0o600 });
+    fs.renameSync(tmp, store);
+    return true;
+}
+
+async function runSsh(entry: PooledSsh, cmd: string, opts: RunOptions): Promise<ExecResult> {
+    const client = await entry.client;
+    if (entry.busy >= MAX_CHANNELS) await new Promise<void>((r) => entry.waiters.push(r));
+    entry.busy++;
+    try {
+        return await new Promise<ExecResult>((resolve, reject) => {
+            client.exec(cmd, (err: Error | undefined, stream: ClientChannel) => {
+                if (err) return reject(err);
+                const out: Buffer[] = [];
+                const errs: Buffer[] = [];
+                const timer = opts.timeoutMs ? setTimeout(() => stream.close(), opts.timeoutMs) : undefined;
+                stream.on("data", (d: Buffer) => out.push(d));
+                stream.stderr.on("data", (d: Buffer) => errs.push(d));
+                stream.on("close", (code: number | null, signal?: string) => {
+                    if (timer) clearTimeout(timer);
+                    resolve({
+                        code: code ?? (signal ? 128 : -1),
+                        stdout: Buffer.concat(out).toString(),
+                        stderr: Buffer.concat(errs).toString(),
+                    });
+                });
+                stream.end(opts.stdin ?? "");
+            });
+        });
+    } finally {
+        entry.busy--;
+        entry.waiters.shift()?.();
+    }
+}
