@@ -5,7 +5,7 @@ import { statPath } from "./host/files";
 import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { checker, GONE, OWNER, diffFields, hostOf, normaliseMode } from "./kit";
+import { checker, GONE, OWNER, diffFields, hostOf, normaliseMode, defined } from "./kit";
 
 export interface DirectoryArgs {
     connection: pulumi.Input<Connection>;
@@ -90,7 +90,7 @@ export const directoryProvider: pulumi.dynamic.ResourceProvider = {
 
     async update(_id, olds, news) {
         const p = news as DirectoryProps;
-        return { outs: { ...(await converge(p, await hostOf(p))), adopted: olds.adopted } };
+        return { outs: defined({ ...(await converge(p, await hostOf(p))), adopted: olds.adopted }) };
     },
 
     async delete(_id, props) {

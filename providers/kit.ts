@@ -131,3 +131,23 @@ export const GONE = { id: "", props: {} };
 
 /** User or group: a name, or a numeric id. */
 export const OWNER = /^([a-z_][a-z0-9_-]{0,31}|[0-9]+)$/;
+
+/** Drops undefined values: the dynamic provider host's protobuf Struct rejects them. */
+export function defined<T extends Record<string, unknown>>(obj: T): T {
+    return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Host names and FQDNs (RFC 1123 labels). */
+export const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** Dotted-quad IPv4 address. */
+export function isIpv4(v: unknown): boolean {
+    return typeof v === "string" && /^(\d{1,3})(\.\d{1,3}){3}$/.test(v) && v.split(".").every((o) => Number(o) <= 255 && String(Number(o)) === o);
+}
+
+/** IPv4 CIDR "a.b.c.d/n". */
+export function isCidr(v: unknown): boolean {
+    if (typeof v !== "string") return false;
+    const [ip, bits, ...rest] = v.split("/");
+    return rest.length === 0 && isIpv4(ip) && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
+}

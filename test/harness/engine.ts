@@ -464,7 +464,8 @@ export async function up(program: () => unknown, opts: HarnessOptions): Promise<
             if (!d.errors.includes(e)) d.errors.push(e);
         }
         await d.settle();
-        await pulumi.runtime.waitForRPCs();
+        // waitForRPCs is internal to the SDK but exported from its settings module.
+        await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
         await d.settle();
     });
     const stack = [...d.registered.values()].find((r) => r.type === STACK_TYPE);

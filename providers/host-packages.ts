@@ -1,0 +1,117 @@
+// HostPackages: packages the host must have, per package family (apt on Debian/Ubuntu, dnf on
+// Fedora/CentOS/RHEL). Missing ones are installed; nothing is ever uninstalled, because other
+// software on the host may need them too.
+import * as pulumi from "@pulumi/pulumi";
+import { Connection } from "./host/connection";
+import { sh } from "./host/shell";
+import { Host } from "./host/transport";
+import { checker, diffFields, hostOf, isUnknown } from "./kit";
+
+export const PACKAGE_FAMILIES = ["debian", "fedora"] as const;
+export type PackageFamily = (typeof PACKAGE_FAMILIES)[number];
+
+export interface HostPackagesArgs {
+    connection: pulumi.Input<Connection>;
+    /** Package names per family; the host's family picks the list. */
+    packages: pulumi.Input<Partial<Record<PackageFamily, pulumi.Input<string>[]>>>;
+}
+
+interface PackagesProps {
+    connection: Connection;
+    packages: Partial<Record<PackageFamily, string[]>>;
+    family?: PackageFamily;
+    /** Packages of the host's family that are not installed (empty once converged). */
+    missing?: string[];
+    /** What this resource installed (for the record; never removed). */
+    installed?: string[];
+}
+
+const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9+._:-]*$/;
+
+/** The host's family from /etc/os-release (ID and ID_LIKE). */
+async function detectFamily(host: Host): Promise<PackageFamily> {
+    const r = await host.run(". /etc/os-release; echo \"$ID $ID_LIKE\"", { what: "read /etc/os-release" });
+    const ids = r.stdout.trim().split(/\s+/);
+    if (ids.some((i) => ["debian", "ubuntu"].includes(i))) return "debian";
+    if (ids.some((i) => ["fedora", "rhel", "centos"].includes(i))) return "fedora";
+    throw new Error(`${host.label} is neither Debian/Ubuntu nor Fedora/CentOS/RHEL (os-release says: ${r.stdout.trim()})`);
+}
+
+async function missingPackages(host: Host, family: PackageFamily, wanted: string[]): Promise<string[]> {
+    if (wanted.length === 0) return [];
+    const names = wanted.map(sh).join(" ");
+    const script = family === "debian"
+        ? `for p in ${names}; do dpkg-query -W -f='\${db:Status-Status}\\n' "$p" 2>/dev/null | grep -qx installed || echo "$p"; done`
+        : `for p in ${names}; do rpm -q --whatprovides "$p" >/dev/null 2>&1 || echo "$p"; done`;
+    return (await host.run(script, { what: "query installed packages" })).stdout.split("\n").filter(Boolean);
+}
+
+async function install(host: Host, family: PackageFamily, pkgs: string[]): Promise<void> {
+    if (pkgs.length === 0) return;
+    const names = pkgs.map(sh).join(" ");
+    const script = family === "debian"
+        ? `export DEBIAN_FRONTEND=noninteractive\napt-get -o DPkg::Lock::Timeout=300 update -q >/dev/null\napt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends ${names}`
+        : `dnf install -y -q ${names}`;
+    await host.run(script, { what: `install ${pkgs.join(" ")}` });
+}
+
+async function converge(p: PackagesProps, previouslyInstalled: string[]): Promise<PackagesProps> {
+    const host = await hostOf(p);
+    const family = await detectFamily(host);
+    const missing = await missingPackages(host, family, p.packages[family] ?? []);
+    await install(host, family, missing);
+    const still = await missingPackages(host, family, missing);
+    if (still.length) throw new Error(`packages still missing on ${host.label} after install: ${still.join(" ")}`);
+    return { ...p, family, missing: [], installed: [...new Set([...previouslyInstalled, ...missing])] };
+}
+
+export const hostPackagesProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return checker({ ...news })
+            .check("packages", (v) => {
+                if (typeof v !== "object" || Array.isArray(v)) return "must map a package family (debian, fedora) to package names";
+                for (const [family, list] of Object.entries(v)) {
+                    if (!(PACKAGE_FAMILIES as readonly string[]).includes(family)) return `has unknown package family "${family}" (known: ${PACKAGE_FAMILIES.join(", ")})`;
+                    if (isUnknown(list)) continue;
+                    if (!Array.isArray(list) || !list.every((n) => isUnknown(n) || (typeof n === "string" && PACKAGE_NAME.test(n)))) return `has a ${family} list that is not package names`;
+                }
+                return undefined;
+            })
+            .result();
+    },
+
+    async diff(_id, olds, news) {
+        const d = diffFields(olds, news, { packages: "update" });
+        // Drift: something was uninstalled by hand since the last run.
+        if (!d.changes && (olds.missing ?? []).length > 0) return { ...d, changes: true, detailedDiff: { missing: { kind: "update", inputDiff: false } } };
+        return d;
+    },
+
+    async create(inputs) {
+        return { id: "host-packages", outs: await converge(inputs as PackagesProps, []) };
+    },
+
+    async read(id, props) {
+        const p = props as PackagesProps;
+        const host = await hostOf(p);
+        const family = p.family ?? (await detectFamily(host));
+        return { id, props: { ...p, family, missing: await missingPackages(host, family, p.packages?.[family] ?? []) } };
+    },
+
+    async update(_id, olds, news) {
+        return { outs: await converge(news as PackagesProps, olds.installed ?? []) };
+    },
+
+    async delete() {
+        // Never uninstall: the host's other software may depend on these packages.
+    },
+};
+
+export class HostPackages extends pulumi.dynamic.Resource {
+    declare readonly family: pulumi.Output<PackageFamily>;
+    declare readonly installed: pulumi.Output<string[]>;
+
+    constructor(name: string, args: HostPackagesArgs, opts?: pulumi.CustomResourceOptions) {
+        super(hostPackagesProvider, name, { family: undefined, missing: undefined, installed: undefined, ...args }, opts, "hotstack", "HostPackages");
+    }
+}

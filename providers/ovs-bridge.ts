@@ -1,0 +1,157 @@
+// OvsBridge: an Open vSwitch bridge with its datapath type, MTU, an IPv4 address on its
+// internal port and the link state. OVS keeps bridges across reboots but not addresses: the
+// address is re-applied at boot by a unit the program installs (see NetworkFabric).
+import * as pulumi from "@pulumi/pulumi";
+import { Connection } from "./host/connection";
+import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
+import { sh } from "./host/shell";
+import { Host } from "./host/transport";
+import { GONE, checker, defined, diffFields, hostOf, isCidr } from "./kit";
+
+export interface OvsBridgeArgs {
+    connection: pulumi.Input<Connection>;
+    /** Also the name of the internal port/netdev: at most 15 characters. */
+    name: pulumi.Input<string>;
+    /** "system" (kernel datapath, default) or "netdev" (userspace, no kernel module needed). */
+    datapathType?: pulumi.Input<"system" | "netdev">;
+    /** mtu_request of the bridge's internal interface, 68–65535. */
+    mtu?: pulumi.Input<number>;
+    /** IPv4 address with prefix, e.g. "172.31.0.129/25". */
+    address?: pulumi.Input<string>;
+    /** Link up (default true). */
+    up?: pulumi.Input<boolean>;
+}
+
+interface BridgeProps {
+    connection: Connection;
+    name: string;
+    datapathType: "system" | "netdev";
+    mtu?: number;
+    address?: string;
+    up: boolean;
+    adopted?: boolean;
+}
+
+interface Observed {
+    datapathType: "system" | "netdev";
+    mtu?: number;
+    addresses: string[];
+    up: boolean;
+}
+
+const KIND = "ovs-bridge";
+export const DATAPATH_TYPES = ["system", "netdev"] as const;
+
+async function observe(host: Host, name: string): Promise<Observed | undefined> {
+    const r = await host.run([
+        `b=${sh(name)}`,
+        'ovs-vsctl br-exists "$b" || exit 0',
+        'echo "dp=$(ovs-vsctl get bridge "$b" datapath_type)"',
+        'echo "mtu=$(ovs-vsctl get interface "$b" mtu_request)"',
+        'ip -o -4 addr show dev "$b" 2>/dev/null | awk \'{print "addr=" $4}\'',
+        'ip -o link show dev "$b" 2>/dev/null | grep -q "[<,]UP[,>]" && echo up=1 || echo up=0',
+    ].join("\n"), { what: `inspect bridge ${name}` });
+    if (!r.stdout.trim()) return undefined;
+    const kv = r.stdout.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]);
+    const get = (k: string) => kv.find(([key]) => key === k)?.[1] ?? "";
+    const dp = get("dp").replace(/"/g, "");
+    const mtu = Number(get("mtu"));
+    return {
+        datapathType: dp === "netdev" ? "netdev" : "system",
+        mtu: Number.isInteger(mtu) && mtu > 0 ? mtu : undefined,
+        addresses: kv.filter(([k]) => k === "addr").map(([, v]) => v),
+        up: get("up") === "1",
+    };
+}
+
+function asProps(p: BridgeProps, o: Observed): BridgeProps {
+    // Extra addresses someone else put on the bridge are not drift; a missing one is.
+    const address = p.address && o.addresses.includes(p.address) ? p.address : o.addresses[0];
+    return defined({ ...p, datapathType: o.datapathType, mtu: o.mtu, address, up: o.up });
+}
+
+async function converge(host: Host, p: BridgeProps, oldAddress?: string): Promise<Observed> {
+    const lines = [
+        "set -e",
+        `b=${sh(p.name)}`,
+        `ovs-vsctl --may-exist add-br "$b" -- set bridge "$b" datapath_type=${sh(p.datapathType)}`,
+        // The internal port's netdev appears asynchronously after add-br.
+        'for i in $(seq 50); do ip link show dev "$b" >/dev/null 2>&1 && break; sleep 0.1; done',
+        'ip link show dev "$b" >/dev/null',
+        p.mtu ? `ovs-vsctl set interface "$b" mtu_request=${p.mtu}` : 'ovs-vsctl remove interface "$b" mtu_request 0 2>/dev/null || ovs-vsctl clear interface "$b" mtu_request',
+    ];
+    if (oldAddress && oldAddress !== p.address) lines.push(`ip addr del ${sh(oldAddress)} dev "$b" 2>/dev/null || true`);
+    if (p.address) lines.push(`ip addr replace ${sh(p.address)} dev "$b"`);
+    lines.push(`ip link set dev "$b" ${p.up ? "up" : "down"}`);
+    await host.run(lines.join("\n"), { what: `configure bridge ${p.name}` });
+    return (await observe(host, p.name))!;
+}
+
+export const ovsBridgeProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        const inputs = { ...news, datapathType: news.datapathType ?? "system", up: news.up ?? true };
+        return checker(inputs)
+            .name("name", /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/, "an interface name of at most 15 characters (letters, digits, _ . -)")
+            .oneOf("datapathType", DATAPATH_TYPES)
+            .integer("mtu", 68, 65535, true)
+            .check("address", (v) => (isCidr(v) ? undefined : 'must be an IPv4 address with prefix like "172.31.0.129/25"'), true)
+            .boolean("up")
+            .result();
+    },
+
+    async diff(_id, olds, news) {
+        return diffFields(olds, news, { name: "replace", datapathType: "update", mtu: "update", address: "update", up: "update" });
+    },
+
+    async create(inputs) {
+        const p = inputs as BridgeProps;
+        const host = await hostOf(p);
+        const found = await observe(host, p.name);
+        const entry = await claim(host, KIND, p.name, found && { ...found });
+        const o = await converge(host, p);
+        return { id: p.name, outs: { ...asProps(p, o), adopted: !entry.created } };
+    },
+
+    async read(id, props) {
+        const p = { up: true, datapathType: "system", ...props, name: props.name ?? id } as BridgeProps;
+        const host = await hostOf(p);
+        const o = await observe(host, p.name);
+        if (!o) return GONE;
+        const adopted = p.adopted ?? !(await readLedger(host, KIND, p.name))?.created;
+        return { id, props: { ...asProps(p, o), adopted } };
+    },
+
+    async update(_id, olds, news) {
+        const p = news as BridgeProps;
+        const o = await converge(await hostOf(p), p, olds.address);
+        return { outs: defined({ ...asProps(p, o), adopted: olds.adopted }) };
+    },
+
+    async delete(_id, props) {
+        const p = props as BridgeProps;
+        const host = await hostOf(p);
+        const entry = await readLedger(host, KIND, p.name);
+        if (createdByUs(entry, p.adopted)) {
+            await host.run(`ovs-vsctl --if-exists del-br ${sh(p.name)}`, { what: `delete bridge ${p.name}` });
+        } else {
+            // An adopted bridge stays; only an address this program added is taken off again.
+            const original = (entry?.original?.addresses as string[] | undefined) ?? [];
+            if (p.address && !original.includes(p.address)) {
+                await host.run(`ip addr del ${sh(p.address)} dev ${sh(p.name)} 2>/dev/null || true`);
+            }
+        }
+        await dropLedger(host, KIND, p.name);
+    },
+};
+
+export class OvsBridge extends pulumi.dynamic.Resource {
+    declare readonly name: pulumi.Output<string>;
+    declare readonly datapathType: pulumi.Output<string>;
+    declare readonly mtu: pulumi.Output<number | undefined>;
+    declare readonly address: pulumi.Output<string | undefined>;
+    declare readonly adopted: pulumi.Output<boolean>;
+
+    constructor(name: string, args: OvsBridgeArgs, opts?: pulumi.CustomResourceOptions) {
+        super(ovsBridgeProvider, name, { adopted: undefined, ...args }, opts, "hotstack", "OvsBridge");
+    }
+}

@@ -1,0 +1,100 @@
+// PodmanNetwork: a rootful podman bridge network with a fixed subnet and host interface name.
+// Networks cannot be changed in place: any change replaces it (deleted first, names are unique).
+import * as pulumi from "@pulumi/pulumi";
+import { Connection } from "./host/connection";
+import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
+import { sh } from "./host/shell";
+import { Host } from "./host/transport";
+import { GONE, checker, defined, diffFields, hostOf, isCidr, isIpv4 } from "./kit";
+
+export interface PodmanNetworkArgs {
+    connection: pulumi.Input<Connection>;
+    name: pulumi.Input<string>;
+    subnet: pulumi.Input<string>;
+    gateway?: pulumi.Input<string>;
+    /** Name of the host bridge interface (at most 15 characters). */
+    interfaceName?: pulumi.Input<string>;
+}
+
+interface NetworkProps {
+    connection: Connection;
+    name: string;
+    subnet: string;
+    gateway?: string;
+    interfaceName?: string;
+    adopted?: boolean;
+}
+
+const KIND = "podman-network";
+
+async function observe(host: Host, name: string): Promise<{ subnet?: string; gateway?: string; interfaceName?: string } | undefined> {
+    const r = await host.run(`podman network exists ${sh(name)} || exit 0; podman network inspect ${sh(name)}`, { what: `inspect podman network ${name}` });
+    if (!r.stdout.trim()) return undefined;
+    const [net] = JSON.parse(r.stdout);
+    const first = (net.subnets ?? [])[0] ?? {};
+    return { subnet: first.subnet, gateway: first.gateway, interfaceName: net.network_interface };
+}
+
+function asProps(p: NetworkProps, o: { subnet?: string; gateway?: string; interfaceName?: string }): NetworkProps {
+    return defined({ ...p, subnet: o.subnet ?? "", gateway: p.gateway === undefined ? undefined : o.gateway, interfaceName: p.interfaceName === undefined ? undefined : o.interfaceName });
+}
+
+export const podmanNetworkProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return checker({ ...news })
+            .name("name", /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a podman network name")
+            .check("subnet", (v) => (isCidr(v) ? undefined : 'must be an IPv4 CIDR like "172.31.0.0/25"'))
+            .check("gateway", (v) => (isIpv4(v) ? undefined : "must be an IPv4 address"), true)
+            .name("interfaceName", /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/, "an interface name of at most 15 characters", true)
+            .result();
+    },
+
+    async diff(_id, olds, news) {
+        return diffFields(olds, news, { name: "replace", subnet: "replace", gateway: "replace", interfaceName: "replace" });
+    },
+
+    async create(inputs) {
+        const p = inputs as NetworkProps;
+        const host = await hostOf(p);
+        const found = await observe(host, p.name);
+        const entry = await claim(host, KIND, p.name, found && { ...found });
+        if (!found) {
+            const args = [`--subnet ${sh(p.subnet)}`, p.gateway ? `--gateway ${sh(p.gateway)}` : "", p.interfaceName ? `--interface-name ${sh(p.interfaceName)}` : ""];
+            await host.run(`podman network create ${args.filter(Boolean).join(" ")} ${sh(p.name)}`, { what: `create podman network ${p.name}` });
+        } else if (found.subnet !== p.subnet) {
+            throw new Error(`podman network ${p.name} already exists on ${host.label} with subnet ${found.subnet}, not ${p.subnet}; remove it or choose another subnet`);
+        }
+        const o = (await observe(host, p.name))!;
+        return { id: p.name, outs: { ...asProps(p, o), adopted: !entry.created } };
+    },
+
+    async read(id, props) {
+        const p = { ...props, name: props.name ?? id } as NetworkProps;
+        const host = await hostOf(p);
+        const o = await observe(host, p.name);
+        if (!o) return GONE;
+        const adopted = p.adopted ?? !(await readLedger(host, KIND, p.name))?.created;
+        return { id, props: { ...asProps(p, o), adopted } };
+    },
+
+    async delete(_id, props) {
+        const p = props as NetworkProps;
+        const host = await hostOf(p);
+        const entry = await readLedger(host, KIND, p.name);
+        // Never -f: that would remove containers still attached, which this resource does not own.
+        if (createdByUs(entry, p.adopted)) {
+            await host.run(`! podman network exists ${sh(p.name)} || podman network rm ${sh(p.name)}`, { what: `remove podman network ${p.name}` });
+        }
+        await dropLedger(host, KIND, p.name);
+    },
+};
+
+export class PodmanNetwork extends pulumi.dynamic.Resource {
+    declare readonly name: pulumi.Output<string>;
+    declare readonly subnet: pulumi.Output<string>;
+    declare readonly adopted: pulumi.Output<boolean>;
+
+    constructor(name: string, args: PodmanNetworkArgs, opts?: pulumi.CustomResourceOptions) {
+        super(podmanNetworkProvider, name, { adopted: undefined, ...args }, opts, "hotstack", "PodmanNetwork");
+    }
+}

@@ -1,0 +1,88 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { describe, test } from "node:test";
+import { directoryProvider } from "../../providers/directory";
+import { checked, create, read, serialized, sh, suffix, transports, update } from "../support/providers";
+
+const stat = (p: string) => sh(`stat -c '%a %U %G' ${p}`).trim();
+
+for (const t of transports()) {
+    describe(`Directory [${t.name}]`, () => {
+        test(`create, read, no-op diff, drift, update, delete [${t.name}]`, async () => {
+            const p = await serialized(directoryProvider);
+            const root = `/tmp/hotstack-test-dir-${suffix()}`;
+            const path = `${root}/shared/instances`;
+            const inputs = await checked(p, { connection: t.connection, path, group: "kvm", mode: "2775" });
+
+            const made = await create(p, inputs);
+            assert.equal(made.id, path);
+            assert.equal(stat(path), "2775 root kvm");
+            assert.equal(made.outs.adopted, false);
+            // setgid: files created inside inherit the group
+            sh(`touch ${path}/f`);
+            assert.equal(sh(`stat -c %G ${path}/f`).trim(), "kvm");
+
+            const back = await read(p, made.id, made.outs);
+            assert.equal(back.id, path);
+            assert.equal((await p.diff(path, back.props, inputs)).changes, false, "second look: nothing to do");
+
+            sh(`chmod 0700 ${path}`); // drift by hand (GNU chmod keeps setgid on directories)
+            const drifted = await read(p, made.id, back.props);
+            assert.equal(drifted.props.mode, "2700");
+            const d = await p.diff(path, drifted.props, inputs);
+            assert.equal(d.changes, true);
+            assert.deepEqual(Object.keys((d as any).detailedDiff), ["mode"]);
+            assert.deepEqual(d.replaces, []);
+
+            await update(p, path, drifted.props, inputs);
+            assert.equal(stat(path), "2775 root kvm");
+
+            const to0755 = await checked(p, { connection: t.connection, path, mode: "755" });
+            assert.equal(to0755.mode, "0755");
+            await update(p, path, inputs, to0755);
+            assert.equal(stat(path), "755 root root", "setgid cleared on a mode change");
+
+            await p.delete(path, { ...made.outs, ...to0755 });
+            assert.equal(fs.existsSync(root), false, "the directory and the parents it made are gone");
+        });
+
+        test(`a directory that existed before is adopted, then put back as it was [${t.name}]`, async () => {
+            const p = await serialized(directoryProvider);
+            const path = `/tmp/hotstack-test-adopt-${suffix()}`;
+            sh(`mkdir -m 0750 ${path} && touch ${path}/keep`);
+            try {
+                const inputs = await checked(p, { connection: t.connection, path, group: "kvm", mode: "2775" });
+                const made = await create(p, inputs);
+                assert.equal(made.outs.adopted, true);
+                assert.equal(stat(path), "2775 root kvm");
+                await p.delete(path, made.outs);
+                assert.equal(stat(path), "750 root root", "original owner and mode restored");
+                assert.ok(fs.existsSync(`${path}/keep`), "content untouched");
+            } finally {
+                sh(`rm -rf ${path}`);
+            }
+        });
+
+        test(`create is safe to re-run after a crash midway [${t.name}]`, async () => {
+            const p = await serialized(directoryProvider);
+            const path = `/tmp/hotstack-test-crash-${suffix()}/d`;
+            const inputs = await checked(p, { connection: t.connection, path, mode: "0700" });
+            const first = await create(p, inputs);
+            // The engine never recorded the first create (crash): it runs create again.
+            const again = await create(p, inputs);
+            assert.equal(again.outs.adopted, false, "still ours: the ledger says this program made it");
+            await p.delete(path, again.outs);
+            assert.equal(fs.existsSync(path.replace(/\/d$/, "")), false);
+            assert.equal(first.id, again.id);
+        });
+
+        test(`read reports a directory removed by hand as gone [${t.name}]`, async () => {
+            const p = await serialized(directoryProvider);
+            const path = `/tmp/hotstack-test-gone-${suffix()}`;
+            const made = await create(p, await checked(p, { connection: t.connection, path }));
+            sh(`rmdir ${path}`);
+            assert.equal((await read(p, made.id, made.outs)).id, "");
+            await p.delete(path, made.outs); // deleting what is gone is fine
+        });
+    });
+}

@@ -1,0 +1,78 @@
+// Helpers for provider tests: every provider under test is first serialized and loaded back
+// exactly as the dynamic provider host does (requireFromString(text).handler()), and results
+// cross a protobuf Struct, so the tests run the code `pulumi up` would run.
+import * as childProcess from "node:child_process";
+import { after, before } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { Connection } from "../../providers/host/connection";
+import { closeAllConnections } from "../../providers/host/transport";
+import { viaStruct } from "../harness/wire";
+import { TestSshd, startSshd } from "./sshd";
+
+const requireFromString = require("require-from-string");
+
+export type Provider = Required<Pick<pulumi.dynamic.ResourceProvider, "check" | "diff" | "create" | "read" | "delete">> & pulumi.dynamic.ResourceProvider;
+
+export async function serialized(provider: pulumi.dynamic.ResourceProvider): Promise<Provider> {
+    const fn = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+    return requireFromString(fn.text).handler();
+}
+
+/** Runs a shell command on this machine (the tests' host, reached locally and via 127.0.0.1). */
+export function sh(cmd: string): string {
+    return childProcess.execSync(cmd, { stdio: ["ignore", "pipe", "pipe"], shell: "/bin/bash" }).toString();
+}
+
+export function shOk(cmd: string): boolean {
+    return childProcess.spawnSync("/bin/bash", ["-c", cmd], { stdio: "ignore" }).status === 0;
+}
+
+export interface Transport {
+    name: "local" | "ssh";
+    connection: Connection;
+}
+
+/**
+ * The transports every provider test runs on: the local host, and the same host through a
+ * real sshd on 127.0.0.1 (non-root user + sudo). Starts sshd before and stops it after the file.
+ */
+export function transports(): Transport[] {
+    const list: Transport[] = [{ name: "local", connection: { kind: "local" } }, { name: "ssh", connection: { kind: "local" } }];
+    let sshd: TestSshd | undefined;
+    before(async () => {
+        sshd = await startSshd();
+        list[1].connection = sshd.sudoConnection;
+    });
+    after(async () => {
+        await closeAllConnections();
+        await sshd?.stop();
+    });
+    return list;
+}
+
+/** check() must accept the inputs; returns the checked inputs as the engine passes them on. */
+export async function checked(p: Provider, news: Record<string, unknown>, olds: Record<string, unknown> = {}): Promise<Record<string, any>> {
+    const r = await p.check(olds, viaStruct(news));
+    if (r.failures?.length) throw new Error(`check failed: ${JSON.stringify(r.failures)}`);
+    return viaStruct(r.inputs!);
+}
+
+export async function create(p: Provider, inputs: Record<string, any>): Promise<{ id: string; outs: Record<string, any> }> {
+    const r = await p.create(inputs);
+    return { id: r.id, outs: viaStruct(r.outs ?? {}) };
+}
+
+export async function read(p: Provider, id: string, props: Record<string, any>): Promise<{ id?: string; props: Record<string, any> }> {
+    const r = await p.read!(id, props);
+    return { id: r.id, props: viaStruct(r.props ?? {}) };
+}
+
+export async function update(p: Provider, id: string, olds: Record<string, any>, news: Record<string, any>): Promise<Record<string, any>> {
+    const r = await p.update!(id, olds, news);
+    return viaStruct(r?.outs ?? {});
+}
+
+/** A short random suffix so parallel or aborted runs never collide on names. */
+export function suffix(): string {
+    return Math.random().toString(36).slice(2, 8);
+}
