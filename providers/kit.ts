@@ -121,9 +121,9 @@ export function hostOf(props: { connection: Connection }): Promise<Host> {
     return connect(props.connection);
 }
 
-/** Pads "755" to "0755" so modes compare equal however they were written. */
+/** Pads "755" to "0755" so modes compare equal however they were written (invalid ones stay as given). */
 export function normaliseMode(mode: string): string {
-    return mode.padStart(4, "0");
+    return /^[0-7]{3}$/.test(mode) ? `0${mode}` : mode;
 }
 
 /** What read() returns for an object that no longer exists: the engine drops it from state. */

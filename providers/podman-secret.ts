@@ -40,8 +40,9 @@ async function exists(host: Host, name: string): Promise<boolean> {
 }
 
 async function store(host: Host, p: SecretInputs): Promise<SecretOutputs> {
-    // Replace in two steps: older podman has no `secret create --replace`.
-    await host.run(`podman secret rm ${sh(p.name)} >/dev/null 2>&1 || true\npodman secret create ${sh(p.name)} - >/dev/null`, {
+    // Replace in two steps: older podman has no `secret create --replace`. `cat |` because podman
+    // insists on a FIFO for stdin, and a local exec's stdin is a socket.
+    await host.run(`podman secret rm ${sh(p.name)} >/dev/null 2>&1 || true\ncat | podman secret create ${sh(p.name)} - >/dev/null`, {
         stdin: p.value,
         what: `store podman secret ${p.name}`,
     });

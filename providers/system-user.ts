@@ -49,7 +49,7 @@ interface Observed {
 const KIND = "user";
 
 async function observe(host: Host, name: string): Promise<Observed | undefined> {
-    const r = await host.run(`u=${sh(name)}; getent passwd "$u" || exit 0; echo; id -nG "$u"; [ -e "/var/lib/systemd/linger/$u" ] && echo linger || echo no-linger`);
+    const r = await host.run(`u=${sh(name)}; getent passwd "$u" || exit 0; id -nG "$u"; [ -e "/var/lib/systemd/linger/$u" ] && echo linger || echo no-linger`);
     const [passwd, groups, linger] = r.stdout.split("\n");
     if (!passwd) return undefined;
     const [, , uid, gid, gecos, home, shell] = passwd.split(":");

@@ -52,7 +52,8 @@ export function transports(): Transport[] {
 
 /** check() must accept the inputs; returns the checked inputs as the engine passes them on. */
 export async function checked(p: Provider, news: Record<string, unknown>, olds: Record<string, unknown> = {}): Promise<Record<string, any>> {
-    const r = await p.check(olds, viaStruct(news));
+    // The SDK omits undefined inputs before they reach the engine.
+    const r = await p.check(olds, viaStruct(JSON.parse(JSON.stringify(news))));
     if (r.failures?.length) throw new Error(`check failed: ${JSON.stringify(r.failures)}`);
     return viaStruct(r.inputs!);
 }

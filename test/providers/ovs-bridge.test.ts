@@ -1,0 +1,72 @@
+// This machine has no openvswitch kernel module: bridges use the userspace (netdev) datapath,
+// as on the test host; the kernel datapath is the product default.
+import * as assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { ovsBridgeProvider } from "../../providers/ovs-bridge";
+import { checked, create, read, serialized, sh, shOk, suffix, transports, update } from "../support/providers";
+
+const mtuRequest = (b: string) => sh(`ovs-vsctl get interface ${b} mtu_request`).trim();
+const addrs = (b: string) => sh(`ip -o -4 addr show dev ${b} | awk '{print $4}'`).trim();
+
+before(() => {
+    if (!shOk("ovs-vsctl show")) throw new Error("Open vSwitch is not running (start it: /usr/share/openvswitch/scripts/ovs-ctl start)");
+});
+
+for (const t of transports()) {
+    describe(`OvsBridge [${t.name}]`, () => {
+        test(`create, read, no-op diff, drift, update, delete [${t.name}]`, async () => {
+            const p = await serialized(ovsBridgeProvider);
+            const name = `hst-${suffix()}`;
+            try {
+                const inputs = await checked(p, { connection: t.connection, name, datapathType: "netdev", mtu: 9000, address: "10.251.7.1/24" });
+                const made = await create(p, inputs);
+                assert.equal(mtuRequest(name), "9000");
+                assert.equal(addrs(name), "10.251.7.1/24");
+                assert.match(sh(`ip -o link show ${name}`), /[<,]UP[,>]/);
+                assert.equal(sh(`ovs-vsctl get bridge ${name} datapath_type`).trim(), "netdev");
+
+                const back = await read(p, name, made.outs);
+                assert.equal((await p.diff(name, back.props, inputs)).changes, false);
+
+                sh(`ip addr flush dev ${name}`); // what a reboot does to the address
+                const drifted = await read(p, name, back.props);
+                const d = await p.diff(name, drifted.props, inputs);
+                assert.deepEqual(Object.keys((d as any).detailedDiff), ["address"]);
+                await update(p, name, drifted.props, inputs);
+                assert.equal(addrs(name), "10.251.7.1/24");
+
+                const bigger = await checked(p, { connection: t.connection, name, datapathType: "netdev", mtu: 9216, address: "10.251.8.1/24" });
+                const d2 = await p.diff(name, back.props, bigger);
+                assert.deepEqual(Object.keys((d2 as any).detailedDiff).sort(), ["address", "mtu"]);
+                assert.deepEqual(d2.replaces, []);
+                const outs = await update(p, name, back.props, bigger);
+                assert.equal(mtuRequest(name), "9216");
+                assert.equal(addrs(name), "10.251.8.1/24", "the old address is taken off");
+
+                sh(`ovs-vsctl del-br ${name}`);
+                assert.equal((await read(p, name, outs)).id, "", "a bridge deleted by hand is gone");
+                const again = await create(p, bigger);
+                assert.equal(again.outs.adopted, false);
+                await p.delete(name, again.outs);
+                assert.equal(shOk(`ovs-vsctl br-exists ${name}`), false);
+            } finally {
+                sh(`ovs-vsctl --if-exists del-br ${name}`);
+            }
+        });
+
+        test(`an existing bridge is adopted and stays [${t.name}]`, async () => {
+            const p = await serialized(ovsBridgeProvider);
+            const name = `hsa-${suffix()}`;
+            sh(`ovs-vsctl add-br ${name} -- set bridge ${name} datapath_type=netdev`);
+            try {
+                const made = await create(p, await checked(p, { connection: t.connection, name, datapathType: "netdev", address: "10.251.9.1/24" }));
+                assert.equal(made.outs.adopted, true);
+                await p.delete(name, made.outs);
+                assert.ok(shOk(`ovs-vsctl br-exists ${name}`), "the bridge stays");
+                assert.equal(addrs(name), "", "only the address this program added is removed");
+            } finally {
+                sh(`ovs-vsctl --if-exists del-br ${name}`);
+            }
+        });
+    });
+}

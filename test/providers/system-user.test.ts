@@ -1,0 +1,66 @@
+// Lingering needs systemd-logind, which this machine does not run: linger is covered by
+// test/host/*.test.ts on the disposable systemd test host (npm run test:host).
+import * as assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { systemUserProvider } from "../../providers/system-user";
+import { checked, create, read, serialized, sh, shOk, suffix, transports, update } from "../support/providers";
+
+const groupsOf = (u: string) => sh(`id -nG ${u}`).trim().split(/\s+/).sort();
+
+for (const t of transports()) {
+    describe(`SystemUser [${t.name}]`, () => {
+        test(`create, read, no-op diff, drift, update, delete [${t.name}]`, async () => {
+            const p = await serialized(systemUserProvider);
+            const name = `hstest${suffix()}`;
+            const home = `/tmp/${name}-home`;
+            sh(`groupadd -f hstestgrp`);
+            try {
+                const inputs = await checked(p, { connection: t.connection, name, home, groups: ["kvm"], comment: "HotStack test user" });
+                const made = await create(p, inputs);
+                assert.equal(made.id, name);
+                assert.ok(made.outs.uid < 1000, "a system account");
+                assert.deepEqual(groupsOf(name), ["kvm", name].sort());
+                assert.equal(sh(`getent passwd ${name} | cut -d: -f5-7`).trim(), `HotStack test user:${home}:/usr/sbin/nologin`);
+                assert.equal(sh(`stat -c %U ${home}`).trim(), name);
+
+                const back = await read(p, name, made.outs);
+                assert.equal((await p.diff(name, back.props, inputs)).changes, false);
+
+                sh(`gpasswd -d ${name} kvm >/dev/null`); // drift by hand
+                const drifted = await read(p, name, back.props);
+                const d = await p.diff(name, drifted.props, inputs);
+                assert.deepEqual(Object.keys((d as any).detailedDiff), ["groups"]);
+                await update(p, name, drifted.props, inputs);
+                assert.deepEqual(groupsOf(name), ["kvm", name].sort());
+
+                // Dropping a group this resource added takes it away again; adding one adds it.
+                const next = await checked(p, { connection: t.connection, name, home, groups: ["hstestgrp"], comment: "HotStack test user" });
+                const outs = await update(p, name, back.props, next);
+                assert.deepEqual(groupsOf(name), ["hstestgrp", name].sort());
+                assert.deepEqual(outs.groups, ["hstestgrp"]);
+
+                await p.delete(name, outs);
+                assert.equal(shOk(`id ${name}`), false);
+                assert.equal(shOk(`test -e ${home}`), false);
+            } finally {
+                sh(`userdel -r ${name} 2>/dev/null || true; groupdel hstestgrp 2>/dev/null || true`);
+            }
+        });
+
+        test(`an existing user is adopted and never removed [${t.name}]`, async () => {
+            const p = await serialized(systemUserProvider);
+            const name = `hsadopt${suffix()}`;
+            sh(`useradd --system --shell /bin/sh --home-dir /nonexistent ${name}`);
+            try {
+                const made = await create(p, await checked(p, { connection: t.connection, name, home: `/tmp/${name}`, shell: "/bin/sh", groups: ["kvm"] }));
+                assert.equal(made.outs.adopted, true);
+                assert.ok(groupsOf(name).includes("kvm"));
+                await p.delete(name, made.outs);
+                assert.ok(shOk(`id ${name}`), "the user stays");
+                assert.ok(!groupsOf(name).includes("kvm"), "only the membership this program added is taken back");
+            } finally {
+                sh(`userdel -r ${name} 2>/dev/null || true; rm -rf /tmp/${name}`);
+            }
+        });
+    });
+}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# start.sh [--fresh]: boot the test host (privileged systemd container) and wait until it is usable.
+# Idempotent: a running, healthy host is left alone; a stopped one is started again with its state
+# (/etc, nested images) intact; a missing one is created from $TH/rootfs.
+# --fresh: remove the container and its nested podman storage first (a brand-new host).
+set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+th_need_root
+FRESH=
+for a in "$@"; do case $a in --fresh) FRESH=1 ;; *) th_die "usage: start.sh [--fresh]" ;; esac; done
+[ -n "$(th_build_id)" ] || th_die "no complete rootfs in $TH/rootfs: run build-rootfs.sh first"
+th_lock
+STORAGE=$TH/ctr/storage
+
+state=$(th_ctr_state)
+if [ "$state" != absent ] && ! th_ctr_is_ours; then
+  th_die "a container named $NAME exists but was not made by these scripts: not touching it"
+fi
+
+if [ -n "$FRESH" ]; then
+  th_log "fresh: removing container $NAME and nested storage"
+  [ "$state" = absent ] || podman rm -f -t "$STOP_TIMEOUT" "$NAME" >/dev/null
+  th_rm_tree "$STORAGE"
+  state=absent
+fi
+
+# fast path: nothing to do when everything is up
+if [ "$state" = running ] && th_plumb_ok && th_ssh_t 10 true 2>/dev/null; then
+  st=$(th_ssh_t 10 systemctl is-system-running 2>/dev/null || true)
+  if [ "$st" = running ] || [ "$st" = degraded ]; then
+    [ "$(th_image_build_id)" = "$(th_build_id)" ] || th_log "note: rootfs was rebuilt; start.sh --fresh uses it"
+    th_log "already up ($st)"; th_up_line; exit 0
+  fi
+fi
+
+# network: internal (no NAT, no default route), no podman DNS
+if ! podman network exists "$NET"; then
+  podman network create --internal --disable-dns --subnet "$SUBNET_PREFIX.0/24" \
+    --label "$TH_LABEL=1" "$NET" >/dev/null
+fi
+th_net_is_ours || th_die "network $NET exists but was not made by these scripts"
+have=$(podman network inspect -f '{{range .Subnets}}{{.Subnet}} {{end}}' "$NET")
+[ "${have% }" = "$SUBNET_PREFIX.0/24" ] || th_die "network $NET has subnet '$have', want $SUBNET_PREFIX.0/24"
+# guard first, so the container is never up without it
+th_nft_guard
+
+if [ "$state" = absent ]; then
+  # image: re-import only when the rootfs changed (its build id is kept as an image label)
+  if [ "$(th_image_build_id)" != "$(th_build_id)" ]; then
+    T0=$(th_now); old=$(podman image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
+    th_log "image: importing $TH/rootfs as $IMAGE"
+    tar -C "$TH/rootfs" --numeric-owner --xattrs --xattrs-include='*' \
+        --exclude=./.hotstack-build-id --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' \
+        -cf - . \
+      | podman import -q --change 'CMD=["/sbin/init"]' --change 'STOPSIGNAL=SIGRTMIN+3' \
+          --change 'ENV=container=podman' --change "LABEL=$TH_LABEL=1" \
+          --change "LABEL=$TH_LABEL.build=$(th_build_id)" - "$IMAGE" >/dev/null
+    # drop the previous import unless a container still uses it
+    [ -z "$old" ] || podman image rm "$old" >/dev/null 2>&1 || true
+    th_log "image: imported in $(th_since "$T0") s"
+  fi
+  mkdir -p "$STORAGE"
+  T0=$(th_now)
+  # --runtime runc + explicit ulimits: host podman 4.3's crun can't do the hybrid cgroup layout, and
+  #   root lacks CAP_SYS_RESOURCE (hard nofile 20000), so podman must not try to raise rlimits
+  # --systemd=always: /sbin/init as pid 1 with the tmpfs/cgroup mounts systemd needs
+  # /dev/null over systemd-remount-fs.service: it fails on the overlay root ("degraded")
+  # storage bind: nested podman's overlay must not sit on overlayfs
+  # --dns 127.0.0.53: the container's own resolved, which has no upstream: no DNS leaves
+  # --add-host: the mirror's name points at the relay on the gateway
+  podman run -d --name "$NAME" --hostname "$TH_HOSTNAME" --label "$TH_LABEL=1" \
+    --runtime runc --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
+    --privileged --systemd=always --stop-timeout "$STOP_TIMEOUT" \
+    --network "$NET" --ip "$CTR_IP" --mac-address "$CTR_MAC" --dns 127.0.0.53 \
+    --add-host "$(th_mirror_host):$GW_IP" \
+    -v /dev/null:/etc/systemd/system/systemd-remount-fs.service:ro \
+    -v "$STORAGE:/var/lib/containers" \
+    "$IMAGE" >/dev/null
+elif [ "$state" != running ]; then
+  T0=$(th_now)
+  [ "$(th_image_build_id)" = "$(th_build_id)" ] || th_log "note: rootfs was rebuilt; start.sh --fresh uses it"
+  th_log "starting existing container $NAME (was $state)"
+  podman start "$NAME" >/dev/null
+else
+  T0=$(th_now)
+  th_log "container running but not healthy: repairing"
+fi
+
+# the previous run's ARP entry for the container IP may be stale
+ip neigh flush dev "$(th_bridge)" 2>/dev/null || true
+th_plumb
+th_wait_ssh
+th_log "ssh ready $(th_since "$T0") s after (re)start"
+th_wait_system
+th_check_mirror
+th_log "boot complete $(th_since "$T0") s after (re)start"
+th_up_line
