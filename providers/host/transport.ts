@@ -213,30 +213,51 @@ function verifyHostKey(conn: SshConnection, presented: string): boolean {
 
 async function runSsh(entry: PooledSsh, cmd: string, opts: RunOptions): Promise<ExecResult> {
     const client = await entry.client;
-    if (entry.busy >= MAX_CHANNELS) await new Promise<void>((r) => entry.waiters.push(r));
-    entry.busy++;
+    // A freed slot is handed straight to the next waiter, so a newcomer can never slip in between.
+    if (entry.busy < MAX_CHANNELS) entry.busy++;
+    else await new Promise<void>((r) => entry.waiters.push(r));
     try {
-        return await new Promise<ExecResult>((resolve, reject) => {
-            client.exec(cmd, (err: Error | undefined, stream: ClientChannel) => {
-                if (err) return reject(err);
-                const out: Buffer[] = [];
-                const errs: Buffer[] = [];
-                const timer = opts.timeoutMs ? setTimeout(() => stream.close(), opts.timeoutMs) : undefined;
-                stream.on("data", (d: Buffer) => out.push(d));
-                stream.stderr.on("data", (d: Buffer) => errs.push(d));
-                stream.on("close", (code: number | null, signal?: string) => {
-                    if (timer) clearTimeout(timer);
-                    resolve({
-                        code: code ?? (signal ? 128 : -1),
-                        stdout: Buffer.concat(out).toString(),
-                        stderr: Buffer.concat(errs).toString(),
-                    });
-                });
-                stream.end(opts.stdin ?? "");
-            });
-        });
+        return await execWithRetry(client, cmd, opts);
     } finally {
-        entry.busy--;
-        entry.waiters.shift()?.();
+        const next = entry.waiters.shift();
+        if (next) next();
+        else entry.busy--;
     }
+}
+
+/**
+ * sshd frees a session slot a little after the client sees the channel close, so rapid
+ * short commands can briefly hit MaxSessions: retry the channel open a few times.
+ */
+async function execWithRetry(client: Client, cmd: string, opts: RunOptions): Promise<ExecResult> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await execOnce(client, cmd, opts);
+        } catch (e) {
+            if (!/Channel open failure/.test((e as Error).message) || attempt >= 20) throw e;
+            await new Promise((r) => setTimeout(r, 5 * attempt));
+        }
+    }
+}
+
+function execOnce(client: Client, cmd: string, opts: RunOptions): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+        client.exec(cmd, (err: Error | undefined, stream: ClientChannel) => {
+            if (err) return reject(err);
+            const out: Buffer[] = [];
+            const errs: Buffer[] = [];
+            const timer = opts.timeoutMs ? setTimeout(() => stream.close(), opts.timeoutMs) : undefined;
+            stream.on("data", (d: Buffer) => out.push(d));
+            stream.stderr.on("data", (d: Buffer) => errs.push(d));
+            stream.on("close", (code: number | null, signal?: string) => {
+                if (timer) clearTimeout(timer);
+                resolve({
+                    code: code ?? (signal ? 128 : -1),
+                    stdout: Buffer.concat(out).toString(),
+                    stderr: Buffer.concat(errs).toString(),
+                });
+            });
+            stream.end(opts.stdin ?? "");
+        });
+    });
 }

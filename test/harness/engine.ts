@@ -19,6 +19,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { closeAllConnections } from "../../providers/host/transport";
 import { fakes } from "./fakes";
 import { UNKNOWN, Wire, remarkSecrets, reveal, secretKeysOf, toStruct, viaStruct } from "./wire";
 
@@ -124,13 +125,14 @@ class Limiter {
     private queue: (() => void)[] = [];
     constructor(private readonly max: number) {}
     async run<T>(fn: () => Promise<T>): Promise<T> {
-        if (this.running >= this.max) await new Promise<void>((r) => this.queue.push(r));
-        this.running++;
+        if (this.running < this.max) this.running++;
+        else await new Promise<void>((r) => this.queue.push(r)); // the slot is handed over
         try {
             return await fn();
         } finally {
-            this.running--;
-            this.queue.shift()?.();
+            const next = this.queue.shift();
+            if (next) next();
+            else this.running--;
         }
     }
 }
@@ -420,16 +422,22 @@ async function withMonitor<T>(d: Deployment, opts: HarnessOptions, fn: () => Pro
         if (res) res.outputs = req.getOutputs()?.toJavaScript() ?? {};
         cb(null, {});
     };
-    // A failed registration rejects every output of that resource; the SDK's own host takes
-    // over these rejections the same way, and the run reports the registration error instead.
+    // A failed registration rejects every output of that resource. Pulumi's language host owns
+    // process-level rejections while a program runs and reports the registration error instead;
+    // so does the harness (other listeners, e.g. a test runner's, are set aside meanwhile).
     const swallow = (e: unknown) => {
         if (!d.errors.includes(e as Error)) d.errors.push(e as Error);
     };
+    const others = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
     process.on("unhandledRejection", swallow);
     try {
         return await fn();
     } finally {
+        // The SDK rejects the outputs of a failed resource a few turns later: stay for them.
+        await new Promise((r) => setTimeout(r, 50));
         process.removeListener("unhandledRejection", swallow);
+        for (const l of others) process.on("unhandledRejection", l);
     }
 }
 
@@ -444,8 +452,21 @@ function failure(d: Deployment): Error {
     return err;
 }
 
+/** Each operation is one provider process: its SSH connections end with it. */
+async function asProcess<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+        return await fn();
+    } finally {
+        await closeAllConnections();
+    }
+}
+
 /** `pulumi up` (or `pulumi preview` with opts.preview): runs the program and converges. */
-export async function up(program: () => unknown, opts: HarnessOptions): Promise<Report> {
+export function up(program: () => unknown, opts: HarnessOptions): Promise<Report> {
+    return asProcess(() => runUp(program, opts));
+}
+
+async function runUp(program: () => unknown, opts: HarnessOptions): Promise<Report> {
     const started = Date.now();
     let state = loadState(opts.stateFile);
     const refreshing = new Deployment(state, opts);
@@ -491,7 +512,11 @@ export function preview(program: () => unknown, opts: HarnessOptions): Promise<R
 }
 
 /** `pulumi refresh`: reads every resource back from the host and saves what it finds. */
-export async function refresh(opts: HarnessOptions): Promise<Report> {
+export function refresh(opts: HarnessOptions): Promise<Report> {
+    return asProcess(() => runRefresh(opts));
+}
+
+async function runRefresh(opts: HarnessOptions): Promise<Report> {
     const started = Date.now();
     const d = new Deployment(loadState(opts.stateFile), opts);
     const state = await refreshState(d.state, d);
@@ -500,7 +525,11 @@ export async function refresh(opts: HarnessOptions): Promise<Report> {
 }
 
 /** `pulumi destroy`: deletes everything in state, dependents first, using state alone. */
-export async function destroy(opts: HarnessOptions): Promise<Report> {
+export function destroy(opts: HarnessOptions): Promise<Report> {
+    return asProcess(() => runDestroy(opts));
+}
+
+async function runDestroy(opts: HarnessOptions): Promise<Report> {
     const started = Date.now();
     const state = loadState(opts.stateFile);
     const d = new Deployment(state, opts);

@@ -2,13 +2,13 @@
 # build-rootfs.sh: mmdebstrap a Debian trixie root filesystem for the test host into $TH/rootfs.
 # Skipped when $TH/rootfs is complete, unless FORCE_ROOTFS=1. The build goes to a temp dir that
 # is renamed at the end, so an interrupted build never leaves a half rootfs that looks done.
-# (Internal: "build-rootfs.sh --customize ROOTFS PUBKEY" is the mmdebstrap customize hook.)
+# (Internal: "build-rootfs.sh --customize ROOTFS PUBKEY KEYDIR" is the mmdebstrap customize hook.)
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 # ---- customize hook: runs inside mmdebstrap, $1 = the new root ----
 customize() {
-  local r=$1 pub=$2
+  local r=$1 pub=$2 keep=$3
   echo "$TH_HOSTNAME" > "$r/etc/hostname"
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n' "$TH_HOSTNAME" > "$r/etc/hosts"
   install -d -m 700 "$r/root/.ssh"
@@ -33,14 +33,21 @@ customize() {
   printf '[Resolve]\nFallbackDNS=\nLLMNR=no\nMulticastDNS=no\n' > "$r/etc/systemd/resolved.conf.d/90-hotstack-offline.conf"
   # every boot of a fresh container gets its own machine id
   : > "$r/etc/machine-id"
-  # host keys must exist before first boot: their fingerprint is pinned in known_hosts
-  [ -s "$r/etc/ssh/ssh_host_ed25519_key.pub" ] || chroot "$r" ssh-keygen -A
+  # host keys must exist before first boot: their fingerprint is pinned in known_hosts. They are
+  # kept in $TH/ssh/hostkeys and reused by every rebuild, so the fingerprint never changes under
+  # a running test host (or a Pulumi config that pinned it).
+  if [ -s "$keep/ssh_host_ed25519_key" ]; then
+    cp -p "$keep"/ssh_host_* "$r/etc/ssh/"
+  else
+    [ -s "$r/etc/ssh/ssh_host_ed25519_key.pub" ] || chroot "$r" ssh-keygen -A
+    install -d -m 700 "$keep"; cp -p "$r"/etc/ssh/ssh_host_* "$keep/"
+  fi
   [ -s "$r/etc/ssh/ssh_host_ed25519_key.pub" ] || { echo "no ssh host key in rootfs" >&2; exit 1; }
   # the Pulumi program puts its user in group kvm; udev's sysusers.d normally creates it
   chroot "$r" getent group kvm >/dev/null || chroot "$r" systemd-sysusers >/dev/null 2>&1 || true
   chroot "$r" getent group kvm >/dev/null || { echo "group kvm missing in rootfs" >&2; exit 1; }
 }
-if [ "${1:-}" = --customize ]; then customize "$2" "$3"; exit 0; fi
+if [ "${1:-}" = --customize ]; then customize "$2" "$3" "$4"; exit 0; fi
 
 th_need_root
 ROOTFS=$TH/rootfs
@@ -77,7 +84,7 @@ SELF=$(readlink -f "$0")
 mmdebstrap --variant=apt --mode=root \
   --aptopt='APT::Install-Recommends "false"' \
   --include="$(IFS=,; echo "${PKGS[*]}")" \
-  --customize-hook="bash '$SELF' --customize \"\$1\" '$TH_KEY.pub'" \
+  --customize-hook="bash '$SELF' --customize \"\$1\" '$TH_KEY.pub' '$TH/ssh/hostkeys'" \
   trixie "$TMP" \
   "deb $MIRROR_URL trixie main" \
   "deb $MIRROR_URL trixie-updates main" \

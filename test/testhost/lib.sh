@@ -196,6 +196,6 @@ th_rm_tree() {
   local d=$1 m
   [ -e "$d" ] || return 0
   d=$(readlink -f "$d")
-  findmnt -rn -o TARGET | grep -F "$d/" | sort -r | while read -r m; do umount -l "$m" || true; done
+  { findmnt -rn -o TARGET | grep -F "$d/" || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
   rm -rf --one-file-system "$d"
 }

@@ -37,6 +37,7 @@ if [ "${1:-}" = --customize ]; then customize "$2" "$3" "$4"; exit 0; fi
 mkdir -p "$TH/images"
 exec 9>"$TH/.base-image.lock"
 flock -w 600 9 || th_die "another load-base-image.sh is running for $TH"
+rm -f "$TAR".tmp.*   # leftovers of interrupted builds (we hold the lock)
 if [ -n "${FORCE_BASE_IMAGE:-}" ] || [ ! -s "$TAR" ]; then
   T0=$(th_now)
   MIRROR_URL=$(th_mirror_url); SEC_URL=$(th_security_url); SELF=$(readlink -f "$0")
