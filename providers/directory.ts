@@ -1,4 +1,5 @@
-// Directory: a directory with exact owner, group and mode (setgid/sticky included).
+// Directory: a directory with exact owner, group and mode (setgid/sticky included). An attribute
+// left out is not managed: services that chown their own data dirs are never fought over.
 import * as pulumi from "@pulumi/pulumi";
 import { Connection } from "./host/connection";
 import { statPath } from "./host/files";
@@ -14,14 +15,17 @@ export interface DirectoryArgs {
     group?: pulumi.Input<string>;
     /** Octal mode, e.g. "0755" or "2775" (setgid). */
     mode?: pulumi.Input<string>;
+    /** SELinux file type for the tree (e.g. "virt_var_lib_t"), applied only where SELinux is enabled. */
+    selinuxType?: pulumi.Input<string>;
 }
 
 interface DirectoryProps {
     connection: Connection;
     path: string;
-    owner: string;
-    group: string;
-    mode: string;
+    owner?: string;
+    group?: string;
+    mode?: string;
+    selinuxType?: string;
     adopted?: boolean;
 }
 
@@ -33,9 +37,13 @@ function applyScript(p: DirectoryProps): string {
         "set -e",
         `p=${sh(p.path)}`,
         'mkdir -p -- "$p"',
-        `chown ${sh(`${p.owner}:${p.group}`)} "$p"`,
-        'chmod u-s,g-s,-t "$p"',
-        `chmod ${sh(p.mode)} "$p"`,
+        ...(p.owner ? [`chown ${sh(p.owner)} "$p"`] : []),
+        ...(p.group ? [`chgrp ${sh(p.group)} "$p"`] : []),
+        ...(p.mode ? ['chmod u-s,g-s,-t "$p"', `chmod ${sh(p.mode)} "$p"`] : []),
+        // A file-context rule survives relabels; restorecon applies it now. Only where SELinux is on.
+        ...(p.selinuxType
+            ? [`if command -v selinuxenabled >/dev/null && selinuxenabled && command -v semanage >/dev/null; then semanage fcontext -a -t ${sh(p.selinuxType)} "$p(/.*)?" 2>/dev/null || semanage fcontext -m -t ${sh(p.selinuxType)} "$p(/.*)?"; restorecon -R "$p"; fi`]
+            : []),
     ].join("\n");
 }
 
@@ -55,17 +63,18 @@ async function converge(p: DirectoryProps, host: Host): Promise<DirectoryProps> 
 
 export const directoryProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        const inputs = { ...news, owner: news.owner ?? "root", group: news.group ?? "root", mode: typeof news.mode === "string" ? normaliseMode(news.mode) : (news.mode ?? "0755") };
+        const inputs = typeof news.mode === "string" ? { ...news, mode: normaliseMode(news.mode) } : { ...news };
         return checker(inputs)
             .absolutePath("path")
-            .name("owner", OWNER, "a user name or uid")
-            .name("group", OWNER, "a group name or gid")
-            .mode("mode")
+            .name("owner", OWNER, "a user name or uid", true)
+            .name("group", OWNER, "a group name or gid", true)
+            .check("mode", (v) => (typeof v === "string" && /^[0-7]{3,4}$/.test(v) ? undefined : 'must be an octal mode like "0755" or "2775"'), true)
+            .name("selinuxType", /^[a-z0-9_]+_t$/, "an SELinux type like virt_var_lib_t", true)
             .result();
     },
 
     async diff(_id, olds, news) {
-        return diffFields(olds, news, { path: "replace", owner: "update", group: "update", mode: "update" });
+        return diffFields(olds, news, { path: "replace", owner: "update", group: "update", mode: "update", selinuxType: "update" });
     },
 
     async create(inputs) {
@@ -74,9 +83,10 @@ export const directoryProvider: pulumi.dynamic.ResourceProvider = {
         const found = await statPath(host, p.path);
         if (found && found.type !== "directory") throw new Error(`${p.path} exists on ${host.label} and is not a directory`);
         const original = found && { owner: found.owner, group: found.group, mode: found.mode };
+        // (the original keeps every attribute, so delete can put back whatever was changed)
         const entry = await claim(host, KIND, p.path, original, found ? undefined : await missingAncestors(host, p.path));
         await converge(p, host);
-        return { id: p.path, outs: { ...p, adopted: !entry.created } };
+        return { id: p.path, outs: defined({ ...p, adopted: !entry.created }) };
     },
 
     async read(id, props) {
@@ -85,7 +95,8 @@ export const directoryProvider: pulumi.dynamic.ResourceProvider = {
         const st = await statPath(host, p.path);
         if (!st || st.type !== "directory") return GONE;
         const adopted = p.adopted ?? !(await readLedger(host, KIND, p.path))?.created;
-        return { id, props: { ...p, owner: st.owner, group: st.group, mode: st.mode, adopted } };
+        // Only managed attributes are reported, so an unmanaged one never shows as drift.
+        return { id, props: defined({ ...p, owner: p.owner && st.owner, group: p.group && st.group, mode: p.mode && st.mode, adopted }) };
     },
 
     async update(_id, olds, news) {
@@ -101,13 +112,14 @@ export const directoryProvider: pulumi.dynamic.ResourceProvider = {
             // Unmount anything below first (bind mounts made by services), so rm stays on this file system.
             await host.run([
                 `p=${sh(p.path)}`,
+                ...(p.selinuxType ? ['if command -v semanage >/dev/null; then semanage fcontext -d "$p(/.*)?" 2>/dev/null || true; fi'] : []),
                 `awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" || true; done`,
                 'rm -rf --one-file-system -- "$p"',
                 ...[...(entry?.made ?? [])].reverse().map((a) => `rmdir -- ${sh(a)} 2>/dev/null || true`),
             ].join("\n"), { what: `remove directory ${p.path}` });
         } else if (entry?.original) {
             const o = entry.original as { owner: string; group: string; mode: string };
-            await host.run(`[ -d ${sh(p.path)} ] || exit 0\n` + applyScript({ ...p, ...o }), { what: `restore directory ${p.path}` });
+            await host.run(`[ -d ${sh(p.path)} ] || exit 0\n` + applyScript({ ...p, ...o, selinuxType: undefined }), { what: `restore directory ${p.path}` });
         }
         await dropLedger(host, KIND, p.path);
     },
@@ -122,6 +134,6 @@ export class Directory extends pulumi.dynamic.Resource {
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: DirectoryArgs, opts?: pulumi.CustomResourceOptions) {
-        super(directoryProvider, name, { adopted: undefined, ...args }, opts, "hotstack", "Directory");
+        super(directoryProvider, name, { owner: undefined, group: undefined, mode: undefined, adopted: undefined, ...args }, opts, "hotstack", "Directory");
     }
 }

@@ -119,6 +119,6 @@ export class File extends pulumi.dynamic.Resource {
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: FileArgs, opts?: pulumi.CustomResourceOptions) {
-        super(fileProvider, name, { contentSha256: undefined, adopted: undefined, ...args }, opts, "hotstack", "File");
+        super(fileProvider, name, { owner: undefined, group: undefined, mode: undefined, contentSha256: undefined, adopted: undefined, ...args }, opts, "hotstack", "File");
     }
 }

@@ -14,16 +14,21 @@ export interface HostPackagesArgs {
     connection: pulumi.Input<Connection>;
     /** Package names per family; the host's family picks the list. */
     packages: pulumi.Input<Partial<Record<PackageFamily, pulumi.Input<string>[]>>>;
+    /** Units those packages ship that must be enabled and running, per family. */
+    services?: pulumi.Input<Partial<Record<PackageFamily, pulumi.Input<string>[]>>>;
 }
 
 interface PackagesProps {
     connection: Connection;
     packages: Partial<Record<PackageFamily, string[]>>;
+    services: Partial<Record<PackageFamily, string[]>>;
     family?: PackageFamily;
     /** Packages of the host's family that are not installed (empty once converged). */
     missing?: string[];
     /** What this resource installed (for the record; never removed). */
     installed?: string[];
+    /** Services of the host's family that are not enabled and active (empty once converged). */
+    inactive?: string[];
 }
 
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9+._:-]*$/;
@@ -55,6 +60,12 @@ async function install(host: Host, family: PackageFamily, pkgs: string[]): Promi
     await host.run(script, { what: `install ${pkgs.join(" ")}` });
 }
 
+async function inactiveServices(host: Host, units: string[]): Promise<string[]> {
+    if (units.length === 0) return [];
+    const script = `for u in ${units.map(sh).join(" ")}; do { systemctl is-enabled --quiet "$u" && systemctl is-active --quiet "$u"; } || echo "$u"; done`;
+    return (await host.run(script, { what: "query services" })).stdout.split("\n").filter(Boolean);
+}
+
 async function converge(p: PackagesProps, previouslyInstalled: string[]): Promise<PackagesProps> {
     const host = await hostOf(p);
     const family = await detectFamily(host);
@@ -62,12 +73,17 @@ async function converge(p: PackagesProps, previouslyInstalled: string[]): Promis
     await install(host, family, missing);
     const still = await missingPackages(host, family, missing);
     if (still.length) throw new Error(`packages still missing on ${host.label} after install: ${still.join(" ")}`);
-    return { ...p, family, missing: [], installed: [...new Set([...previouslyInstalled, ...missing])] };
+    const units = p.services?.[family] ?? [];
+    if (units.length) await host.run(`systemctl enable --now ${units.map(sh).join(" ")}`, { what: `enable and start ${units.join(" ")}` });
+    const inactive = await inactiveServices(host, units);
+    if (inactive.length) throw new Error(`services not running on ${host.label} after start: ${inactive.join(" ")}`);
+    return { ...p, family, missing: [], inactive: [], installed: [...new Set([...previouslyInstalled, ...missing])] };
 }
 
 export const hostPackagesProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checker({ ...news })
+        return checker({ ...news, services: news.services ?? {} })
+            .check("services", (v) => (typeof v === "object" && !Array.isArray(v) && Object.keys(v).every((f) => (PACKAGE_FAMILIES as readonly string[]).includes(f)) ? undefined : "must map a package family (debian, fedora) to unit names"))
             .check("packages", (v) => {
                 if (typeof v !== "object" || Array.isArray(v)) return "must map a package family (debian, fedora) to package names";
                 for (const [family, list] of Object.entries(v)) {
@@ -81,9 +97,11 @@ export const hostPackagesProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id, olds, news) {
-        const d = diffFields(olds, news, { packages: "update" });
-        // Drift: something was uninstalled by hand since the last run.
-        if (!d.changes && (olds.missing ?? []).length > 0) return { ...d, changes: true, detailedDiff: { missing: { kind: "update", inputDiff: false } } };
+        const d = diffFields(olds, news, { packages: "update", services: "update" });
+        // Drift: something was uninstalled or stopped by hand since the last run.
+        if (!d.changes && ((olds.missing ?? []).length > 0 || (olds.inactive ?? []).length > 0)) {
+            return { ...d, changes: true, detailedDiff: { [(olds.missing ?? []).length ? "missing" : "inactive"]: { kind: "update", inputDiff: false } } };
+        }
         return d;
     },
 
@@ -95,7 +113,10 @@ export const hostPackagesProvider: pulumi.dynamic.ResourceProvider = {
         const p = props as PackagesProps;
         const host = await hostOf(p);
         const family = p.family ?? (await detectFamily(host));
-        return { id, props: { ...p, family, missing: await missingPackages(host, family, p.packages?.[family] ?? []) } };
+        return {
+            id,
+            props: { ...p, family, missing: await missingPackages(host, family, p.packages?.[family] ?? []), inactive: await inactiveServices(host, p.services?.[family] ?? []) },
+        };
     },
 
     async update(_id, olds, news) {
@@ -112,6 +133,6 @@ export class HostPackages extends pulumi.dynamic.Resource {
     declare readonly installed: pulumi.Output<string[]>;
 
     constructor(name: string, args: HostPackagesArgs, opts?: pulumi.CustomResourceOptions) {
-        super(hostPackagesProvider, name, { family: undefined, missing: undefined, installed: undefined, ...args }, opts, "hotstack", "HostPackages");
+        super(hostPackagesProvider, name, { family: undefined, installed: undefined, inactive: undefined, missing: undefined, ...args }, opts, "hotstack", "HostPackages");
     }
 }

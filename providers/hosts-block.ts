@@ -113,6 +113,6 @@ export class HostsBlock extends pulumi.dynamic.Resource {
     declare readonly entries: pulumi.Output<HostsEntry[]>;
 
     constructor(name: string, args: HostsBlockArgs, opts?: pulumi.CustomResourceOptions) {
-        super(hostsBlockProvider, name, { ...args }, opts, "hotstack", "HostsBlock");
+        super(hostsBlockProvider, name, { file: undefined, ...args }, opts, "hotstack", "HostsBlock");
     }
 }

@@ -152,6 +152,6 @@ export class OvsBridge extends pulumi.dynamic.Resource {
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: OvsBridgeArgs, opts?: pulumi.CustomResourceOptions) {
-        super(ovsBridgeProvider, name, { adopted: undefined, ...args }, opts, "hotstack", "OvsBridge");
+        super(ovsBridgeProvider, name, { datapathType: undefined, mtu: undefined, address: undefined, adopted: undefined, ...args }, opts, "hotstack", "OvsBridge");
     }
 }

@@ -184,6 +184,6 @@ export class SystemUser extends pulumi.dynamic.Resource {
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: SystemUserArgs, opts?: pulumi.CustomResourceOptions) {
-        super(systemUserProvider, name, { uid: undefined, gid: undefined, adopted: undefined, ...args }, opts, "hotstack", "SystemUser");
+        super(systemUserProvider, name, { home: undefined, uid: undefined, gid: undefined, groups: undefined, linger: undefined, adopted: undefined, ...args }, opts, "hotstack", "SystemUser");
     }
 }

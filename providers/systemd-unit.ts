@@ -27,6 +27,8 @@ export interface SystemdUnitArgs {
     restartOnChange?: pulumi.Input<boolean>;
     /** Values whose change restarts the unit, e.g. hashes of the files it reads. */
     triggers?: pulumi.Input<pulumi.Input<string>[]>;
+    /** A path the running unit creates (e.g. its socket): start waits for it, bounded. */
+    waitForPath?: pulumi.Input<string>;
 }
 
 interface UnitInputs {
@@ -39,6 +41,7 @@ interface UnitInputs {
     active: boolean;
     restartOnChange: boolean;
     triggers: string[];
+    waitForPath?: string;
 }
 
 interface UnitOutputs extends Omit<UnitInputs, "content"> {
@@ -107,6 +110,10 @@ async function converge(host: Host, p: UnitInputs, restart: boolean): Promise<Un
         // Type=notify/oneshot units are active once start returns; give others a moment to settle.
         lines.push('for i in $(seq 20); do [ "$($SC is-active "$n")" = activating ] || break; sleep 0.5; done');
         lines.push('$SC is-active --quiet "$n" || { echo "$n is $($SC is-active "$n") after start" >&2; journal >&2; exit 1; }');
+        if (p.waitForPath) {
+            lines.push(`w=${sh(p.waitForPath)}; for i in $(seq 100); do [ -e "$w" ] && break; sleep 0.1; done`);
+            lines.push('[ -e "$w" ] || { echo "$n is active but $w did not appear within 10 s" >&2; journal >&2; exit 1; }');
+        }
     } else {
         lines.push('$SC stop "$n" 2>/dev/null || true');
     }
@@ -125,14 +132,15 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider = {
             .boolean("enabled")
             .boolean("active")
             .boolean("restartOnChange")
-            .check("triggers", (v) => (Array.isArray(v) ? undefined : "must be a list of strings"));
+            .check("triggers", (v) => (Array.isArray(v) ? undefined : "must be a list of strings"))
+            .absolutePath("waitForPath", true);
         if (inputs.scope === "user") c.name("user", ACCOUNT_NAME, "the user whose manager runs the unit");
         else if (inputs.user !== undefined && !isUnknown(inputs.user)) c.fail("user", "is only for scope \"user\"");
         return c.result();
     },
 
     async diff(_id, olds, news) {
-        return diffFields(olds, news, { name: "replace", scope: "replace", user: "replace", content: "update", enabled: "update", active: "update", restartOnChange: "update", triggers: "update" },
+        return diffFields(olds, news, { name: "replace", scope: "replace", user: "replace", content: "update", enabled: "update", active: "update", restartOnChange: "update", triggers: "update", waitForPath: "update" },
             (f) => (f === "content" ? olds.contentSha256 : olds[f]),
             (f) => (f === "content" ? (news.content === undefined || isUnknown(news.content) ? news.content : sha256(news.content)) : news[f]));
     },
@@ -200,6 +208,6 @@ export class SystemdUnit extends pulumi.dynamic.Resource {
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: SystemdUnitArgs, opts?: pulumi.CustomResourceOptions) {
-        super(systemdUnitProvider, name, { contentSha256: undefined, adopted: undefined, ...args }, opts, "hotstack", "SystemdUnit");
+        super(systemdUnitProvider, name, { contentSha256: undefined, enabled: undefined, active: undefined, adopted: undefined, ...args }, opts, "hotstack", "SystemdUnit");
     }
 }

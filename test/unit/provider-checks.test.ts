@@ -39,10 +39,12 @@ describe("check() rejects bad input, naming the field and the value", () => {
         });
     }
 
-    test("valid input passes and gets its defaults", async () => {
+    test("valid input passes and is normalised", async () => {
         const r = await directoryProvider.check!({}, { connection: local, path: "/var/lib/hotstack-os", mode: "755" });
         assert.deepEqual(r.failures, []);
-        assert.deepEqual({ ...r.inputs, connection: undefined }, { connection: undefined, path: "/var/lib/hotstack-os", owner: "root", group: "root", mode: "0755" });
+        assert.deepEqual({ ...r.inputs, connection: undefined }, { connection: undefined, path: "/var/lib/hotstack-os", mode: "0755" });
+        const f = await fileProvider.check!({}, { connection: local, path: "/etc/x.conf", content: "" });
+        assert.deepEqual([f.inputs!.owner, f.inputs!.group, f.inputs!.mode], ["root", "root", "0644"]);
     });
 
     test("unknown values (preview) are not rejected", async () => {

@@ -1,0 +1,180 @@
+// The host layer as plain data, computed from the config without any Pulumi runtime (and unit
+// tested that way): directories with owners and modes, bridges, addresses, names, unit texts.
+// Components only turn this plan into resources. Facts: spec/host.md, config.md §11.
+import { HotStackConfig, parseCidr } from "./config";
+
+export const HOTSTACK_USER = "hotstack";
+export const HOTSTACK_HOME = "/var/lib/hotstack";
+export const PODMAN_NETWORK = "hotstack-os";
+export const FIREWALL_ZONE = "hotstack-external";
+export const PUBLIC_DOMAIN = "hotstack-os.local";
+/** Public API names that resolve to the HAProxy front door (hot-ex). */
+export const PUBLIC_SERVICES = ["keystone", "glance", "placement", "nova", "neutron", "cinder", "heat"] as const;
+
+export interface DirectoryPlan {
+    /** Resource name. */
+    name: string;
+    path: string;
+    owner?: string;
+    group?: string;
+    mode?: string;
+    selinuxType?: string;
+    /** Name of the directory that must exist first. */
+    parent?: string;
+}
+
+export interface BridgePlan {
+    name: string;
+    mtu: number;
+    datapathType: "system" | "netdev";
+    address?: string;
+}
+
+export interface HostPlan {
+    packages: { debian: string[]; fedora: string[] };
+    services: { debian: string[]; fedora: string[] };
+    directories: DirectoryPlan[];
+    libvirt: {
+        user: string;
+        home: string;
+        comment: string;
+        configDir: string;
+        libvirtdConf: string;
+        qemuConf: (uid: number, gid: number) => string;
+        unitName: string;
+        unit: string;
+        socketPath: (uid: number) => string;
+        binary: string;
+    };
+    bridges: BridgePlan[];
+    /** hot-ex address with the provider network's prefix. */
+    gatewayCidr: string;
+    fabricUnitName: string;
+    fabricUnit: string;
+    hostsEntries: { ip: string; names: string[] }[];
+    podmanNetwork: { name: string; subnet: string; interfaceName: string };
+    firewall: { zone: string; sources: string[]; interfaces: string[] };
+}
+
+/** Directories under (or beside) the data dir; owners only where the spec sets them (host.md §5.8). */
+function directories(c: HotStackConfig): DirectoryPlan[] {
+    const d = c.dataDir;
+    const shared = { group: "kvm", mode: "2775", owner: "root" };
+    const under = (p: string) => (p.startsWith(`${d}/`) ? "data" : undefined);
+    return [
+        { name: "data", path: d, owner: "root", group: "root", mode: "0755" },
+        // The services chown these to their own users; only their existence is managed.
+        ...["mysql", "rabbitmq", "keystone", "glance", "nova", "ovn", "ovn-run", "cinder"].map((n) => ({ name: n, path: `${d}/${n}`, parent: "data" })),
+        { name: "keystone-fernet-keys", path: `${d}/keystone/fernet-keys`, parent: "keystone" },
+        { name: "keystone-credential-keys", path: `${d}/keystone/credential-keys`, parent: "keystone" },
+        { name: "glance-images", path: `${d}/glance/images`, parent: "glance" },
+        // Rendered configuration templates (no secrets in them).
+        { name: "config", path: `${d}/config`, owner: "root", group: "root", mode: "0755", parent: "data" },
+        // Shared by root-in-containers and QEMU running as hotstack: setgid kvm, same path inside and out.
+        { name: "nova-instances", path: c.novaInstancesPath, ...shared, owner: HOTSTACK_USER, selinuxType: "virt_var_lib_t", parent: under(c.novaInstancesPath) },
+        { name: "nova-mnt", path: c.novaNfsMountPointBase, ...shared, selinuxType: "virt_var_lib_t", parent: under(c.novaNfsMountPointBase) },
+        { name: "cinder-nfs", path: c.cinderNfsExportDir, ...shared, parent: under(c.cinderNfsExportDir) },
+    ];
+}
+
+function libvirtPlan(): HostPlan["libvirt"] {
+    const configDir = `${HOTSTACK_HOME}/.config/libvirt`;
+    return {
+        user: HOTSTACK_USER,
+        home: HOTSTACK_HOME,
+        comment: "HotsTac(k)os Libvirt User",
+        configDir,
+        // The socket group is kvm so root in the nova container (carrying the kvm gid) can connect.
+        libvirtdConf: [
+            "# Managed by hotstack-os: the libvirt session daemon of user hotstack.",
+            'unix_sock_group = "kvm"',
+            'unix_sock_ro_perms = "0770"',
+            'unix_sock_rw_perms = "0770"',
+            'unix_sock_admin_perms = "0770"',
+            "keepalive_interval = 5",
+            "keepalive_count = 5",
+            "",
+        ].join("\n"),
+        // QEMU runs as hotstack; disk files are shared through the kvm group, never chowned.
+        qemuConf: (uid, gid) => [
+            "# Managed by hotstack-os: QEMU of the hotstack session.",
+            `user = "${uid}"`,
+            `group = "${gid}"`,
+            "dynamic_ownership = 0",
+            'security_driver = "none"',
+            "",
+        ].join("\n"),
+        unitName: "hotstack-os-libvirtd-session.service",
+        // A dedicated unit rather than socket activation: custom config, and a daemon that must
+        // never exit while VMs run (--timeout 0).
+        unit: [
+            "[Unit]",
+            "Description=hotstack-os libvirt session daemon (user hotstack)",
+            "",
+            "[Service]",
+            "Type=notify",
+            `ExecStart=/usr/sbin/libvirtd --config ${configDir}/libvirtd.conf --timeout 0`,
+            "Restart=always",
+            "RestartSec=5",
+            "",
+            "[Install]",
+            "WantedBy=default.target",
+            "",
+        ].join("\n"),
+        socketPath: (uid) => `/run/user/${uid}/libvirt/libvirt-sock`,
+        binary: "/usr/sbin/libvirtd",
+    };
+}
+
+/** OVS keeps bridges across reboots, not addresses or link state: this unit puts them back at boot. */
+function fabricUnit(gatewayCidr: string): string {
+    const script = [
+        "for i in $(seq 120); do ip link show dev hot-ex >/dev/null 2>&1 && ip link show dev hot-int >/dev/null 2>&1 && break; sleep 0.5; done",
+        `ip addr replace ${gatewayCidr} dev hot-ex`,
+        "ip link set dev hot-ex up",
+        "ip link set dev hot-int up",
+    ].join("; ");
+    return [
+        "[Unit]",
+        "Description=hotstack-os: hot-ex gateway address and bridge link state",
+        "After=openvswitch-switch.service openvswitch.service ovs-vswitchd.service network-online.target",
+        "Wants=network-online.target",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        "RemainAfterExit=yes",
+        `ExecStart=/bin/sh -c '${script}'`,
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n");
+}
+
+export function hostPlan(c: HotStackConfig): HostPlan {
+    const provider = parseCidr(c.providerNetwork)!;
+    const gatewayCidr = `${c.hotExIp}/${provider.prefix}`;
+    return {
+        packages: {
+            debian: ["podman", "openvswitch-switch", "libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils", "ovmf", "libcap2-bin", "iproute2"],
+            fedora: ["podman", "openvswitch", "libvirt", "qemu-kvm", "edk2-ovmf", "libcap", "iproute"],
+        },
+        services: {
+            debian: ["openvswitch-switch.service", "libvirtd.service"],
+            fedora: ["openvswitch.service", "virtqemud.socket"],
+        },
+        directories: directories(c),
+        libvirt: libvirtPlan(),
+        bridges: [
+            { name: "hot-int", mtu: c.mtu, datapathType: c.ovsDatapathType },
+            { name: "hot-ex", mtu: c.mtu, datapathType: c.ovsDatapathType, address: gatewayCidr },
+        ],
+        gatewayCidr,
+        fabricUnitName: "hotstack-os-fabric.service",
+        fabricUnit: fabricUnit(gatewayCidr),
+        // Podman copies the host's /etc/hosts into containers: these names resolve everywhere.
+        hostsEntries: [{ ip: c.hotExIp, names: PUBLIC_SERVICES.map((s) => `${s}.${PUBLIC_DOMAIN}`) }],
+        podmanNetwork: { name: PODMAN_NETWORK, subnet: c.containerNetwork, interfaceName: PODMAN_NETWORK },
+        firewall: { zone: FIREWALL_ZONE, sources: [c.providerNetwork], interfaces: ["hot-ex"] },
+    };
+}
