@@ -8,7 +8,7 @@ import { Connection } from "./host/connection";
 import { writeFileScript } from "./host/files";
 import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
 import { sh } from "./host/shell";
-import { Host, HostCommandError } from "./host/transport";
+import { Host, hostCommandError } from "./host/transport";
 import { ACCOUNT_NAME, GONE, checker, defined, diffFields, hostOf, isUnknown } from "./kit";
 
 export interface SystemdUnitArgs {
@@ -194,7 +194,7 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider = {
         const r = await host.run(lines.join("\n"), { check: false });
         // A user unit whose user (and so its manager) is already gone has nothing left to remove.
         if (r.code !== 0 && !(p.scope === "user" && /is not running|no such user/i.test(r.stderr))) {
-            throw new HostCommandError(host.label, `remove unit ${p.name}`, r.code, r.stderr, r.stdout);
+            throw hostCommandError(host.label, `remove unit ${p.name}`, r.code, r.stderr, r.stdout);
         }
         await dropLedger(host, KIND, keyOf(p));
     },

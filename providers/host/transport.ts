@@ -34,18 +34,24 @@ export interface Host {
 }
 
 /** A failed command: names the host, what was attempted, the exit code and the stderr tail. */
-export class HostCommandError extends Error {
-    constructor(
-        readonly host: string,
-        readonly what: string,
-        readonly code: number,
-        readonly stderr: string,
-        readonly stdout: string,
-    ) {
-        const tail = (stderr.trim() || stdout.trim()).split("\n").slice(-15).join("\n");
-        super(`${what} failed on ${host} (exit ${code})${tail ? ":\n" + tail : ""}`);
-        this.name = "HostCommandError";
-    }
+export interface HostCommandError extends Error {
+    host: string;
+    what: string;
+    code: number;
+    stderr: string;
+    stdout: string;
+}
+
+/**
+ * Builds a HostCommandError. A plain Error rather than a subclass: the closure serializer
+ * rewrites classes as functions, and a rewritten Error subclass loses its message.
+ */
+export function hostCommandError(host: string, what: string, code: number, stderr: string, stdout: string): HostCommandError {
+    const tail = (stderr.trim() || stdout.trim()).split("\n").slice(-15).join("\n");
+    const e = new Error(`${what} failed on ${host} (exit ${code})${tail ? ":\n" + tail : ""}`) as HostCommandError;
+    e.name = "HostCommandError";
+    Object.assign(e, { host, what, code, stderr, stdout });
+    return e;
 }
 
 /** Channels per SSH connection: sshd's MaxSessions defaults to 10. */
@@ -93,7 +99,7 @@ export async function connect(conn: Connection): Promise<Host> {
     const finish = (script: string, opts: RunOptions, r: ExecResult) => {
         transportStats().execs++;
         if (opts.check !== false && r.code !== 0) {
-            throw new HostCommandError(label, opts.what ?? firstLine(script), r.code, r.stderr, r.stdout);
+            throw hostCommandError(label, opts.what ?? firstLine(script), r.code, r.stderr, r.stdout);
         }
         return r;
     };

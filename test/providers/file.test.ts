@@ -53,6 +53,14 @@ for (const t of transports()) {
             }
         });
 
+        test(`a failure names the host, the action and the command's stderr [${t.name}]`, async () => {
+            // Through the serialized provider: a rewritten Error subclass would lose its message.
+            const p = await serialized(fileProvider);
+            const path = `/nonexistent-${suffix()}/x.conf`;
+            await assert.rejects(create(p, await checked(p, { connection: t.connection, path, content: "x" })), (e: Error) =>
+                e.message.includes(`write ${path} failed on ${t.name === "local" ? "local host" : "hotstack-ci@127.0.0.1"}`) && /No such file or directory/.test(e.message));
+        });
+
         test(`content never appears in the command line [${t.name}]`, async () => {
             const p = await serialized(fileProvider);
             const path = `/tmp/hotstack-test-argv-${suffix()}`;

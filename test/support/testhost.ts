@@ -1,0 +1,68 @@
+// The disposable systemd test host (test/testhost/*.sh: a privileged systemd container with SSH
+// on 127.0.0.1) from TypeScript: bring it up, reach it as a Pulumi connection would, run host
+// tools on it, reboot it, remove it.
+import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { SshConnection } from "../../providers/host/connection";
+
+const DIR = path.resolve(__dirname, "../testhost");
+export const TH = process.env.TH ?? "/var/tmp/hotstack-testhost";
+export const SSH_PORT = Number(process.env.SSH_PORT ?? 2223);
+
+function script(name: string, args: string[] = [], opts: { quiet?: boolean } = {}): string {
+    const r = childProcess.spawnSync("bash", [path.join(DIR, name), ...args], {
+        env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) },
+        stdio: ["ignore", "pipe", opts.quiet ? "pipe" : "inherit"],
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.status !== 0) throw new Error(`${name} ${args.join(" ")} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr ?? ""}`);
+    return r.stdout.toString();
+}
+
+/** Builds the rootfs (cached) and starts the host; `fresh` starts from an empty container. */
+export function startTestHost(fresh = false): SshConnection {
+    script("build-rootfs.sh");
+    script("start.sh", fresh ? ["--fresh"] : []);
+    return testHostConnection();
+}
+
+export function testHostConnection(): SshConnection {
+    return {
+        kind: "ssh",
+        address: "127.0.0.1",
+        port: SSH_PORT,
+        user: "root",
+        privateKey: fs.readFileSync(path.join(TH, "ssh", "id_ed25519"), "utf8"),
+        hostKeySha256: script("hostkey.sh", [], { quiet: true }).trim(),
+    };
+}
+
+export function stopTestHost(purge = false): void {
+    script("stop.sh", purge ? ["--purge"] : []);
+}
+
+/** Restarts the container: systemd shuts down and boots again, like a host reboot. */
+export function rebootTestHost(): void {
+    script("reboot.sh");
+}
+
+/** Loads the Debian trixie base image the product builds on (no registry on the test host). */
+export function loadBaseImage(): void {
+    script("load-base-image.sh");
+}
+
+/** Runs a shell command on the test host; throws with its output on failure. */
+export function onHost(cmd: string, opts: { allowFailure?: boolean } = {}): string {
+    const r = childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], {
+        env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) },
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.status !== 0 && !opts.allowFailure) throw new Error(`on test host: ${cmd}\nexit ${r.status}\n${r.stdout}${r.stderr}`);
+    return r.stdout.toString();
+}
+
+export function onHostOk(cmd: string): boolean {
+    return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, stdio: "ignore" }).status === 0;
+}
