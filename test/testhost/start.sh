@@ -67,12 +67,15 @@ if [ "$state" = absent ]; then
   # /dev/null over systemd-remount-fs.service: it fails on the overlay root ("degraded")
   # storage bind: nested podman's overlay must not sit on overlayfs
   # --dns 127.0.0.53: the container's own resolved, which has no upstream: no DNS leaves
-  # --add-host: the mirror's name points at the relay on the gateway
+  # /etc/hosts is a file of ours, bind-mounted: podman would rewrite its own copy at every
+  #   (re)start, while a real host keeps edits across reboots (the program manages a block in it).
+  #   The mirror's name points at the relay on the gateway.
+  printf '127.0.0.1 localhost\n127.0.1.1 %s\n%s %s\n' "$TH_HOSTNAME" "$GW_IP" "$(th_mirror_host)" > "$TH/ctr/hosts"
   podman run -d --name "$NAME" --hostname "$TH_HOSTNAME" --label "$TH_LABEL=1" \
     --runtime runc --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
     --privileged --systemd=always --stop-timeout "$STOP_TIMEOUT" \
     --network "$NET" --ip "$CTR_IP" --mac-address "$CTR_MAC" --dns 127.0.0.53 \
-    --add-host "$(th_mirror_host):$GW_IP" \
+    -v "$TH/ctr/hosts:/etc/hosts" \
     -v /dev/null:/etc/systemd/system/systemd-remount-fs.service:ro \
     -v "$STORAGE:/var/lib/containers" \
     "$IMAGE" >/dev/null

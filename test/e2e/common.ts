@@ -1,0 +1,75 @@
+// Shared by the e2e scripts: the test stack's config for the disposable test host, running the
+// real program (index.ts) through the harness, timing, and checks on the host with its own tools.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as childProcess from "node:child_process";
+import { HarnessOptions, Report, changeCount, up } from "../harness/engine";
+import { SshConnection } from "../../providers/host/connection";
+import { TH, onHost } from "../support/testhost";
+
+/** What the test host needs beyond the defaults: no openvswitch module, no usable KVM. */
+export function testStackConfig(conn: SshConnection, extra: Record<string, string> = {}): Pick<HarnessOptions, "config" | "secretConfig"> {
+    return {
+        config: {
+            host: `ssh://${conn.user}@${conn.address}:${conn.port}`,
+            sshPrivateKey: conn.privateKey!,
+            sshHostKey: conn.hostKeySha256!,
+            ovsDatapathType: "netdev",
+            virtType: "qemu",
+            ...extra,
+        },
+        secretConfig: ["sshPrivateKey"],
+    };
+}
+
+export const program = (): Promise<Record<string, unknown>> => require("../../index")();
+
+export function stateFile(name: string): string {
+    return path.join(TH, `${name}-state.json`);
+}
+
+export function log(line: string): void {
+    console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+}
+
+export async function converge(what: string, opts: HarnessOptions): Promise<Report & { seconds: number }> {
+    const t = Date.now();
+    const r = await up(program, { refresh: true, ...opts });
+    const seconds = (Date.now() - t) / 1000;
+    log(`${what}: ${seconds.toFixed(1)} s, ${changeCount(r)} changes ${JSON.stringify(r.ops)}`);
+    for (const st of r.steps) log(`    ${st.op} ${st.urn.split("::").pop()}`);
+    return { ...r, seconds };
+}
+
+/** Destroy in a fresh process, from the state file alone (as `pulumi destroy` does). */
+export function destroyFresh(state: string): { ops: Record<string, number> } {
+    const out = childProcess.execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "../harness/cli.ts"), "destroy", state], { stdio: ["ignore", "pipe", "inherit"] });
+    return JSON.parse(out.toString());
+}
+
+export interface Check {
+    name: string;
+    /** Shell run on the test host; its output is matched. */
+    cmd: string;
+    expect: RegExp;
+}
+
+/** Runs checks on the host; returns the names of the failed ones (and prints each). */
+export function runChecks(checks: Check[]): string[] {
+    const failed: string[] = [];
+    for (const c of checks) {
+        const out = onHost(c.cmd, { allowFailure: true });
+        const ok = c.expect.test(out);
+        if (!ok) failed.push(c.name);
+        log(`  ${ok ? "ok  " : "FAIL"} ${c.name}${ok ? "" : `: got ${JSON.stringify(out.trim().slice(0, 300))}`}`);
+    }
+    return failed;
+}
+
+export function figures(values: Record<string, string | number>): string {
+    return Object.entries(values).map(([k, v]) => `${k}=${v}`).join(" ");
+}
+
+export function rmState(file: string): void {
+    fs.rmSync(file, { force: true });
+}

@@ -1,0 +1,163 @@
+// npm run e2e:host — the host layer converged on a fresh disposable test host over SSH through
+// the harness (the real index.ts), checked with the host's own tools: run 1, run 2 = no-op,
+// MTU change = only the bridges, reboot = everything holds without the program, drift found and
+// repaired, bad config refused before the host is touched, destroy leaves nothing it made and
+// everything that was there before. Ends with one line of figures.
+import * as fs from "node:fs";
+import { parseConfig } from "../../components/config";
+import { hostPlan } from "../../components/host-plan";
+import { LEDGER_DIR } from "../../providers/host/ledger";
+import { changeCount, preview, up } from "../harness/engine";
+import { onHost, onHostOk, rebootTestHost, startTestHost, stopTestHost } from "../support/testhost";
+import { Check, converge, destroyFresh, figures, log, program, rmState, runChecks, stateFile, testStackConfig } from "./common";
+
+const SOCKET = 'u=$(id -u hotstack) && echo "/run/user/$u/libvirt/libvirt-sock"';
+
+function hostChecks(mtu: number): Check[] {
+    const plan = hostPlan(parseConfig({}));
+    const dirs: Check[] = plan.directories.filter((d) => d.mode).map((d) => ({
+        name: `dir ${d.path} ${d.mode} ${d.owner}:${d.group}`,
+        cmd: `stat -c '%a %U %G' ${d.path}`,
+        expect: new RegExp(`^${d.mode!.replace(/^0/, "")} ${d.owner} ${d.group}$`, "m"),
+    }));
+    return [
+        { name: "id hotstack shows kvm", cmd: "id hotstack", expect: /groups=.*\(kvm\)/ },
+        { name: "loginctl: Linger=yes", cmd: "loginctl show-user hotstack -p Linger", expect: /^Linger=yes$/m },
+        { name: "session socket 0770 group kvm", cmd: `stat -c '%a %G %F' "$(${SOCKET})"`, expect: /^770 kvm socket$/m },
+        { name: "virsh session list works as root", cmd: `virsh -c "qemu:///session?socket=$(${SOCKET})" list && echo VIRSH-OK`, expect: /VIRSH-OK/ },
+        { name: "getcap: cap_net_admin on libvirtd", cmd: "getcap /usr/sbin/libvirtd", expect: /cap_net_admin[=+]ep/ },
+        ...["hot-int", "hot-ex"].map((b) => ({ name: `ovs-vsctl: ${b} netdev MTU ${mtu}`, cmd: `ovs-vsctl get bridge ${b} datapath_type; ovs-vsctl get interface ${b} mtu_request`, expect: new RegExp(`^"?netdev"?\\n${mtu}$`, "m") })),
+        { name: "ip addr: gateway on hot-ex, link up", cmd: "ip -o -4 addr show dev hot-ex; ip -o link show dev hot-ex", expect: /172\.31\.0\.129\/25[\s\S]*[<,]UP[,>]/ },
+        ...dirs,
+        { name: "/etc/hosts block", cmd: "sed -n '/^# BEGIN hotstack-os managed entries$/,/^# END hotstack-os managed entries$/p' /etc/hosts", expect: /^172\.31\.0\.129 keystone\.hotstack-os\.local glance\.hotstack-os\.local placement\.hotstack-os\.local nova\.hotstack-os\.local neutron\.hotstack-os\.local cinder\.hotstack-os\.local heat\.hotstack-os\.local$/m },
+        { name: "podman network inspect: subnet", cmd: "podman network inspect hotstack-os --format '{{range .Subnets}}{{.Subnet}}{{end}} {{.NetworkInterface}}'", expect: /^172\.31\.0\.0\/25 hotstack-os$/m },
+    ];
+}
+
+/** Objects the program makes; after destroy each one still there is a leftover. */
+function leftovers(): string[] {
+    const plan = hostPlan(parseConfig({}));
+    const probes: [string, string][] = [
+        ["user hotstack", "id hotstack"],
+        ["home /var/lib/hotstack", "test -e /var/lib/hotstack"],
+        ["lingering", "test -e /var/lib/systemd/linger/hotstack"],
+        ...plan.directories.map((d): [string, string] => [`dir ${d.path}`, `test -e ${d.path}`]),
+        ["bridge hot-int", "ovs-vsctl br-exists hot-int"],
+        ["bridge hot-ex", "ovs-vsctl br-exists hot-ex"],
+        ["fabric unit", "test -e /etc/systemd/system/hotstack-os-fabric.service"],
+        ["hosts block", "grep -q 'hotstack-os managed entries' /etc/hosts"],
+        ["podman network", "podman network exists hotstack-os"],
+        ["cap_net_admin", "getcap /usr/sbin/libvirtd | grep -q cap_net_admin"],
+        ["ownership ledger", `test -e ${LEDGER_DIR}`],
+    ];
+    return probes.filter(([, cmd]) => onHostOk(cmd)).map(([what]) => what);
+}
+
+async function retryChecks(checks: Check[], seconds: number): Promise<string[]> {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        const failed = runChecks(checks);
+        if (!failed.length || Date.now() > deadline) return failed;
+        log(`  ${failed.length} not yet, retrying`);
+        await new Promise((r) => setTimeout(r, 3000));
+    }
+}
+
+async function main(): Promise<void> {
+    const conn = startTestHost(true);
+    const state = stateFile("e2e-host");
+    rmState(state);
+    const base = testStackConfig(conn);
+    const opts = (extra: Record<string, string> = {}) => ({ stateFile: state, ...testStackConfig(conn, extra), log: undefined });
+    const problems: string[] = [];
+    const expect = (ok: boolean, what: string) => {
+        if (!ok) problems.push(what);
+        log(`${ok ? "ok  " : "FAIL"} ${what}`);
+    };
+
+    // Things that exist before the program: they must still be there after destroy.
+    onHost("ovs-vsctl --may-exist add-br br-preexisting -- set bridge br-preexisting datapath_type=netdev; grep -q preexisting.example /etc/hosts || echo '10.9.9.9 preexisting.example' >> /etc/hosts");
+    const kvmBefore = onHost("getent group kvm").trim();
+
+    log("bad config is refused before the host is touched");
+    for (const [key, value, pattern] of [
+        ["providerNetwork", "172.31.0.0/24", /hotstack-os:providerNetwork = "172\.31\.0\.0\/24": overlaps hotstack-os:containerNetwork/],
+        ["keystoneIp", "10.1.2.3", /hotstack-os:keystoneIp = "10\.1\.2\.3": must be inside hotstack-os:containerNetwork/],
+        ["dataDir", "var/lib/hotstack-os", /hotstack-os:dataDir = "var\/lib\/hotstack-os": must be an absolute path/],
+    ] as [string, string, RegExp][]) {
+        let message = "";
+        try {
+            await up(program, { ...opts({ [key]: value }), stateFile: `${state}.bad` });
+        } catch (e) {
+            message = (e as Error).message;
+        }
+        expect(pattern.test(message), `${key}=${value} refused: ${message.split("\n").find((l) => l.includes(key))?.trim()}`);
+    }
+    expect(!onHostOk("id hotstack") && !onHostOk(`test -e ${LEDGER_DIR}`) && !onHostOk("ovs-vsctl br-exists hot-ex"), "the host was not touched by the refused runs");
+    rmState(`${state}.bad`);
+
+    const run1 = await converge("run 1 (bare host)", opts());
+    const failed1 = runChecks(hostChecks(9216));
+    expect(failed1.length === 0, `host checks after run 1 (${failed1.length} failed)`);
+
+    const run2 = await converge("run 2", opts());
+    expect(changeCount(run2) === 0, "run 2 changes nothing");
+
+    const mtuRun = await converge("MTU 9216 -> 9000", opts({ mtu: "9000" }));
+    const mtuChanged = mtuRun.steps.map((s) => s.urn.split("::").pop()).sort();
+    expect(JSON.stringify(mtuChanged) === JSON.stringify(["fabric-hot-ex", "fabric-hot-int"]), `only the bridges change: ${mtuChanged.join(", ")}`);
+    expect(runChecks(hostChecks(9000)).length === 0, "bridges carry MTU 9000");
+
+    log("reboot (the container restarts; systemd boots again); no program run");
+    rebootTestHost();
+    const failedReboot = await retryChecks(hostChecks(9000), 60);
+    expect(failedReboot.length === 0, `everything holds after the reboot (${failedReboot.length} failed)`);
+
+    log("drift: hot-int deleted by hand, a data dir chmod-ed");
+    let drift = 0;
+    onHost("ovs-vsctl del-br hot-int");
+    const p1 = await preview(program, { ...opts({ mtu: "9000" }), refresh: true });
+    const d1 = p1.steps.filter((s) => !["read", "refresh-update"].includes(s.op)).map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    if (JSON.stringify(d1) === JSON.stringify(["refresh-delete fabric-hot-int", "create fabric-hot-int"])) drift++;
+    log(`  preview: ${d1.join(", ")}`);
+    onHost("chmod 0700 /var/lib/hotstack-os/config");
+    const p2 = await preview(program, { ...opts({ mtu: "9000" }), refresh: true });
+    const d2 = p2.steps.filter((s) => !["read", "refresh-update"].includes(s.op)).map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    if (JSON.stringify(d2) === JSON.stringify(["refresh-delete fabric-hot-int", "create fabric-hot-int", "update storage-config"])) drift++;
+    log(`  preview: ${d2.join(", ")}`);
+    expect(drift === 2, "preview reports exactly the drifted resources (and nothing is changed by it)");
+    const repair = await converge("repair run", opts({ mtu: "9000" }));
+    expect(runChecks(hostChecks(9000)).length === 0 && changeCount(repair) === 2, "the next run repaired both");
+
+    log("destroy (fresh process, state file only)");
+    const t = Date.now();
+    const destroyed = destroyFresh(state);
+    log(`destroy: ${((Date.now() - t) / 1000).toFixed(1)} s ${JSON.stringify(destroyed.ops)}`);
+    const left = leftovers();
+    for (const l of left) log(`  leftover: ${l}`);
+    expect(onHost("getent group kvm").trim() === kvmBefore, "group kvm stays");
+    expect(onHostOk("dpkg -s podman openvswitch-switch libvirt-daemon-system >/dev/null"), "packages stay");
+    expect(onHostOk("ovs-vsctl br-exists br-preexisting"), "a pre-existing bridge stays");
+    expect(onHostOk("grep -q '^10.9.9.9 preexisting.example$' /etc/hosts"), "other /etc/hosts lines stay");
+    expect(onHostOk("test -x /usr/sbin/libvirtd"), "the libvirtd binary stays (only its capability is dropped)");
+
+    if (!process.env.KEEP_TESTHOST) stopTestHost();
+    fs.rmSync(state, { force: true });
+    console.log(problems.length ? `\n${problems.length} problem(s):\n  ${problems.join("\n  ")}` : "\nall checks passed");
+    console.log(figures({
+        run1_s: run1.seconds.toFixed(1),
+        run2_s: run2.seconds.toFixed(1),
+        run2_changes: changeCount(run2),
+        mtu_changes: changeCount(mtuRun),
+        drift_detected: drift,
+        reboot_ok: failedReboot.length === 0 ? 1 : 0,
+        destroy_leftovers: left.length,
+    }));
+    if (problems.length || left.length) process.exitCode = 1;
+    void base;
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
