@@ -66,3 +66,13 @@ export function onHost(cmd: string, opts: { allowFailure?: boolean } = {}): stri
 export function onHostOk(cmd: string): boolean {
     return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, stdio: "ignore" }).status === 0;
 }
+
+/** Copies a local image to the test host (podman save | podman load over ssh). */
+export function copyImageToHost(image: string): void {
+    if (onHostOk(`podman image exists ${image}`)) return;
+    childProcess.execSync(`podman save ${image} | bash ${path.join(DIR, "ssh.sh")} 'podman load -q'`, {
+        env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) },
+        stdio: ["ignore", "ignore", "inherit"],
+        shell: "/bin/bash",
+    });
+}

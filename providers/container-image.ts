@@ -1,0 +1,166 @@
+// ContainerImage: an image built on the host with `podman build` from a context on the machine
+// running Pulumi. Its input is a content hash of the context (plus build args), so unchanged
+// assets never rebuild; a rebuild gives a new image ID, which restarts exactly the services
+// that use it. Builds share the host through a few build slots (flock), so parallel resources
+// never overload it. A failed build names the failing step and shows the build log's tail.
+import * as childProcess from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { Connection } from "./host/connection";
+import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
+import { sh } from "./host/shell";
+import { Host } from "./host/transport";
+import { GONE, checker, defined, diffFields, hostOf, isUnknown } from "./kit";
+
+export interface ContainerImageArgs {
+    connection: pulumi.Input<Connection>;
+    /** Tag, e.g. "localhost/hotstack-os-keystone:latest". */
+    name: pulumi.Input<string>;
+    /** Context directory on the machine running Pulumi. */
+    contextDir: pulumi.Input<string>;
+    /** Files (relative to contextDir) sent to the host: the build may use only these. */
+    files: pulumi.Input<pulumi.Input<string>[]>;
+    /** Containerfile, relative to contextDir. */
+    containerfile: pulumi.Input<string>;
+    buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Builds running at once on the host. */
+    parallel?: pulumi.Input<number>;
+}
+
+interface ImageInputs {
+    connection: Connection;
+    name: string;
+    contextDir: string;
+    files: string[];
+    containerfile: string;
+    buildArgs: Record<string, string>;
+    parallel: number;
+    /** sha256 over file names, modes and contents, the Containerfile name and the build args. */
+    contextHash: string;
+}
+
+interface ImageOutputs extends ImageInputs {
+    imageId: string;
+    adopted?: boolean;
+}
+
+const KIND = "container-image";
+const LABEL = "io.hotstack-os.context";
+
+/** The hash that decides rebuilds. Computed in the program, so diff never reads files. */
+export function contextHash(contextDir: string, files: string[], containerfile: string, buildArgs: Record<string, string>): string {
+    const h = crypto.createHash("sha256");
+    for (const f of [...files].sort()) {
+        const full = path.join(contextDir, f);
+        h.update(`${f}\0${fs.statSync(full).mode & 0o777}\0`).update(fs.readFileSync(full)).update("\0");
+    }
+    h.update(`containerfile=${containerfile}\0`);
+    for (const k of Object.keys(buildArgs).sort()) h.update(`${k}=${buildArgs[k]}\0`);
+    return h.digest("hex");
+}
+
+/** The context as a tar stream (uid/gid 0), built by the local tar from exactly the listed files. */
+function contextTar(p: ImageInputs): Buffer {
+    return childProcess.execFileSync("tar", ["-c", "--owner=0", "--group=0", "-C", p.contextDir, "--", ...p.files], { maxBuffer: 512 * 1024 * 1024 });
+}
+
+async function observe(host: Host, name: string): Promise<{ imageId: string; contextHash: string } | undefined> {
+    const r = await host.run(`podman image exists ${sh(name)} || exit 0; podman image inspect ${sh(name)} --format '{{.Id}} {{index .Labels "${LABEL}"}}'`);
+    const [imageId, hash] = r.stdout.trim().split(/\s+/);
+    return imageId ? { imageId, contextHash: hash ?? "" } : undefined;
+}
+
+async function build(host: Host, p: ImageInputs, previousId?: string): Promise<string> {
+    const args = Object.entries(p.buildArgs).map(([k, v]) => `--build-arg ${sh(`${k}=${v}`)}`).join(" ");
+    const script = [
+        "set -u",
+        // One of `parallel` build slots; a slot is held for the whole build.
+        `slots=${p.parallel}; lockdir=/run/lock; mkdir -p "$lockdir"`,
+        'while :; do for i in $(seq "$slots"); do exec 9>"$lockdir/hotstack-os-build.$i"; if flock -n 9; then break 2; fi; done; sleep 1; done',
+        'ctx=$(mktemp -d /var/tmp/hotstack-os-build.XXXXXX); log="$ctx.log"',
+        'trap \'rm -rf "$ctx" "$log"\' EXIT',
+        'tar -x -C "$ctx"',
+        `if ! podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} -t ${sh(p.name)} "$ctx" >"$log" 2>&1; then`,
+        // The log's tail, then the failing step last, where an error message's tail shows it.
+        '  echo "--- build log (last 12 lines) ---" >&2; tail -12 "$log" >&2',
+        '  echo "failed at: $(grep -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" "$log" | tail -1)" >&2; exit 1',
+        "fi",
+        `podman image inspect ${sh(p.name)} --format '{{.Id}}'`,
+    ];
+    const r = await host.run(script.join("\n"), { stdin: contextTar(p), what: `build image ${p.name}` });
+    const imageId = r.stdout.trim().split("\n").pop()!;
+    // The previous build is now untagged: drop it unless a container still uses it.
+    if (previousId && previousId !== imageId) await host.run(`podman rmi ${sh(previousId)} >/dev/null 2>&1 || true`);
+    return imageId;
+}
+
+export const containerImageProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return checker({ ...news, buildArgs: news.buildArgs ?? {}, parallel: news.parallel ?? 2 })
+            .name("name", /^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9._-]+)?$/, "an image name like localhost/hotstack-os-keystone:latest")
+            .absolutePath("contextDir")
+            .check("files", (v) => (Array.isArray(v) && v.length > 0 && v.every((f) => isUnknown(f) || (typeof f === "string" && !f.startsWith("/") && !f.split("/").includes(".."))) ? undefined : "must be a non-empty list of paths relative to contextDir"))
+            .check("containerfile", (v) => (typeof v === "string" && (isUnknown(news.files) || (news.files as string[]).includes(v)) ? undefined : "must be one of the files"))
+            .integer("parallel", 1, 32)
+            .check("contextHash", (v) => (typeof v === "string" && /^[0-9a-f]{64}$/.test(v) ? undefined : "must be a sha256 (computed by the program)"))
+            .result();
+    },
+
+    async diff(_id, olds, news) {
+        return diffFields(olds, news, { name: "replace", contextHash: "update", buildArgs: "update", containerfile: "update", parallel: "update", files: "update", contextDir: "update" });
+    },
+
+    async create(inputs) {
+        const p = inputs as ImageInputs;
+        const host = await hostOf(p);
+        const found = await observe(host, p.name);
+        const entry = await claim(host, KIND, p.name, found && { imageId: found.imageId });
+        // Same context already built (e.g. a crash after the build): nothing to do.
+        const imageId = found && found.contextHash === p.contextHash ? found.imageId : await build(host, p);
+        return { id: p.name, outs: defined({ ...p, imageId, adopted: !entry.created }) };
+    },
+
+    async read(id, props) {
+        const p = { ...props, name: props.name ?? id } as ImageOutputs;
+        const o = await observe(await hostOf(p), p.name);
+        if (!o) return GONE;
+        return { id, props: { ...p, imageId: o.imageId, contextHash: o.contextHash } };
+    },
+
+    async update(_id, olds, news) {
+        const p = news as ImageInputs;
+        const host = await hostOf(p);
+        const found = await observe(host, p.name);
+        const imageId = found && found.contextHash === p.contextHash ? found.imageId : await build(host, p, olds.imageId);
+        return { outs: defined({ ...p, imageId, adopted: olds.adopted }) };
+    },
+
+    async delete(_id, props) {
+        const p = props as ImageOutputs;
+        const host = await hostOf(p);
+        const entry = await readLedger(host, KIND, p.name);
+        if (createdByUs(entry, p.adopted)) {
+            await host.run(`! podman image exists ${sh(p.name)} || podman rmi ${sh(p.name)} >/dev/null`, { what: `remove image ${p.name}` });
+        }
+        await dropLedger(host, KIND, p.name);
+    },
+};
+
+export class ContainerImage extends pulumi.dynamic.Resource {
+    declare readonly name: pulumi.Output<string>;
+    /** "sha256:…" of the built image: services run this exact image. */
+    declare readonly imageId: pulumi.Output<string>;
+
+    constructor(name: string, args: ContainerImageArgs, opts?: pulumi.CustomResourceOptions) {
+        // The hash is computed here, in the program: the provider (and diff) never read local files.
+        const contextHash = pulumi.all([args.contextDir, args.files, args.containerfile, args.buildArgs ?? {}])
+            .apply(([dir, files, cf, ba]) => contextHashOf(dir, files, cf, ba as Record<string, string>));
+        super(containerImageProvider, name, { imageId: undefined, adopted: undefined, ...args, contextHash }, opts, "hotstack", "ContainerImage");
+    }
+}
+
+function contextHashOf(dir: string, files: string[], containerfile: string, buildArgs: Record<string, string>): string {
+    return contextHash(dir, files, containerfile, buildArgs);
+}

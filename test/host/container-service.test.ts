@@ -1,0 +1,97 @@
+// ContainerService (podman Quadlet) needs systemd and podman >= 4.4: on the test host.
+import * as assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { containerServiceProvider } from "../../providers/container-service";
+import { SshConnection } from "../../providers/host/connection";
+import { closeAllConnections } from "../../providers/host/transport";
+import { ensureTestImage } from "../support/images";
+import { checked, create, read, serialized, suffix, update } from "../support/providers";
+import { copyImageToHost, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
+
+let conn: SshConnection;
+let image: string;
+before(() => {
+    conn = startTestHost();
+    image = ensureTestImage();
+    copyImageToHost(image);
+});
+after(async () => {
+    await closeAllConnections();
+    if (!process.env.KEEP_TESTHOST) stopTestHost();
+});
+
+function quadlet(name: string, healthy: boolean, note = ""): string {
+    return [
+        "[Unit]",
+        `Description=hotstack-os test service ${note}`,
+        "[Container]",
+        `ContainerName=hotstack-os-${name}`,
+        `Image=${image}`,
+        "Pull=never",
+        "Network=none",
+        `Exec=/bin/sh -c "echo started ${note}; sleep 1; ${healthy ? "touch /tmp/ready;" : "echo never-ready;"} exec sleep 1000000"`,
+        "HealthCmd=test -e /tmp/ready",
+        "HealthInterval=30s",
+        "StopTimeout=1", // its PID 1 (sleep) ignores SIGTERM: do not wait 10 s on every stop
+        "[Service]",
+        `ExecStartPost=/bin/sh -c 'for i in $(seq 15); do podman healthcheck run hotstack-os-${name} >/dev/null 2>&1 && exit 0; sleep 1; done; echo hotstack-os-${name} is not healthy; exit 1'`,
+        "TimeoutStartSec=60",
+        "TimeoutStopSec=5", // after a failed start systemd otherwise waits 90 s for conmon
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n");
+}
+
+const started = (name: string) => onHost(`podman inspect -f '{{.State.StartedAt}}' hotstack-os-${name}`).trim();
+
+describe("ContainerService [ssh, test host]", () => {
+    test("create waits for health, read, no-op, drift (stopped by hand), trigger restarts only it, delete [ssh]", async () => {
+        const p = await serialized(containerServiceProvider);
+        const name = `t${suffix()}`;
+        const inputs = await checked(p, { connection: conn, name, content: quadlet(name, true), triggers: ["config-v1"], startTimeoutSeconds: 60 });
+        const made = await create(p, inputs);
+        assert.equal(onHost(`systemctl is-active hotstack-os-${name}.service`).trim(), "active");
+        assert.match(onHost(`podman inspect -f '{{.State.Health.Status}}' hotstack-os-${name}`), /healthy/);
+        assert.ok(onHostOk(`test -f /etc/containers/systemd/hotstack-os-${name}.container`));
+
+        const back = await read(p, name, made.outs);
+        assert.equal((await p.diff(name, back.props, inputs)).changes, false);
+
+        onHost(`systemctl stop hotstack-os-${name}.service`); // drift
+        const drifted = await read(p, name, back.props);
+        assert.equal(drifted.props.active, false);
+        assert.deepEqual(Object.keys(((await p.diff(name, drifted.props, inputs)) as any).detailedDiff), ["active"]);
+        const restarted = await update(p, name, drifted.props, inputs);
+        assert.equal(onHost(`systemctl is-active hotstack-os-${name}.service`).trim(), "active");
+
+        const t0 = started(name);
+        const v2 = await checked(p, { ...inputs, triggers: ["config-v2"] });
+        const outs = await update(p, name, restarted, v2);
+        assert.notEqual(started(name), t0, "a trigger change restarts the container");
+
+        await p.delete(name, outs);
+        assert.equal(onHostOk(`test -e /etc/containers/systemd/hotstack-os-${name}.container`), false);
+        assert.equal(onHostOk(`podman container exists hotstack-os-${name}`), false);
+    });
+
+    test("a service that never gets healthy fails with its journal, and stays in state to retry [ssh]", async () => {
+        const p = await serialized(containerServiceProvider);
+        const name = `u${suffix()}`;
+        try {
+            const inputs = await checked(p, { connection: conn, name, content: quadlet(name, false), startTimeoutSeconds: 30 });
+            let err: any;
+            try {
+                await create(p, inputs);
+            } catch (e) {
+                err = e;
+            }
+            assert.ok(err, "create failed");
+            assert.match(err.message, /never-ready|is not healthy/);
+            assert.equal(err.id, name, "the engine records the unit (ErrorResourceInitFailed) so the next run updates it");
+            assert.equal(err.properties.active, false);
+        } finally {
+            onHost(`systemctl stop hotstack-os-${name}.service; rm -f /etc/containers/systemd/hotstack-os-${name}.container; systemctl daemon-reload; podman rm -f hotstack-os-${name} >/dev/null 2>&1; true`);
+        }
+    });
+});

@@ -1,0 +1,83 @@
+#!/bin/bash
+# Build the hotstack-os images with host podman, the way the deploy tool does:
+# context assets/images/, -f <image>/Containerfile, parents passed by image ID.
+#
+#   base -> infra
+#        -> openstack -> keystone
+#        -> hostest (test/images/wrappers-test: wrapper proof image, optional)
+#
+# Usage: test/images/build.sh [image...]     (default: base infra openstack keystone)
+# Env:   HSIMG_TAG_PREFIX   tag prefix       (default localhost/hsimgtest-, tag :latest)
+#        BASE_IMAGE         FROM of base     (default docker.io/library/debian:trixie-slim)
+#        HSIMG_LOG_DIR      build logs       (default /var/tmp/hotstack-images-dev/logs)
+#        HSIMG_NO_CACHE=1   build without layer cache
+# Images not being built but needed as parents are taken from their tag.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+ctx=$(cd "$here/../../assets/images" && pwd)
+prefix=${HSIMG_TAG_PREFIX:-localhost/hsimgtest-}
+logdir=${HSIMG_LOG_DIR:-/var/tmp/hotstack-images-dev/logs}
+base_image=${BASE_IMAGE:-docker.io/library/debian:trixie-slim}
+mkdir -p "$logdir"
+
+images=("$@")
+((${#images[@]})) || images=(base infra openstack keystone)
+
+declare -A parent=([base]="" [infra]=base [openstack]=base [keystone]=openstack [wrappers-test]=base)
+declare -A parent_arg=([infra]=HOTSTACK_BASE [openstack]=HOTSTACK_BASE [keystone]=HOTSTACK_OPENSTACK [wrappers-test]=HOTSTACK_BASE)
+declare -A id secs
+
+image_id() { podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
+human() { numfmt --to=iec --suffix=B --format='%.1f' "$1"; }
+
+build_one() {
+    local img=$1 file ctxdir args=() p pid start end iid
+    if [[ $img == wrappers-test ]]; then
+        file=$here/wrappers-test/Containerfile ctxdir=$here/wrappers-test
+    else
+        file=$ctx/$img/Containerfile ctxdir=$ctx
+    fi
+    [[ -f $file ]] || { echo "no Containerfile for $img ($file)" >&2; exit 1; }
+    p=${parent[$img]:-}
+    if [[ -n $p ]]; then
+        pid=${id[$p]:-$(image_id "$prefix$p:latest")}
+        [[ -n $pid ]] || { echo "parent image $p of $img not built (tag $prefix$p:latest missing)" >&2; exit 1; }
+        args+=(--build-arg "${parent_arg[$img]}=$pid")
+    else
+        args+=(--build-arg "BASE_IMAGE=$base_image")
+    fi
+    [[ ${HSIMG_NO_CACHE:-0} == 1 ]] && args+=(--no-cache)
+    echo "==> building $img (log: $logdir/$img.log)${p:+, $p=${pid:0:12}}"
+    start=$(date +%s)
+    if ! podman build --pull=never --layers "${args[@]}" \
+        --iidfile "$logdir/$img.iid" -t "$prefix$img:latest" \
+        -f "$file" "$ctxdir" >"$logdir/$img.log" 2>&1; then
+        echo "!! build of $img failed; last lines of $logdir/$img.log:" >&2
+        tail -n 40 "$logdir/$img.log" >&2
+        exit 1
+    fi
+    end=$(date +%s)
+    iid=$(<"$logdir/$img.iid")
+    iid=${iid#sha256:}
+    id[$img]=$iid
+    secs[$img]=$((end - start))
+}
+
+for img in "${images[@]}"; do
+    build_one "$img"
+done
+
+echo
+printf '%-14s %-14s %8s %10s %10s  %s\n' IMAGE ID BUILD_S SIZE ADDED TAG
+for img in "${images[@]}"; do
+    size=$(podman image inspect --format '{{.Size}}' "${id[$img]}")
+    p=${parent[$img]:-}
+    if [[ -n $p ]]; then
+        psize=$(podman image inspect --format '{{.Size}}' "$(image_id "${id[$p]:-$prefix$p:latest}")")
+    else
+        psize=$(podman image inspect --format '{{.Size}}' "$base_image")
+    fi
+    printf '%-14s %-14s %8s %10s %10s  %s\n' "$img" "${id[$img]:0:12}" "${secs[$img]}" \
+        "$(human "$size")" "+$(human $((size - psize)))" "$prefix$img:latest"
+done

@@ -1,0 +1,60 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import { containerImageProvider, contextHash } from "../../providers/container-image";
+import { ensureTestImage } from "../support/images";
+import { checked, create, read, serialized, sh, shOk, suffix, transports, update } from "../support/providers";
+
+function context(files: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotstack-ctx-"));
+    for (const [f, c] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        fs.writeFileSync(path.join(dir, f), c);
+    }
+    return dir;
+}
+
+for (const t of transports()) {
+    describe(`ContainerImage [${t.name}]`, () => {
+        test(`build, read, no-op, context change rebuilds, failed build explains itself, delete [${t.name}]`, async () => {
+            const p = await serialized(containerImageProvider);
+            const base = ensureTestImage();
+            const name = `localhost/hotstack-test-img-${suffix()}:latest`;
+            const dir = context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nCOPY img/hello /hello\n", "img/hello": "one\n", "unrelated.txt": "not sent\n" });
+            const files = ["img/Containerfile", "img/hello"];
+            const news = (f = files) => ({ connection: t.connection, name, contextDir: dir, files: f, containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, f, "img/Containerfile", { BASE: base }) });
+            try {
+                const inputs = await checked(p, news());
+                const made = await create(p, inputs);
+                assert.match(made.outs.imageId, /^[0-9a-f]{64}$/);
+                assert.equal(sh(`podman run --rm ${name} cat /hello`), "one\n");
+
+                const back = await read(p, name, made.outs);
+                assert.equal((await p.diff(name, back.props, inputs)).changes, false, "same context: nothing to build");
+
+                fs.writeFileSync(path.join(dir, "unrelated.txt"), "changed\n");
+                assert.equal((await p.diff(name, back.props, await checked(p, news()))).changes, false, "a file outside the list does not count");
+
+                fs.writeFileSync(path.join(dir, "img/hello"), "two\n");
+                const changed = await checked(p, news());
+                const d = await p.diff(name, back.props, changed);
+                assert.deepEqual(Object.keys((d as any).detailedDiff), ["contextHash"]);
+                const outs = await update(p, name, back.props, changed);
+                assert.notEqual(outs.imageId, made.outs.imageId, "a new image");
+                assert.equal(sh(`podman run --rm ${name} cat /hello`), "two\n");
+                assert.equal(shOk(`podman image exists ${made.outs.imageId}`), false, "the old build is removed");
+
+                fs.writeFileSync(path.join(dir, "img/Containerfile"), "ARG BASE\nFROM ${BASE}\nRUN echo about-to-fail && false\n");
+                await assert.rejects(update(p, name, outs, await checked(p, news())), (e: Error) => /failed at: STEP \d+\/\d+: RUN echo about-to-fail/.test(e.message) && /about-to-fail/.test(e.message));
+
+                await p.delete(name, outs);
+                assert.equal(shOk(`podman image exists ${name}`), false);
+            } finally {
+                sh(`podman rmi -f ${name} 2>/dev/null || true`);
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    });
+}
