@@ -10,6 +10,11 @@ export = async () => {
     const config = loadConfig(); // validated before any resource exists
     const stack = new HotStack("hotstack", config);
     return {
+        authUrl: stack.authUrl,
+        region: stack.region,
+        adminPassword: stack.adminPassword,
+        cloudsYaml: stack.cloudsYaml,
+        haproxyStatsUrl: stack.haproxyStatsUrl,
         dataDir: stack.dataDir,
         providerNetwork: stack.providerNetwork,
         gateway: stack.gateway,

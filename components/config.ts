@@ -39,6 +39,8 @@ export const PASSWORD_KEYS = ["adminPassword", "dbPassword", "servicePassword", 
 export type PasswordKey = (typeof PASSWORD_KEYS)[number];
 
 export const VIRT_TYPES = ["auto", "kvm", "qemu"] as const;
+/** "full": the whole cloud; "identity": infra + keystone only (a keystone-only cloud, faster to converge). */
+export const SERVICE_SETS = ["full", "identity"] as const;
 export const DATAPATH_TYPES = ["system", "netdev"] as const;
 
 /** Every scalar option with its default ("" = derived or unset). */
@@ -64,6 +66,8 @@ export const DEFAULTS = {
     baseImage: "docker.io/library/debian:trixie-slim",
     buildParallel: 2,
     debug: false,
+    serviceSet: "full" as (typeof SERVICE_SETS)[number],
+    tokenExpiration: 3600,
 };
 
 export interface HotStackConfig {
@@ -85,6 +89,9 @@ export interface HotStackConfig {
     baseImage: string;
     buildParallel: number;
     debug: boolean;
+    serviceSet: (typeof SERVICE_SETS)[number];
+    /** Keystone token lifetime in seconds. */
+    tokenExpiration: number;
     /** Passwords given in config (secrets); the rest are generated. */
     passwords: Partial<Record<PasswordKey, string>>;
 }
@@ -248,6 +255,8 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
         baseImage,
         buildParallel: int("buildParallel", 1, 16),
         debug: bool("debug"),
+        serviceSet: oneOf("serviceSet", SERVICE_SETS),
+        tokenExpiration: int("tokenExpiration", 300, 86400),
         passwords,
     };
     if (problems.length) throw new ConfigError(problems);

@@ -34,7 +34,7 @@ export function log(line: string): void {
 
 export async function converge(what: string, opts: HarnessOptions): Promise<Report & { seconds: number }> {
     const t = Date.now();
-    const r = await up(program, { refresh: true, ...opts });
+    const r = await up(program, { refresh: true, log: (l) => log(`    ${l}`), ...opts });
     const seconds = (Date.now() - t) / 1000;
     log(`${what}: ${seconds.toFixed(1)} s, ${changeCount(r)} changes ${JSON.stringify(r.ops)}`);
     for (const st of r.steps) log(`    ${st.op} ${st.urn.split("::").pop()}`);

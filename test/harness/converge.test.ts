@@ -168,6 +168,17 @@ for (const t of transports()) {
             assert.deepEqual(loadState(stateFile).resources, []);
         });
 
+        test(`a failed host command fails the run, and what depends on it, without hanging [${t.name}]`, { timeout: 60000 }, async () => {
+            // A shell exit status 1 in the provider's error must not read as a gRPC status (CANCELLED).
+            const program = () => {
+                const broken = new File("broken", { connection: t.connection, path: `/nonexistent-${s}/x.conf`, content: "x" });
+                new File("dependent", { connection: t.connection, path: `/tmp/hotstack-dependent-${s}`, content: broken.contentSha256.apply((h) => `after ${h}\n`) });
+            };
+            await assert.rejects(up(program, { stateFile: `${stateFile}.broken` }), /write \/nonexistent-.* failed on/);
+            assert.equal(fs.existsSync(`/tmp/hotstack-dependent-${s}`), false);
+            fs.rmSync(`${stateFile}.broken`, { force: true });
+        });
+
         test(`bad input fails in check() before the host is touched [${t.name}]`, async () => {
             const badRoot = `/tmp/hotstack-never-${s}`;
             const bad = () => {

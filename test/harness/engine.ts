@@ -159,7 +159,7 @@ class Deployment {
     count(op: Op, urn?: string, detailedDiff?: Record<string, unknown>): void {
         this.ops[op] = (this.ops[op] ?? 0) + 1;
         if (urn && !["check", "diff", "same", "read"].includes(op)) this.steps.push({ op, urn, detailedDiff });
-        if (urn && op !== "check" && op !== "diff") this.opts.log?.(`${op.padEnd(8)} ${urn.split("::").slice(2).join("::")}`);
+        if (urn && !["check", "diff", "same", "read"].includes(op)) this.opts.log?.(`${op.padEnd(8)} ${urn.split("::").pop()}`);
     }
 
     track<T>(p: Promise<T>): Promise<T> {
@@ -184,6 +184,18 @@ class Deployment {
     }
 
     async register(req: any): Promise<any> {
+        const started = Date.now();
+        try {
+            const resp = await this.registerStep(req);
+            if (this.opts.log && Date.now() - started > 2000) this.opts.log(`done     ${req.getName()} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+            return resp;
+        } catch (e) {
+            this.opts.log?.(`FAILED   ${req.getName()}: ${(e as Error).message.split("\n")[0]}`);
+            throw e;
+        }
+    }
+
+    private async registerStep(req: any): Promise<any> {
         const type: string = req.getType();
         const name: string = req.getName();
         const parent: string | undefined = req.getParent() || undefined;
@@ -414,7 +426,10 @@ async function withMonitor<T>(d: Deployment, opts: HarnessOptions, fn: () => Pro
     monitor.registerResource = (req: any, cb: (err: any, resp?: any) => void) => {
         d.track(d.register(req)).then((resp) => cb(null, resp), (err) => {
             d.errors.push(err);
-            cb(err);
+            // The engine answers a failed step with gRPC status UNKNOWN and the message. Passing the
+            // provider's error itself would leak its fields: a `code` of 1 (a shell exit status)
+            // reads as CANCELLED to the SDK, which then stops every RPC and the program hangs.
+            cb(Object.assign(new Error(err?.message ?? String(err)), { code: 2 }));
         });
     };
     monitor.registerResourceOutputs = (req: any, cb: (err: any, resp?: any) => void) => {

@@ -24,6 +24,10 @@ before(async () => {
             if (args.type.endsWith(":SystemUser")) Object.assign(state, { uid: 990, gid: 989 });
             if (args.type.endsWith(":SystemdUnit")) state.active = true;
             if (args.type.endsWith(":File")) state.contentSha256 = `sha-of-${args.name}`;
+            if (args.type.endsWith(":ContainerImage")) state.imageId = `sha256:${"0".repeat(56)}${args.name.slice(-8).padStart(8, "0")}`;
+            if (args.type.endsWith(":PodmanSecret")) state.digest = `digest-of-${args.name}`;
+            if (args.type.endsWith(":ContainerService")) state.active = true;
+            if (args.type === "random:index/randomPassword:RandomPassword") state.result = "generatedpassword0123456789abcdef";
             return { id: `${args.name}-id`, state };
         },
         call: () => ({}),
@@ -50,7 +54,7 @@ describe("program graph (setMocks)", () => {
         assert.equal(count("HostsBlock"), 1);
         assert.equal(count("FileCapability"), 1);
         assert.equal(count("FirewallZone"), 1);
-        assert.equal(count("SystemdUnit"), 2, "the libvirt session and the fabric boot unit");
+        assert.equal(count("SystemdUnit"), 3, "the libvirt session, the fabric boot unit, hotstack-os.target");
         assert.ok(count("Directory") >= 17);
     });
 
@@ -81,6 +85,39 @@ describe("program graph (setMocks)", () => {
         assert.equal(outputs.hotstackUid, 990);
         assert.equal(outputs.gateway, "172.31.0.129");
         assert.equal(outputs.providerNetwork.cidr, "172.31.0.128/25");
+    });
+
+    test("the identity services: images, secrets, one Quadlet unit each", () => {
+        assert.deepEqual(ofType("ContainerService").map((c) => c.inputs.name).sort(), ["dnsmasq", "haproxy", "keystone", "mariadb", "memcached", "rabbitmq"]);
+        assert.deepEqual(ofType("ContainerImage").map((c) => c.inputs.name).sort(), ["base", "infra", "keystone", "openstack"].map((i) => `localhost/hotstack-os-${i}:latest`));
+        assert.deepEqual(ofType("PodmanSecret").map((c) => c.inputs.name).sort(), ["hotstack-os-admin-password", "hotstack-os-db-password", "hotstack-os-mysql-root-password", "hotstack-os-rabbitmq-password"]);
+        const keystone = ofType("ContainerService").find((c) => c.inputs.name === "keystone")!.inputs;
+        assert.match(keystone.content, /^Image=0{56}/m, "image by ID");
+        assert.match(keystone.content, /^Secret=hotstack-os-admin-password,type=mount,target=ADMIN_PASSWORD$/m);
+        assert.match(keystone.content, /^Wants=hotstack-os-mariadb\.service hotstack-os-memcached\.service hotstack-os-dnsmasq\.service hotstack-os-haproxy\.service$/m);
+        assert.match(keystone.content, /^WantedBy=hotstack-os\.target$/m);
+        assert.ok(keystone.triggers.includes("sha-of-keystone-keystone.conf"), "its config file restarts it");
+        assert.ok(keystone.triggers.includes("digest-of-secrets-admin_password-podman"), "a new password restarts it");
+        // The base image is built from the configured base; the others from their parent's ID.
+        const base = ofType("ContainerImage").find((c) => c.inputs.name.includes("-base:"))!.inputs;
+        assert.deepEqual(base.buildArgs, { BASE_IMAGE: "docker.io/library/debian:trixie-slim" });
+        const ks = ofType("ContainerImage").find((c) => c.inputs.name.includes("-keystone:"))!.inputs;
+        assert.deepEqual(Object.keys(ks.buildArgs), ["HOTSTACK_OPENSTACK"]);
+        assert.ok(ks.files.every((f: string) => f.startsWith("keystone/") || f.startsWith("shared/")), "only its own files and shared/");
+    });
+
+    test("no password in any resource input but the secrets themselves", () => {
+        for (const c of created) {
+            if (c.type.endsWith(":PodmanSecret") || c.type.startsWith("random:")) continue;
+            assert.ok(!JSON.stringify(c.inputs).includes("generatedpassword0123456789abcdef"), `${c.type} ${c.name}`);
+        }
+    });
+
+    test("a clouds.yaml admin entry and the front door", () => {
+        assert.equal(outputs.authUrl, "http://keystone.hotstack-os.local:5000/v3");
+        assert.equal(outputs.haproxyStatsUrl, "http://172.31.0.129:8404/stats");
+        assert.match(outputs.cloudsYaml, /hotstack-os-admin:\n    auth:\n      auth_url: http:\/\/keystone\.hotstack-os\.local:5000\/v3/);
+        assert.match(outputs.cloudsYaml, /password: "generatedpassword0123456789abcdef"/);
     });
 
     test("an ssh connection with a key is a secret input; a local one is not", async () => {

@@ -1,0 +1,94 @@
+// Images: one ContainerImage per Containerfile directory in assets/images, built on the host in
+// dependency order (base first: every other image builds on its layers). Each image's context
+// is its own directory plus shared/, so touching one Containerfile rebuilds that image alone
+// (and the images built on it).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerImage } from "../providers/container-image";
+import { Connection } from "../providers/host/connection";
+import { HotStackConfig } from "./config";
+
+export const ASSETS = path.resolve(__dirname, "../assets/images");
+
+/** Which image each one is built on (its build argument), undefined = the configured base image. */
+export const IMAGE_PARENTS: Record<string, string | undefined> = {
+    base: undefined,
+    infra: "base",
+    ovn: "base",
+    openstack: "base",
+    keystone: "openstack",
+    glance: "openstack",
+    placement: "openstack",
+    nova: "openstack",
+    neutron: "openstack",
+    cinder: "openstack",
+    heat: "openstack",
+};
+
+const BUILD_ARG_OF_PARENT: Record<string, string> = { base: "HOTSTACK_BASE", openstack: "HOTSTACK_OPENSTACK" };
+
+/** Every file below a directory, relative to ASSETS, sorted. */
+export function filesOf(dir: string): string[] {
+    const out: string[] = [];
+    const walk = (rel: string) => {
+        for (const e of fs.readdirSync(path.join(ASSETS, rel), { withFileTypes: true })) {
+            const r = `${rel}/${e.name}`;
+            if (e.isDirectory()) walk(r);
+            else if (e.isFile()) out.push(r);
+        }
+    };
+    walk(dir);
+    return out.sort();
+}
+
+/** The images needed for some, with the ones they build on, parents first. */
+export function imageClosure(needed: string[]): string[] {
+    const order: string[] = [];
+    const add = (name: string) => {
+        if (!(name in IMAGE_PARENTS)) throw new Error(`no image "${name}" in ${ASSETS}`);
+        const parent = IMAGE_PARENTS[name];
+        if (parent) add(parent);
+        if (!order.includes(name)) order.push(name);
+    };
+    needed.forEach(add);
+    return order;
+}
+
+export interface ImagesArgs {
+    connection: pulumi.Input<Connection>;
+    config: HotStackConfig;
+    needed: string[];
+    /** Extra build arguments per image (e.g. nova's KVM_GID). */
+    extraArgs?: Record<string, Record<string, pulumi.Input<string>>>;
+}
+
+export class Images extends pulumi.ComponentResource {
+    readonly images: Record<string, ContainerImage> = {};
+
+    constructor(name: string, args: ImagesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("hotstack-os:images:Images", name, {}, opts);
+        for (const image of imageClosure(args.needed)) {
+            const parent = IMAGE_PARENTS[image];
+            const buildArgs: Record<string, pulumi.Input<string>> = parent
+                ? { [BUILD_ARG_OF_PARENT[parent]]: this.images[parent].imageId }
+                : { BASE_IMAGE: args.config.baseImage };
+            this.images[image] = new ContainerImage(`${name}-${image}`, {
+                connection: args.connection,
+                name: `localhost/hotstack-os-${image}:latest`,
+                contextDir: ASSETS,
+                files: [...filesOf(image), ...filesOf("shared")],
+                containerfile: `${image}/Containerfile`,
+                buildArgs: { ...buildArgs, ...(args.extraArgs?.[image] ?? {}) },
+                parallel: args.config.buildParallel,
+            }, { parent: this, dependsOn: parent ? [this.images[parent]] : [] });
+        }
+        this.registerOutputs({});
+    }
+
+    id(image: string): pulumi.Output<string> {
+        const i = this.images[image];
+        if (!i) throw new Error(`image ${image} is not built by this stack`);
+        return i.imageId;
+    }
+}

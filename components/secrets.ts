@@ -1,0 +1,43 @@
+// Secrets: every password comes from config (a secret) or is generated with @pulumi/random, and
+// reaches the containers only as a podman secret (root-only store, mounted as a file).
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Connection } from "../providers/host/connection";
+import { PodmanSecret } from "../providers/podman-secret";
+import { HotStackConfig, PasswordKey } from "./config";
+import { SecretName } from "./services/context";
+import { podmanSecretName } from "./services/service";
+
+const CONFIG_KEY: Partial<Record<SecretName, PasswordKey>> = {
+    DB_PASSWORD: "dbPassword",
+    SERVICE_PASSWORD: "servicePassword",
+    ADMIN_PASSWORD: "adminPassword",
+    MYSQL_ROOT_PASSWORD: "mysqlRootPassword",
+    RABBITMQ_PASSWORD: "rabbitmqPassword",
+};
+
+export class Secrets extends pulumi.ComponentResource {
+    readonly values: Partial<Record<SecretName, pulumi.Output<string>>> = {};
+    readonly secrets: Partial<Record<SecretName, PodmanSecret>> = {};
+
+    constructor(name: string, args: { connection: pulumi.Input<Connection>; config: HotStackConfig; needed: SecretName[] }, opts?: pulumi.ComponentResourceOptions) {
+        super("hotstack-os:secrets:Secrets", name, {}, opts);
+        for (const s of args.needed) {
+            const key = CONFIG_KEY[s];
+            const given = key ? args.config.passwords[key] : undefined;
+            // URL-safe on purpose: passwords end up in database and broker URLs unescaped.
+            const value = given !== undefined
+                ? pulumi.secret(given)
+                : new random.RandomPassword(`${name}-${s.toLowerCase()}`, { length: 32, special: false }, { parent: this }).result;
+            this.values[s] = value;
+            this.secrets[s] = new PodmanSecret(`${name}-${s.toLowerCase()}-podman`, { connection: args.connection, name: podmanSecretName(s), value }, { parent: this });
+        }
+        this.registerOutputs({});
+    }
+
+    digest(s: SecretName): pulumi.Output<string> {
+        const secret = this.secrets[s];
+        if (!secret) throw new Error(`secret ${s} is not managed by this stack`);
+        return secret.digest;
+    }
+}

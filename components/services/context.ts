@@ -1,0 +1,37 @@
+// What every service file gets: the typed config, the names and addresses services reach each
+// other by, and the secret tokens their templates may use. Plain data: no resources here.
+import { HotStackConfig } from "../config";
+import { PUBLIC_DOMAIN } from "../host-plan";
+
+/** Secrets a container can have: mounted as /run/secrets/<NAME>, usable as @@NAME@@ in templates. */
+export const SECRET_NAMES = ["DB_PASSWORD", "SERVICE_PASSWORD", "ADMIN_PASSWORD", "MYSQL_ROOT_PASSWORD", "RABBITMQ_PASSWORD", "HEAT_AUTH_KEY"] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+/** The token a template uses for a secret; the container's entrypoint replaces it at start. */
+export const token = (s: SecretName) => `@@${s}@@`;
+
+export interface ServiceContext {
+    config: HotStackConfig;
+    dataDir: string;
+    /** Public (catalog) URL of an API through HAProxy, e.g. http://keystone.hotstack-os.local:5000 */
+    publicUrl(service: string, port: number): string;
+    dbUrl(db: string): string;
+    transportUrl: string;
+    memcachedServers: string;
+    keystonePublic: string;
+    /** Rendered oslo.log settings every OpenStack service shares. */
+    logging: Record<string, string | boolean>;
+}
+
+export function serviceContext(config: HotStackConfig): ServiceContext {
+    return {
+        config,
+        dataDir: config.dataDir,
+        publicUrl: (service, port) => `http://${service}.${PUBLIC_DOMAIN}:${port}`,
+        dbUrl: (db) => `mysql+pymysql://openstack:${token("DB_PASSWORD")}@hotstack-os-mariadb/${db}`,
+        transportUrl: `rabbit://openstack:${token("RABBITMQ_PASSWORD")}@hotstack-os-rabbitmq:5672/`,
+        memcachedServers: "hotstack-os-memcached:11211",
+        keystonePublic: `http://keystone.${PUBLIC_DOMAIN}:5000`,
+        logging: { debug: config.debug, use_stderr: true, use_syslog: false, use_journal: false },
+    };
+}

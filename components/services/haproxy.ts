@@ -1,0 +1,67 @@
+// HAProxy: the one front door. Every API is published on the gateway (hot-ex) address and the
+// catalog names resolve there; the stats page shows each backend's health.
+import { ServiceContext } from "./context";
+import { ServiceSpec } from "./service";
+
+export interface Frontend {
+    name: string;
+    port: number;
+    backend: string;
+    /** HTTP health check of the backend; absent = plain TCP (noVNC). */
+    check?: { path: string; status: number };
+}
+
+export const STATS_PORT = 8404;
+
+export function renderHaproxyConfig(frontends: Frontend[]): string {
+    const out = [
+        "# Managed by hotstack-os: pulumi up puts back any change made here.",
+        "global",
+        "    log stdout format raw local0 info",
+        "    maxconn 4096",
+        "",
+        "defaults",
+        "    mode http",
+        "    log global",
+        "    option httplog",
+        "    option dontlognull",
+        "    option http-server-close",
+        "    option forwardfor except 127.0.0.0/8",
+        "    option redispatch",
+        "    retries 3",
+        "    timeout http-request 10s",
+        "    timeout queue 1m",
+        "    timeout connect 10s",
+        "    timeout client 1m",
+        "    timeout server 1m",
+        "    timeout http-keep-alive 10s",
+        "    timeout check 10s",
+        "    maxconn 3000",
+    ];
+    for (const f of frontends) {
+        out.push("", `frontend ${f.name}`, `    bind *:${f.port}`);
+        if (!f.check) out.push("    mode tcp", "    option tcplog");
+        out.push(`    default_backend ${f.name}`, "", `backend ${f.name}`);
+        if (f.check) out.push(`    option httpchk GET ${f.check.path}`, `    http-check expect status ${f.check.status}`);
+        else out.push("    mode tcp", "    option tcp-check");
+        out.push(`    server ${f.name} ${f.backend}:${f.port} check inter 5s fall 3 rise 2`);
+    }
+    out.push("", "listen stats", `    bind *:${STATS_PORT}`, "    stats enable", "    stats uri /stats", "    stats refresh 10s", "    stats show-legends", "    stats show-node", "");
+    return out.join("\n");
+}
+
+export function haproxy(ctx: ServiceContext, frontends: Frontend[]): ServiceSpec {
+    const gw = ctx.config.hotExIp;
+    return {
+        name: "haproxy",
+        description: "HAProxy, the API front door on the gateway address",
+        image: "infra",
+        exec: "haproxy",
+        network: { ip: ctx.config.ips.haproxyIp, hostname: "haproxy" },
+        publish: [...frontends.map((f) => `${gw}:${f.port}:${f.port}`), `${gw}:${STATS_PORT}:${STATS_PORT}`],
+        templates: [{ target: "/etc/haproxy/haproxy.cfg", content: renderHaproxyConfig(frontends) }],
+        health: { cmd: "hotstack-health haproxy", intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },
+        startTimeoutSeconds: 90,
+        stopTimeoutSeconds: 10,
+    };
+}

@@ -1,0 +1,30 @@
+// MariaDB: one database server for every service; one user `openstack` owns all databases.
+// The image's entrypoint converges users, databases and grants on every start (init file), so
+// a changed password takes effect with a restart.
+import { renderIni } from "../ini";
+import { ServiceContext } from "./context";
+import { ServiceSpec } from "./service";
+
+export const DATABASES = ["keystone", "glance", "placement", "nova_api", "nova", "nova_cell0", "neutron", "cinder", "heat"];
+
+export function mariadb(ctx: ServiceContext): ServiceSpec {
+    return {
+        name: "mariadb",
+        description: "MariaDB, the database of every service",
+        image: "infra",
+        exec: "mariadb",
+        network: { ip: ctx.config.ips.mariadbIp, aliases: ["mariadb"] },
+        secrets: ["MYSQL_ROOT_PASSWORD", "DB_PASSWORD"],
+        env: { MARIADB_DATABASES: DATABASES.join(" "), MARIADB_ROOT_HOST: "" },
+        templates: [{
+            target: "/etc/mysql/mariadb.conf.d/99-hotstack.cnf",
+            // Sized for a laptop: ~20 services with small pools. Snapshot isolation off: oslo.db
+            // in 2025.1 predates the retry for MariaDB 11.8's default (LP#2116186).
+            content: renderIni({ mysqld: { innodb_buffer_pool_size: "32M", max_connections: 250, innodb_snapshot_isolation: "OFF" } }),
+        }],
+        volumes: [`${ctx.dataDir}/mysql:/var/lib/mysql/data:z`],
+        health: { cmd: "hotstack-health mariadb", intervalSeconds: 5, timeoutSeconds: 5, retries: 10, startPeriodSeconds: 10 },
+        startTimeoutSeconds: 180,
+        stopTimeoutSeconds: 30,
+    };
+}

@@ -1,0 +1,163 @@
+// The one shape every service has (config → container → bootstrap → health): a service file
+// returns a ServiceSpec (plain data), and HotStackService turns it into resources — its config
+// templates on the host, and its container as a Quadlet unit. renderQuadlet is pure.
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerService } from "../../providers/container-service";
+import { Directory } from "../../providers/directory";
+import { File } from "../../providers/file";
+import { Connection } from "../../providers/host/connection";
+import { SecretName } from "./context";
+
+export const TARGET = "hotstack-os.target";
+export const WAIT_HEALTHY = "/usr/local/libexec/hotstack-os/wait-healthy";
+export const FABRIC_UNIT = "hotstack-os-fabric.service";
+
+export interface HealthSpec {
+    /** Runs inside the container (Quadlet HealthCmd); exit 0 = healthy. */
+    cmd: string;
+    intervalSeconds: number;
+    timeoutSeconds: number;
+    retries: number;
+    startPeriodSeconds: number;
+}
+
+export interface Template {
+    /** Absolute path of the rendered file inside the container. */
+    target: string;
+    /** Text with @@SECRET@@ tokens; no secret values ever. */
+    content: pulumi.Input<string>;
+}
+
+export interface ServiceSpec {
+    /** Container hotstack-os-<name>, unit hotstack-os-<name>.service. */
+    name: string;
+    description: string;
+    /** Image key (a Containerfile directory in assets/images). */
+    image: string;
+    /** Entrypoint role and its extra arguments. */
+    exec: string;
+    network: { ip: string; hostname?: string; aliases?: string[] } | "host";
+    privileged?: boolean;
+    publish?: string[];
+    addHosts?: Record<string, string>;
+    env?: Record<string, string>;
+    secrets?: SecretName[];
+    templates?: Template[];
+    /** "host:container[:options]" */
+    volumes?: string[];
+    health: HealthSpec;
+    /** Longest start, including the wait for health. */
+    startTimeoutSeconds: number;
+    stopTimeoutSeconds: number;
+    /** Services started first and pulled in (Wants= + After=). */
+    wants?: string[];
+    /** Services started first if they are started at all (After= only). */
+    after?: string[];
+}
+
+export const unitName = (service: string) => `hotstack-os-${service}.service`;
+export const containerName = (service: string) => `hotstack-os-${service}`;
+export const podmanSecretName = (s: SecretName) => `hotstack-os-${s.toLowerCase().replace(/_/g, "-")}`;
+
+/** Where a template lives on the host: <config dir>/<service>/<its container path, flattened>. */
+export function templateHostPath(configDir: string, service: string, target: string): string {
+    return `${configDir}/${service}/${target.replace(/^\//, "").replace(/\//g, "__")}`;
+}
+
+/** The Quadlet .container file of a service: its whole runtime contract in one readable file. */
+export function renderQuadlet(spec: ServiceSpec, imageId: string, configDir: string, network: string): string {
+    const unitLines = [
+        `Description=hotstack-os ${spec.name}: ${spec.description}`,
+        ...(spec.wants?.length ? [`Wants=${spec.wants.map(unitName).join(" ")}`] : []),
+        `After=${[FABRIC_UNIT, ...(spec.wants ?? []).map(unitName), ...(spec.after ?? []).map(unitName)].join(" ")}`,
+        `PartOf=${TARGET}`,
+    ];
+    const c: string[] = [
+        `ContainerName=${containerName(spec.name)}`,
+        `Image=${imageId.replace(/^sha256:/, "")}`,
+        "Pull=never",
+        `Exec=${spec.exec}`,
+    ];
+    if (spec.network === "host") {
+        c.push("Network=host");
+    } else {
+        c.push(`Network=${network}`, `IP=${spec.network.ip}`);
+        if (spec.network.hostname) c.push(`HostName=${spec.network.hostname}`);
+        for (const a of spec.network.aliases ?? []) c.push(`NetworkAlias=${a}`);
+    }
+    for (const p of spec.publish ?? []) c.push(`PublishPort=${p}`);
+    for (const [h, ip] of Object.entries(spec.addHosts ?? {})) c.push(`AddHost=${h}:${ip}`);
+    for (const [k, v] of Object.entries(spec.env ?? {})) c.push(`Environment=${k}=${quoteEnv(v)}`);
+    for (const s of spec.secrets ?? []) c.push(`Secret=${podmanSecretName(s)},type=mount,target=${s}`);
+    for (const t of spec.templates ?? []) c.push(`Volume=${templateHostPath(configDir, spec.name, t.target)}:/etc/hotstack/templates${t.target}:ro,z`);
+    for (const v of spec.volumes ?? []) c.push(`Volume=${v}`);
+    const h = spec.health;
+    c.push(`HealthCmd=${h.cmd}`, `HealthInterval=${h.intervalSeconds}s`, `HealthTimeout=${h.timeoutSeconds}s`, `HealthRetries=${h.retries}`, `HealthStartPeriod=${h.startPeriodSeconds}s`);
+    c.push(`StopTimeout=${spec.stopTimeoutSeconds}`);
+    if (spec.privileged) c.push("PodmanArgs=--privileged");
+    return [
+        "# Managed by hotstack-os (pulumi up): changes made here are put back on the next run.",
+        "[Unit]",
+        ...unitLines,
+        "",
+        "[Container]",
+        ...c,
+        "",
+        "[Service]",
+        "Restart=on-failure",
+        "RestartSec=10",
+        `TimeoutStartSec=${spec.startTimeoutSeconds}`,
+        `TimeoutStopSec=${spec.stopTimeoutSeconds + 15}`,
+        // The unit counts as started only once the container is healthy, so units ordered after
+        // it start on a working service (the health gate of the original, as systemd ordering).
+        `ExecStartPost=${WAIT_HEALTHY} ${containerName(spec.name)} ${spec.startTimeoutSeconds}`,
+        "",
+        "[Install]",
+        `WantedBy=${TARGET}`,
+        "",
+    ].join("\n");
+}
+
+function quoteEnv(v: string): string {
+    return /^[A-Za-z0-9_@%+=:,./~-]*$/.test(v) ? v : `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+export interface HotStackServiceArgs {
+    connection: pulumi.Input<Connection>;
+    spec: ServiceSpec;
+    imageId: pulumi.Input<string>;
+    configDir: string;
+    network: string;
+    /** Digests of the secrets it mounts: a new password restarts it. */
+    secretDigests: pulumi.Input<string>[];
+    /** The service units it needs started first (resources, for creation order). */
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** One service: its config templates (root-owned, no secrets) and its Quadlet unit. */
+export class HotStackService extends pulumi.ComponentResource {
+    readonly container: ContainerService;
+
+    constructor(name: string, args: HotStackServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("hotstack-os:service:Service", name, {}, opts);
+        const { spec, connection } = args;
+        const dir = spec.templates?.length
+            ? [new Directory(`${name}-config`, { connection, path: `${args.configDir}/${spec.name}`, owner: "root", group: "root", mode: "0755" }, { parent: this, dependsOn: args.dependsOn })]
+            : [];
+        const files = (spec.templates ?? []).map((t) => new File(`${name}-${t.target.split("/").pop()}`, {
+            connection,
+            path: templateHostPath(args.configDir, spec.name, t.target),
+            content: t.content,
+            mode: "0644",
+        }, { parent: this, dependsOn: dir }));
+        const content = pulumi.output(args.imageId).apply((id) => renderQuadlet(spec, id, args.configDir, args.network));
+        this.container = new ContainerService(`${name}-container`, {
+            connection,
+            name: spec.name,
+            content,
+            triggers: [...files.map((f) => f.contentSha256), ...args.secretDigests],
+            startTimeoutSeconds: spec.startTimeoutSeconds,
+        }, { parent: this, dependsOn: [...files, ...args.dependsOn] });
+        this.registerOutputs({ active: this.container.active });
+    }
+}

@@ -1,0 +1,172 @@
+// npm run e2e:keystone — images and the first services (MariaDB, RabbitMQ, memcached, dnsmasq,
+// HAProxy, Keystone) from a bare test host, through the harness: a token through HAProxy with
+// the cloudsYaml output, the catalog, the stats page, dnsmasq; run 2 = no-op and no rebuild; one
+// keystone option restarts only keystone; touching one Containerfile rebuilds only that image
+// and restarts only its services; a unit stopped by hand is repaired; services come back after
+// a reboot in order; no password leaks anywhere. Ends with one line of figures.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ASSETS } from "../../components/images";
+import { changeCount, loadState, preview } from "../harness/engine";
+import { reveal } from "../harness/wire";
+import { loadBaseImage, onHost, onHostOk, rebootTestHost, startTestHost, stopTestHost } from "../support/testhost";
+import { converge, destroyFresh, figures, log, program, rmState, stateFile, testStackConfig } from "./common";
+
+const SERVICES = ["mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone"];
+
+/** StartedAt of every service container, to see which ones restarted. */
+function startTimes(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const s of SERVICES) out[s] = onHost(`podman inspect -f '{{.State.StartedAt}}' hotstack-os-${s}`, { allowFailure: true }).trim();
+    return out;
+}
+
+const restartedSince = (before: Record<string, string>) => {
+    const now = startTimes();
+    return SERVICES.filter((s) => now[s] !== before[s]);
+};
+
+function imageIds(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const line of onHost("podman images --format '{{.Repository}} {{.ID}}' | grep hotstack-os- || true").trim().split("\n").filter(Boolean)) {
+        const [repo, id] = line.split(" ");
+        out[repo.replace("localhost/hotstack-os-", "")] = id;
+    }
+    return out;
+}
+
+/** Every generated password, from the state (where they are secrets). */
+function passwords(state: string): string[] {
+    return loadState(state).resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => reveal(r.outputs).result as string);
+}
+
+function leaks(secrets: string[]): string[] {
+    const found: string[] = [];
+    const patterns = secrets.join("\n");
+    onHost(`cat > /tmp/hotstack-e2e-patterns <<'EOF'\n${patterns}\nEOF`);
+    const check = (what: string, cmd: string) => {
+        const out = onHost(`{ ${cmd}; } 2>/dev/null | grep -F -f /tmp/hotstack-e2e-patterns -c || true`).trim();
+        if (out !== "0") found.push(`${what} (${out} lines)`);
+        log(`  ${out === "0" ? "ok  " : "LEAK"} ${what}`);
+    };
+    check("process command lines (ps)", "ps -eo args");
+    check("Quadlet unit files", "cat /etc/containers/systemd/*.container");
+    check("generated systemd units", "cat /run/systemd/generator/hotstack-os-*.service");
+    check("podman inspect (env and config of every container)", "for c in $(podman ps -a --format '{{.Names}}'); do podman inspect $c; done");
+    check("world-readable files under /etc /var/lib/hotstack-os /var/lib/hotstack /run /tmp /var/tmp",
+        "find /etc /var/lib/hotstack-os /var/lib/hotstack /run /tmp /var/tmp -xdev -type f -perm -o+r ! -name hotstack-e2e-patterns -size -2M -exec cat {} +");
+    check("world-readable files of the container store", "find /var/lib/containers/storage/overlay -type f -perm -o+r -path '*/diff/etc/*' -size -2M -exec cat {} +");
+    onHost("rm -f /tmp/hotstack-e2e-patterns");
+    return found;
+}
+
+async function main(): Promise<void> {
+    const conn = startTestHost(true);
+    loadBaseImage();
+    log("installing the openstack client and dig on the test host (test tooling, not the product)");
+    onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends python3-openstackclient bind9-dnsutils >/dev/null");
+    const state = stateFile("e2e-keystone");
+    rmState(state);
+    let tokenExpiration = "3600";
+    const opts = () => ({ stateFile: state, ...testStackConfig(conn, { serviceSet: "identity", tokenExpiration }) });
+    const problems: string[] = [];
+    const expect = (ok: boolean, what: string) => {
+        if (!ok) problems.push(what);
+        log(`${ok ? "ok  " : "FAIL"} ${what}`);
+    };
+
+    const t0 = Date.now();
+    const run1 = await converge("run 1 (bare host: images, secrets, six services)", opts());
+    const imagesCreated = onHost("podman images --format '{{.Created.Unix}}' --filter reference='localhost/hotstack-os-*'").trim().split("\n").map(Number);
+    const imagesBuildS = Math.max(...imagesCreated) - Math.floor(t0 / 1000);
+    fs.mkdirSync("/tmp", { recursive: true });
+    onHost(`mkdir -p /root/.config/openstack && cat > /root/.config/openstack/clouds.yaml <<'EOF'\n${run1.outputs.cloudsYaml}EOF\nchmod 600 /root/.config/openstack/clouds.yaml`);
+    let token = false;
+    for (let i = 0; i < 30 && !token; i++) {
+        token = onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id");
+        if (!token) await new Promise((r) => setTimeout(r, 2000));
+    }
+    const firstTokenS = (Date.now() - t0) / 1000;
+    expect(token, `openstack --os-cloud hotstack-os-admin token issue (through HAProxy at ${run1.outputs.authUrl})`);
+    expect(/identity/.test(onHost("openstack --os-cloud hotstack-os-admin catalog list -f value -c Type", { allowFailure: true })), "the catalog lists identity");
+    expect(/keystone/.test(onHost(`curl -sf '${run1.outputs.haproxyStatsUrl};csv'`, { allowFailure: true })), `the HAProxy stats page answers (${run1.outputs.haproxyStatsUrl})`);
+    expect(onHost("dig +short @172.31.0.129 keystone.hotstack-os.local", { allowFailure: true }).trim() === "172.31.0.129", "dnsmasq resolves keystone.hotstack-os.local to the hot-ex address");
+
+    const imagesBefore = imageIds();
+    const run2 = await converge("run 2", opts());
+    const rebuiltOnNoop = Object.keys(imagesBefore).filter((k) => imageIds()[k] !== imagesBefore[k]).length;
+    expect(changeCount(run2) === 0 && rebuiltOnNoop === 0, "run 2: zero changes, no image rebuilt");
+
+    let before = startTimes();
+    tokenExpiration = "7200";
+    const optRun = await converge("keystone option (token expiration 3600 -> 7200)", opts());
+    const changed = optRun.steps.map((s) => s.urn.split("::").pop()).sort();
+    const restartedOnOption = restartedSince(before);
+    expect(JSON.stringify(changed) === JSON.stringify(["keystone-container", "keystone-keystone.conf"]), `only keystone's config and unit change: ${changed.join(", ")}`);
+    expect(JSON.stringify(restartedOnOption) === JSON.stringify(["keystone"]), `only keystone restarted: ${restartedOnOption.join(", ")}`);
+
+    const containerfile = path.join(ASSETS, "keystone", "Containerfile");
+    const original = fs.readFileSync(containerfile, "utf8");
+    before = startTimes();
+    const idsBefore = imageIds();
+    try {
+        fs.writeFileSync(containerfile, `${original}# touched by e2e:keystone\n`);
+        const touched = await converge("touch keystone/Containerfile", opts());
+        const rebuilt = Object.keys(idsBefore).filter((k) => imageIds()[k] !== idsBefore[k]);
+        expect(JSON.stringify(rebuilt) === JSON.stringify(["keystone"]), `only the keystone image was rebuilt: ${rebuilt.join(", ")}`);
+        expect(JSON.stringify(restartedSince(before)) === JSON.stringify(["keystone"]), "only its service restarted");
+        void touched;
+    } finally {
+        fs.writeFileSync(containerfile, original);
+    }
+    await converge("Containerfile restored", opts());
+
+    log("drift: systemctl stop hotstack-os-mariadb");
+    onHost("systemctl stop hotstack-os-mariadb.service");
+    const p = await preview(program, { ...opts(), refresh: true });
+    const drift = p.steps.filter((s) => s.op === "update").map((s) => s.urn.split("::").pop());
+    expect(JSON.stringify(drift) === JSON.stringify(["mariadb-container"]), `preview shows the drift: ${drift.join(", ")}`);
+    await converge("repair run", opts());
+    expect(onHost("systemctl is-active hotstack-os-mariadb.service", { allowFailure: true }).trim() === "active", "mariadb runs again");
+
+    log("reboot: services come back on their own, in dependency order");
+    rebootTestHost();
+    let allUp = false;
+    for (let i = 0; i < 90 && !allUp; i++) {
+        allUp = onHostOk(`systemctl is-active ${SERVICES.map((s) => `hotstack-os-${s}.service`).join(" ")} >/dev/null`);
+        if (!allUp) await new Promise((r) => setTimeout(r, 2000));
+    }
+    const at = (s: string) => Number(onHost(`systemctl show -p ActiveEnterTimestampMonotonic --value hotstack-os-${s}.service`).trim());
+    const ordered = ["mariadb", "memcached", "dnsmasq", "haproxy"].every((s) => at(s) > 0 && at(s) <= at("keystone"));
+    expect(allUp, "all six services active after the reboot");
+    expect(ordered, "keystone became active after mariadb, memcached, dnsmasq and haproxy");
+    expect(onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id"), "a token after the reboot");
+
+    log("secrets: the generated passwords must appear nowhere readable");
+    const leaked = leaks(passwords(state));
+
+    log("destroy (fresh process, state file only)");
+    destroyFresh(state);
+    const left = ["podman ps -a --format '{{.Names}}' | grep -q hotstack-os-", "podman images | grep -q hotstack-os-", "podman secret ls | grep -q hotstack-os-", "ls /etc/containers/systemd/hotstack-os-* >/dev/null 2>&1", "id hotstack", "test -e /var/lib/hotstack-os"]
+        .filter((c) => onHostOk(c));
+    expect(left.length === 0, `destroy leaves nothing the program made (${left.join("; ")})`);
+
+    if (!process.env.KEEP_TESTHOST) stopTestHost();
+    rmState(state);
+    console.log(problems.length ? `\n${problems.length} problem(s):\n  ${problems.join("\n  ")}` : "\nall checks passed");
+    console.log(figures({
+        images_build_s: imagesBuildS,
+        first_token_s: firstTokenS.toFixed(1),
+        run2_s: run2.seconds.toFixed(1),
+        run2_changes: changeCount(run2),
+        rebuilt_on_noop: rebuiltOnNoop,
+        restarted_on_keystone_change: restartedOnOption.length,
+        secrets_leaked: leaked.length,
+    }));
+    if (problems.length || leaked.length) process.exitCode = 1;
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
