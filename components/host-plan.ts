@@ -160,7 +160,8 @@ export function hostPlan(c: HotStackConfig): HostPlan {
             fedora: ["podman", "openvswitch", "libvirt", "qemu-kvm", "edk2-ovmf", "libcap", "iproute"],
         },
         services: {
-            debian: ["openvswitch-switch.service", "libvirtd.service"],
+            // System libvirt is socket-activated (libvirtd exits when idle): the socket is what must run.
+            debian: ["openvswitch-switch.service", "libvirtd.socket"],
             fedora: ["openvswitch.service", "virtqemud.socket"],
         },
         directories: directories(c),

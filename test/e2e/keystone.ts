@@ -77,7 +77,7 @@ async function main(): Promise<void> {
 
     const t0 = Date.now();
     const run1 = await converge("run 1 (bare host: images, secrets, six services)", opts());
-    const imagesCreated = onHost("podman images --format '{{.Created.Unix}}' --filter reference='localhost/hotstack-os-*'").trim().split("\n").map(Number);
+    const imagesCreated = onHost("podman image inspect --format '{{.Created.Unix}}' $(podman images -q --filter reference='localhost/hotstack-os-*')").trim().split("\n").map(Number);
     const imagesBuildS = Math.max(...imagesCreated) - Math.floor(t0 / 1000);
     fs.mkdirSync("/tmp", { recursive: true });
     onHost(`mkdir -p /root/.config/openstack && cat > /root/.config/openstack/clouds.yaml <<'EOF'\n${run1.outputs.cloudsYaml}EOF\nchmod 600 /root/.config/openstack/clouds.yaml`);
