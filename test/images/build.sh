@@ -3,13 +3,15 @@
 # context assets/images/, -f <image>/Containerfile, parents passed by image ID.
 #
 #   base -> infra
-#        -> openstack -> keystone
-#        -> hostest (test/images/wrappers-test: wrapper proof image, optional)
+#        -> ovn
+#        -> openstack -> keystone, glance, placement, nova, neutron, cinder, heat
+#        -> wrappers-test (test/images/wrappers-test: wrapper proof image, optional)
 #
-# Usage: test/images/build.sh [image...]     (default: base infra openstack keystone)
+# Usage: test/images/build.sh [image...]     (default: all eleven images, in that order)
 # Env:   HSIMG_TAG_PREFIX   tag prefix       (default localhost/hsimgtest-, tag :latest)
 #        BASE_IMAGE         FROM of base     (default docker.io/library/debian:trixie-slim)
 #        HSIMG_LOG_DIR      build logs       (default /var/tmp/hotstack-images-dev/logs)
+#        HSIMG_KVM_GID      KVM_GID of nova  (default: GID of this host's kvm group)
 #        HSIMG_NO_CACHE=1   build without layer cache
 # Images not being built but needed as parents are taken from their tag.
 set -euo pipefail
@@ -22,10 +24,15 @@ base_image=${BASE_IMAGE:-docker.io/library/debian:trixie-slim}
 mkdir -p "$logdir"
 
 images=("$@")
-((${#images[@]})) || images=(base infra openstack keystone)
+((${#images[@]})) || images=(base infra ovn openstack keystone glance placement nova neutron cinder heat)
 
-declare -A parent=([base]="" [infra]=base [openstack]=base [keystone]=openstack [wrappers-test]=base)
-declare -A parent_arg=([infra]=HOTSTACK_BASE [openstack]=HOTSTACK_BASE [keystone]=HOTSTACK_OPENSTACK [wrappers-test]=HOTSTACK_BASE)
+declare -A parent=([base]="" [infra]=base [ovn]=base [openstack]=base [wrappers-test]=base)
+declare -A parent_arg=([infra]=HOTSTACK_BASE [ovn]=HOTSTACK_BASE [openstack]=HOTSTACK_BASE [wrappers-test]=HOTSTACK_BASE)
+for img in keystone glance placement nova neutron cinder heat; do
+    parent[$img]=openstack
+    parent_arg[$img]=HOTSTACK_OPENSTACK
+done
+kvm_gid=${HSIMG_KVM_GID:-$(getent group kvm | cut -d: -f3)}
 declare -A id secs
 
 image_id() { podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
@@ -47,6 +54,10 @@ build_one() {
     else
         args+=(--build-arg "BASE_IMAGE=$base_image")
     fi
+    if [[ $img == nova ]]; then
+        [[ $kvm_gid =~ ^[0-9]+$ ]] || { echo "nova needs KVM_GID: no kvm group on this host, set HSIMG_KVM_GID" >&2; exit 1; }
+        args+=(--build-arg "KVM_GID=$kvm_gid")
+    fi
     [[ ${HSIMG_NO_CACHE:-0} == 1 ]] && args+=(--no-cache)
     echo "==> building $img (log: $logdir/$img.log)${p:+, $p=${pid:0:12}}"
     start=$(date +%s)
@@ -64,8 +75,10 @@ build_one() {
     secs[$img]=$((end - start))
 }
 
+t_all=$(date +%s)
 for img in "${images[@]}"; do
     build_one "$img"
+    echo "    done in ${secs[$img]}s"
 done
 
 echo
@@ -81,3 +94,4 @@ for img in "${images[@]}"; do
     printf '%-14s %-14s %8s %10s %10s  %s\n' "$img" "${id[$img]:0:12}" "${secs[$img]}" \
         "$(human "$size")" "+$(human $((size - psize)))" "$prefix$img:latest"
 done
+echo "total build time: $(($(date +%s) - t_all))s${kvm_gid:+ (nova KVM_GID=$kvm_gid)}"

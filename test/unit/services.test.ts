@@ -1,0 +1,83 @@
+// The pure parts of the service layer: Quadlet units, the HAProxy config, what each service asks for.
+import * as assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { parseConfig } from "../../components/config";
+import { serviceContext } from "../../components/services/context";
+import { renderHaproxyConfig } from "../../components/services/haproxy";
+import { serviceSpecs } from "../../components/services/index";
+import { podmanSecretName, renderQuadlet, templateHostPath } from "../../components/services/service";
+
+const ctx = serviceContext(parseConfig({}));
+const specs = Object.fromEntries(serviceSpecs(ctx).map((s) => [s.name, s]));
+
+describe("service specs", () => {
+    test("every service starts after the ones it wants, which come first in the list", () => {
+        const order = serviceSpecs(ctx).map((s) => s.name);
+        for (const s of serviceSpecs(ctx)) for (const w of [...(s.wants ?? []), ...(s.after ?? [])]) assert.ok(order.indexOf(w) < order.indexOf(s.name), `${w} before ${s.name}`);
+    });
+
+    test("templates carry secret tokens, never values; configs reach services through them", () => {
+        const ks = specs.keystone.templates![0];
+        assert.equal(ks.target, "/etc/keystone/keystone.conf");
+        assert.match(String(ks.content), /^connection = mysql\+pymysql:\/\/openstack:@@DB_PASSWORD@@@hotstack-os-mariadb\/keystone$/m);
+        assert.match(String(specs.rabbitmq.templates![0].content), /^default_pass = @@RABBITMQ_PASSWORD@@$/m);
+        assert.deepEqual(specs.keystone.secrets, ["ADMIN_PASSWORD", "DB_PASSWORD"]);
+    });
+
+    test("dnsmasq answers the public names with the gateway and listens only there and on loopback", () => {
+        const conf = String(specs.dnsmasq.templates![0].content);
+        assert.match(conf, /^listen-address=172\.31\.0\.129$/m);
+        assert.match(conf, /^address=\/keystone\.hotstack-os\.local\/172\.31\.0\.129$/m);
+        assert.match(conf, /^address=\/mariadb\.hotstack-os\.internal\/172\.31\.0\.3$/m);
+        assert.equal(specs.dnsmasq.network, "host");
+    });
+});
+
+describe("renderQuadlet", () => {
+    const q = renderQuadlet(specs.keystone, "sha256:" + "ab".repeat(32), "/var/lib/hotstack-os/config", "hotstack-os");
+    test("image by ID, address, names, secrets as files, templates read-only, health gate", () => {
+        assert.match(q, /^Image=(ab){32}$/m);
+        assert.match(q, /^Pull=never$/m);
+        assert.match(q, /^Network=hotstack-os$/m);
+        assert.match(q, /^IP=172\.31\.0\.11$/m);
+        assert.match(q, /^HostName=keystone$/m);
+        assert.match(q, /^NetworkAlias=keystone$/m);
+        assert.match(q, /^Secret=hotstack-os-db-password,type=mount,target=DB_PASSWORD$/m);
+        assert.match(q, /^Volume=\/var\/lib\/hotstack-os\/config\/keystone\/etc__keystone__keystone\.conf:\/etc\/hotstack\/templates\/etc\/keystone\/keystone\.conf:ro,z$/m);
+        assert.match(q, /^Environment=KEYSTONE_PUBLIC_URL=http:\/\/keystone\.hotstack-os\.local:5000\/v3\/$/m);
+        assert.match(q, /^HealthCmd=hotstack-health keystone$/m);
+        assert.match(q, /^ExecStartPost=\/usr\/local\/libexec\/hotstack-os\/wait-healthy hotstack-os-keystone 300$/m);
+        assert.match(q, /^After=hotstack-os-fabric\.service hotstack-os-mariadb\.service/m);
+        assert.match(q, /^WantedBy=hotstack-os\.target$/m);
+    });
+    test("host network services publish nothing and have no address", () => {
+        const d = renderQuadlet(specs.dnsmasq, "x", "/c", "hotstack-os");
+        assert.match(d, /^Network=host$/m);
+        assert.doesNotMatch(d, /^IP=/m);
+    });
+    test("environment values that need quoting are quoted", () => {
+        const m = renderQuadlet(specs.mariadb, "x", "/c", "hotstack-os");
+        assert.match(m, /^Environment=MARIADB_DATABASES="keystone glance placement nova_api nova nova_cell0 neutron cinder heat"$/m);
+        assert.match(m, /^Environment=MARIADB_ROOT_HOST=$/m);
+    });
+    test("names", () => {
+        assert.equal(podmanSecretName("MYSQL_ROOT_PASSWORD"), "hotstack-os-mysql-root-password");
+        assert.equal(templateHostPath("/d/config", "nova", "/etc/nova/nova.conf"), "/d/config/nova/etc__nova__nova.conf");
+    });
+});
+
+describe("HAProxy", () => {
+    test("HTTP frontends check their backend; TCP ones (noVNC) connect; stats listen on 8404", () => {
+        const cfg = renderHaproxyConfig([
+            { name: "keystone", port: 5000, backend: "172.31.0.11", check: { path: "/v3", status: 200 } },
+            { name: "novnc", port: 6080, backend: "172.31.0.26" },
+        ]);
+        assert.match(cfg, /frontend keystone\n {4}bind \*:5000\n {4}default_backend keystone\n\nbackend keystone\n {4}option httpchk GET \/v3\n {4}http-check expect status 200\n {4}server keystone 172\.31\.0\.11:5000 check inter 5s fall 3 rise 2/);
+        assert.match(cfg, /frontend novnc\n {4}bind \*:6080\n {4}mode tcp/);
+        assert.match(cfg, /listen stats\n {4}bind \*:8404/);
+        assert.doesNotMatch(cfg, /^\s*daemon/m, "stays in the foreground");
+    });
+    test("publishes every frontend and the stats page on the gateway address", () => {
+        assert.deepEqual(specs.haproxy.publish, ["172.31.0.129:5000:5000", "172.31.0.129:8404:8404"]);
+    });
+});
