@@ -10,15 +10,12 @@ export = async () => {
     const config = loadConfig(); // validated before any resource exists
     const stack = new HotStack("hotstack", config);
     return {
-        authUrl: stack.authUrl,
-        region: stack.region,
-        adminPassword: stack.adminPassword,
-        cloudsYaml: stack.cloudsYaml,
-        haproxyStatsUrl: stack.haproxyStatsUrl,
+        ...(stack.cloud ?? {}),
         dataDir: stack.dataDir,
         providerNetwork: stack.providerNetwork,
         gateway: stack.gateway,
         libvirtSocket: stack.libvirtSocket,
         hotstackUid: stack.hotstackUid,
+        services: Object.keys(stack.services),
     };
 };

@@ -39,8 +39,8 @@ export const PASSWORD_KEYS = ["adminPassword", "dbPassword", "servicePassword", 
 export type PasswordKey = (typeof PASSWORD_KEYS)[number];
 
 export const VIRT_TYPES = ["auto", "kvm", "qemu"] as const;
-/** "full": the whole cloud; "identity": infra + keystone only (a keystone-only cloud, faster to converge). */
-export const SERVICE_SETS = ["full", "identity"] as const;
+/** "full": the whole cloud; "identity": infra + keystone only (faster to converge); "host": the host layer only. */
+export const SERVICE_SETS = ["full", "identity", "host"] as const;
 export const DATAPATH_TYPES = ["system", "netdev"] as const;
 
 /** Every scalar option with its default ("" = derived or unset). */

@@ -1,5 +1,6 @@
 // What every service file gets: the typed config, the names and addresses services reach each
 // other by, and the secret tokens their templates may use. Plain data: no resources here.
+import * as pulumi from "@pulumi/pulumi";
 import { HotStackConfig } from "../config";
 import { PUBLIC_DOMAIN } from "../host-plan";
 
@@ -10,8 +11,18 @@ export type SecretName = (typeof SECRET_NAMES)[number];
 /** The token a template uses for a secret; the container's entrypoint replaces it at start. */
 export const token = (s: SecretName) => `@@${s}@@`;
 
+/** What only the converged host knows (deploy-time values). */
+export interface HostValues {
+    /** OVN chassis name = nova's [DEFAULT] host. */
+    hostname: pulumi.Input<string>;
+    hotstackUid: pulumi.Input<number>;
+    /** "kvm" or "qemu". */
+    virtType: pulumi.Input<string>;
+}
+
 export interface ServiceContext {
     config: HotStackConfig;
+    host: HostValues;
     dataDir: string;
     /** Public (catalog) URL of an API through HAProxy, e.g. http://keystone.hotstack-os.local:5000 */
     publicUrl(service: string, port: number): string;
@@ -23,9 +34,10 @@ export interface ServiceContext {
     logging: Record<string, string | boolean>;
 }
 
-export function serviceContext(config: HotStackConfig): ServiceContext {
+export function serviceContext(config: HotStackConfig, host: HostValues = { hostname: "localhost", hotstackUid: 0, virtType: "qemu" }): ServiceContext {
     return {
         config,
+        host,
         dataDir: config.dataDir,
         publicUrl: (service, port) => `http://${service}.${PUBLIC_DOMAIN}:${port}`,
         dbUrl: (db) => `mysql+pymysql://openstack:${token("DB_PASSWORD")}@hotstack-os-mariadb/${db}`,

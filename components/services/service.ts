@@ -40,11 +40,11 @@ export interface ServiceSpec {
     privileged?: boolean;
     publish?: string[];
     addHosts?: Record<string, string>;
-    env?: Record<string, string>;
+    env?: Record<string, pulumi.Input<string>>;
     secrets?: SecretName[];
     templates?: Template[];
     /** "host:container[:options]" */
-    volumes?: string[];
+    volumes?: pulumi.Input<string>[];
     health: HealthSpec;
     /** Longest start, including the wait for health. */
     startTimeoutSeconds: number;
@@ -54,6 +54,13 @@ export interface ServiceSpec {
     /** Services started first if they are started at all (After= only). */
     after?: string[];
 }
+
+/** A spec with deploy-time values resolved, as the Quadlet file needs it (template targets only). */
+export type ResolvedSpec = Omit<ServiceSpec, "env" | "volumes" | "templates"> & {
+    env?: Record<string, string>;
+    volumes?: string[];
+    templates?: { target: string }[];
+};
 
 export const unitName = (service: string) => `hotstack-os-${service}.service`;
 export const containerName = (service: string) => `hotstack-os-${service}`;
@@ -65,7 +72,7 @@ export function templateHostPath(configDir: string, service: string, target: str
 }
 
 /** The Quadlet .container file of a service: its whole runtime contract in one readable file. */
-export function renderQuadlet(spec: ServiceSpec, imageId: string, configDir: string, network: string): string {
+export function renderQuadlet(spec: ResolvedSpec, imageId: string, configDir: string, network: string): string {
     const unitLines = [
         `Description=hotstack-os ${spec.name}: ${spec.description}`,
         ...(spec.wants?.length ? [`Wants=${spec.wants.map(unitName).join(" ")}`] : []),
@@ -150,7 +157,9 @@ export class HotStackService extends pulumi.ComponentResource {
             content: t.content,
             mode: "0644",
         }, { parent: this, dependsOn: dir }));
-        const content = pulumi.output(args.imageId).apply((id) => renderQuadlet(spec, id, args.configDir, args.network));
+        const resolved = pulumi.output({ env: spec.env ?? {}, volumes: spec.volumes ?? [] });
+        const templates = (spec.templates ?? []).map((t) => ({ target: t.target }));
+        const content = pulumi.all([args.imageId, resolved]).apply(([id, r]) => renderQuadlet({ ...spec, ...r, templates } as ResolvedSpec, id, args.configDir, args.network));
         this.container = new ContainerService(`${name}-container`, {
             connection,
             name: spec.name,

@@ -103,13 +103,11 @@ podman network exists "$NET" && podman network rm "$NET" >/dev/null
 for i in "${!IMG[@]}"; do podman image exists "${IMG[$i]}" || die "${IMG[$i]} missing (run test/images/build.sh)"; done
 podman network create --internal --subnet "$SUBNET" "$NET" >/dev/null
 
-declare -A SECRET
 : >"$work/secrets"
 chmod 0600 "$work/secrets"
 for s in "${SECRET_NAMES[@]}"; do
     # 24 random bytes -> 32 URL-safe characters (HEAT_AUTH_KEY must be 32)
     v=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
-    SECRET[$s]=$v
     printf '%s\n' "$v" >>"$work/secrets"
     printf '%s\n' "$v" | podman secret create "$P-$s" - >/dev/null
 done
@@ -616,6 +614,24 @@ for s in nova-api heat-api glance; do
     j=$(podman logs "$P-$s" 2>&1 | grep -m1 '^{.*"changes"' || true)
     [[ $j == *'"changes": 0'* ]] && ok "$s re-run: keystone registration changed nothing ($j)" || bad "$s re-run registration: ${j:-no summary}"
 done
+# ovn-northd: SIGTERM through the supervisor, DB files kept across re-creation
+t0=$(date +%s%N)
+podman stop -t 20 "$P-ovn-northd" >/dev/null
+rc=$(podman inspect -f '{{.State.ExitCode}}' "$P-ovn-northd")
+ms=$((($(date +%s%N) - t0) / 1000000))
+l=$(podman logs "$P-ovn-northd" 2>&1 | tail -n 5)
+[[ $rc == 0 && $l == *stopping* ]] && ok "ovn-northd podman stop: exit 0 after $ms ms (supervisor forwarded SIGTERM)" || bad "ovn-northd stop: rc=$rc $l"
+podman rm -f "$P-ovn-northd" >/dev/null
+T_START[ovn-northd]=$(date +%s)
+start ovn-northd
+T_FIRST[ovn-northd]=${T_HEALTHY[ovn-northd]:-}
+wait_healthy ovn-northd 120 || true
+T_RERUN[ovn-northd]=${T_HEALTHY[ovn-northd]:-}
+T_HEALTHY[ovn-northd]=${T_FIRST[ovn-northd]}
+l=$(podman logs "$P-ovn-northd" 2>&1)
+nb=$(podman exec "$P-ovn-northd" ovn-nbctl --db=unix:/run/ovn/ovnnb_db.sock ls-list 2>&1) || true
+[[ $l == *"using /var/lib/ovn/ovnnb_db.db"* && $l != *creating* && $nb == *"neutron-$net_id"* ]] &&
+    ok "ovn-northd re-created: existing NB/SB files used, logical switch neutron-$net_id still there" || bad "ovn-northd re-creation: $nb"
 out=$(in_keystone 'openstack compute service list -f value -c Binary -c State | sort | tr "\n" ";"; openstack image list -f value -c Name' 2>&1) || true
 [[ $out == *"nova-conductor up"*"nova-scheduler up"*hsimgtest2-tiny* ]] && ok "after re-creation: $out" || bad "after re-creation: $out"
 
@@ -641,6 +657,20 @@ else
     ok "argv samples during all start-ups ($nsamples lines: host ps + podman top of every test container): no secret value"
 fi
 grep -hE 'hotstack-keystone-bootstrap |hotstack-wait-db |bin/[a-z]+-manage |ovs-vsctl --db' "$work/ps-host" 2>/dev/null | sort -u | cut -c1-150 | head -12 | sed 's/^/      seen: /' || true
+
+# ---------------------------------------------------------------- 7. stop
+step "7. podman stop (SIGTERM, -t 30): time and exit code per service (for StopTimeout=)"
+for c in heat-engine heat-api cinder-volume cinder-scheduler cinder-api neutron-ovn-agent neutron-server \
+    ovn-controller nova-novncproxy nova-metadata nova-scheduler nova-conductor nova-api placement glance ovn-northd; do
+    podman container exists "$P-$c" || continue
+    [[ $(podman inspect -f '{{.State.Status}}' "$P-$c") == running ]] || continue
+    t0=$(date +%s%N)
+    podman stop -t 30 "$P-$c" >/dev/null 2>&1 || true
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    rc=$(podman inspect -f '{{.State.ExitCode}}' "$P-$c")
+    printf '    %-18s exit %-4s %6s ms\n' "$c" "$rc" "$ms"
+    ((ms < 30000)) || bad "$c needed the SIGKILL after 30 s"
+done
 
 # ---------------------------------------------------------------- summary
 step "timings (podman run -> hotstack-health OK)"

@@ -28,6 +28,8 @@ before(async () => {
             if (args.type.endsWith(":PodmanSecret")) state.digest = `digest-of-${args.name}`;
             if (args.type.endsWith(":ContainerService")) state.active = true;
             if (args.type === "random:index/randomPassword:RandomPassword") state.result = "generatedpassword0123456789abcdef";
+            if (args.type.endsWith(":HostFacts")) Object.assign(state, { fqdn: "lab1.example.org", kvmGid: 993, hasKvm: false });
+            if (args.type.endsWith(":HostPackages")) state.family = "debian";
             return { id: `${args.name}-id`, state };
         },
         call: () => ({}),
@@ -87,10 +89,17 @@ describe("program graph (setMocks)", () => {
         assert.equal(outputs.providerNetwork.cidr, "172.31.0.128/25");
     });
 
-    test("the identity services: images, secrets, one Quadlet unit each", () => {
-        assert.deepEqual(ofType("ContainerService").map((c) => c.inputs.name).sort(), ["dnsmasq", "haproxy", "keystone", "mariadb", "memcached", "rabbitmq"]);
-        assert.deepEqual(ofType("ContainerImage").map((c) => c.inputs.name).sort(), ["base", "infra", "keystone", "openstack"].map((i) => `localhost/hotstack-os-${i}:latest`));
-        assert.deepEqual(ofType("PodmanSecret").map((c) => c.inputs.name).sort(), ["hotstack-os-admin-password", "hotstack-os-db-password", "hotstack-os-mysql-root-password", "hotstack-os-rabbitmq-password"]);
+    test("the whole cloud: 23 containers, their images and secrets, one Quadlet unit each", () => {
+        const names = ofType("ContainerService").map((c) => c.inputs.name).sort();
+        assert.equal(names.length, 23);
+        assert.deepEqual(names, [
+            "cinder-api", "cinder-scheduler", "cinder-volume", "dnsmasq", "glance", "haproxy", "heat-api", "heat-engine", "keystone", "mariadb", "memcached",
+            "neutron-ovn-agent", "neutron-server", "nova-api", "nova-compute", "nova-conductor", "nova-metadata", "nova-novncproxy", "nova-scheduler",
+            "ovn-controller", "ovn-northd", "placement", "rabbitmq",
+        ]);
+        assert.deepEqual(ofType("ContainerImage").map((c) => c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, "")).sort(),
+            ["base", "cinder", "glance", "heat", "infra", "keystone", "neutron", "nova", "openstack", "ovn", "placement"]);
+        assert.deepEqual(ofType("PodmanSecret").map((c) => c.inputs.name).sort(), ["admin-password", "db-password", "heat-auth-key", "mysql-root-password", "rabbitmq-password", "service-password"].map((n) => `hotstack-os-${n}`));
         const keystone = ofType("ContainerService").find((c) => c.inputs.name === "keystone")!.inputs;
         assert.match(keystone.content, /^Image=0{56}/m, "image by ID");
         assert.match(keystone.content, /^Secret=hotstack-os-admin-password,type=mount,target=ADMIN_PASSWORD$/m);
@@ -104,6 +113,24 @@ describe("program graph (setMocks)", () => {
         const ks = ofType("ContainerImage").find((c) => c.inputs.name.includes("-keystone:"))!.inputs;
         assert.deepEqual(Object.keys(ks.buildArgs), ["HOTSTACK_OPENSTACK"]);
         assert.ok(ks.files.every((f: string) => f.startsWith("keystone/") || f.startsWith("shared/")), "only its own files and shared/");
+        const novaImage = ofType("ContainerImage").find((c) => c.inputs.name.includes("-nova:"))!.inputs;
+        assert.equal(novaImage.buildArgs.KVM_GID, "993", "nova carries the host's kvm gid");
+    });
+
+    test("nova and OVN agree on the host name; nova talks to the hotstack session; qemu without KVM", () => {
+        const novaConf = named("nova-api-nova.conf").inputs.content as string;
+        assert.match(novaConf, /^host = lab1\.example\.org$/m);
+        assert.match(novaConf, /^connection_uri = qemu\+unix:\/\/\/session\?socket=\/run\/user\/990\/libvirt\/libvirt-sock$/m);
+        assert.match(novaConf, /^virt_type = qemu$/m);
+        assert.match(novaConf, /^instances_path = \/var\/lib\/hotstack-os\/nova-instances$/m);
+        const controller = ofType("ContainerService").find((c) => c.inputs.name === "ovn-controller")!.inputs.content as string;
+        assert.match(controller, /^Environment=CHASSIS_HOSTNAME=lab1\.example\.org$/m);
+        const compute = ofType("ContainerService").find((c) => c.inputs.name === "nova-compute")!.inputs.content as string;
+        assert.match(compute, /^Volume=\/run\/user\/990:\/run\/user\/990:ro$/m);
+        assert.match(compute, /^Volume=\/var\/lib\/hotstack-os\/nova-instances:\/var\/lib\/hotstack-os\/nova-instances:shared$/m);
+        assert.match(compute, /^Volume=\/usr\/share\/OVMF:\/usr\/share\/OVMF:ro$/m);
+        assert.match(compute, /^Network=host$/m);
+        assert.match(compute, /^PodmanArgs=--privileged$/m);
     });
 
     test("no password in any resource input but the secrets themselves", () => {

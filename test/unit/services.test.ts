@@ -5,10 +5,11 @@ import { parseConfig } from "../../components/config";
 import { serviceContext } from "../../components/services/context";
 import { renderHaproxyConfig } from "../../components/services/haproxy";
 import { serviceSpecs } from "../../components/services/index";
-import { podmanSecretName, renderQuadlet, templateHostPath } from "../../components/services/service";
+import { ResolvedSpec, podmanSecretName, renderQuadlet, templateHostPath } from "../../components/services/service";
 
 const ctx = serviceContext(parseConfig({}));
-const specs = Object.fromEntries(serviceSpecs(ctx).map((s) => [s.name, s]));
+const raw = Object.fromEntries(serviceSpecs(ctx).map((s) => [s.name, s]));
+const specs = raw as Record<string, ResolvedSpec>;
 
 describe("service specs", () => {
     test("every service starts after the ones it wants, which come first in the list", () => {
@@ -17,15 +18,15 @@ describe("service specs", () => {
     });
 
     test("templates carry secret tokens, never values; configs reach services through them", () => {
-        const ks = specs.keystone.templates![0];
+        const ks = raw.keystone.templates![0];
         assert.equal(ks.target, "/etc/keystone/keystone.conf");
         assert.match(String(ks.content), /^connection = mysql\+pymysql:\/\/openstack:@@DB_PASSWORD@@@hotstack-os-mariadb\/keystone$/m);
-        assert.match(String(specs.rabbitmq.templates![0].content), /^default_pass = @@RABBITMQ_PASSWORD@@$/m);
+        assert.match(String(raw.rabbitmq.templates![0].content), /^default_pass = @@RABBITMQ_PASSWORD@@$/m);
         assert.deepEqual(specs.keystone.secrets, ["ADMIN_PASSWORD", "DB_PASSWORD"]);
     });
 
     test("dnsmasq answers the public names with the gateway and listens only there and on loopback", () => {
-        const conf = String(specs.dnsmasq.templates![0].content);
+        const conf = String(raw.dnsmasq.templates![0].content);
         assert.match(conf, /^listen-address=172\.31\.0\.129$/m);
         assert.match(conf, /^address=\/keystone\.hotstack-os\.local\/172\.31\.0\.129$/m);
         assert.match(conf, /^address=\/mariadb\.hotstack-os\.internal\/172\.31\.0\.3$/m);
@@ -77,7 +78,13 @@ describe("HAProxy", () => {
         assert.match(cfg, /listen stats\n {4}bind \*:8404/);
         assert.doesNotMatch(cfg, /^\s*daemon/m, "stays in the foreground");
     });
-    test("publishes every frontend and the stats page on the gateway address", () => {
-        assert.deepEqual(specs.haproxy.publish, ["172.31.0.129:5000:5000", "172.31.0.129:8404:8404"]);
+    test("publishes every API, noVNC and the stats page on the gateway address (services.md §3.2)", () => {
+        const ports = [5000, 9292, 8778, 8774, 8775, 9696, 8776, 8004, 6080, 8404];
+        assert.deepEqual([...specs.haproxy.publish!].sort(), ports.map((p) => `172.31.0.129:${p}:${p}`).sort());
+    });
+    test("the identity set: infra and keystone only", () => {
+        const identity = serviceSpecs(serviceContext(parseConfig({ serviceSet: "identity" })));
+        assert.deepEqual(identity.map((s) => s.name), ["mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone"]);
+        assert.deepEqual(identity.find((s) => s.name === "haproxy")!.publish, ["172.31.0.129:5000:5000", "172.31.0.129:8404:8404"]);
     });
 });

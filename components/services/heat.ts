@@ -1,0 +1,68 @@
+// Heat: orchestration. heat-api registers the stack domain `heat` with its admin user and the
+// stack roles; heat-engine runs the stacks. The auth encryption key is generated (32 chars).
+import { renderIni } from "../ini";
+import { PUBLIC_DOMAIN } from "../host-plan";
+import { ServiceContext, token } from "./context";
+import { Frontend } from "./haproxy";
+import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth } from "./openstack";
+import { ServiceSpec } from "./service";
+
+export function heat(ctx: ServiceContext): [ServiceSpec & { frontend: Frontend }, ServiceSpec] {
+    const c = ctx.config;
+    const conf = renderIni({
+        DEFAULT: {
+            ...ctx.logging,
+            // The CFN API (8000) is not deployed; heat still wants the URLs.
+            heat_metadata_server_url: `http://heat.${PUBLIC_DOMAIN}:8000`,
+            heat_waitcondition_server_url: `http://heat.${PUBLIC_DOMAIN}:8000/v1/waitcondition`,
+            transport_url: ctx.transportUrl,
+            stack_domain_admin: "heat_domain_admin",
+            stack_domain_admin_password: token("SERVICE_PASSWORD"),
+            stack_user_domain_name: "heat",
+            auth_encryption_key: token("HEAT_AUTH_KEY"),
+            num_engine_workers: 1,
+        },
+        database: database(ctx, "heat", 5),
+        keystone_authtoken: authtoken(ctx, "heat"),
+        // Deferred authentication through keystone trusts.
+        trustee: { auth_type: "password", auth_url: ctx.keystonePublic, username: "heat", password: token("SERVICE_PASSWORD"), user_domain_name: "Default" },
+        clients_keystone: { auth_uri: ctx.keystonePublic },
+        clients_heat: { url: `http://heat.${PUBLIC_DOMAIN}:8004/v1/%(tenant_id)s` },
+        heat_api: { bind_host: "0.0.0.0", bind_port: 8004, workers: 1 },
+        oslo_messaging_notifications: { driver: "messagingv2" },
+        oslo_messaging_rabbit: { rpc_conn_pool_size: 10 },
+        oslo_policy: { enforce_new_defaults: true },
+    });
+    const templates = [{ target: "/etc/heat/heat.conf", content: conf }];
+    return [
+        {
+            name: "heat-api",
+            description: "Heat API, orchestration",
+            image: "heat",
+            exec: "heat-api",
+            network: { ip: c.ips.heatApiIp, hostname: "heat", aliases: ["heat"] },
+            secrets: [...API_SECRETS, "HEAT_AUTH_KEY"],
+            env: { REGION_NAME: c.region },
+            templates,
+            health: httpHealth("heat-api", 15, 15),
+            startTimeoutSeconds: 600,
+            stopTimeoutSeconds: 10,
+            wants: ["mariadb", "rabbitmq", "keystone"],
+            after: ["dnsmasq", "haproxy"],
+            frontend: { name: "heat", port: 8004, backend: c.ips.heatApiIp, check: { path: "/", status: 300 } },
+        },
+        {
+            name: "heat-engine",
+            description: "Heat engine",
+            image: "heat",
+            exec: "heat-engine",
+            network: { ip: c.ips.heatEngineIp, hostname: "heat-engine" },
+            secrets: [...WORKER_SECRETS, "HEAT_AUTH_KEY"],
+            templates,
+            health: { cmd: "hotstack-health heat-engine", intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 10 },
+            startTimeoutSeconds: 300,
+            stopTimeoutSeconds: 30,
+            after: ["heat-api"],
+        },
+    ];
+}

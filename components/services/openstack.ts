@@ -1,0 +1,51 @@
+// Config sections every OpenStack service shares (config.md §1): the database with small pools,
+// keystone_authtoken, credentials of a service user, and the public catalog URLs.
+import { IniValue } from "../ini";
+import { ServiceContext, token } from "./context";
+import { HealthSpec } from "./service";
+
+export function database(ctx: ServiceContext, db: string, pool: number): Record<string, IniValue> {
+    return { connection: ctx.dbUrl(db), max_pool_size: pool, max_overflow: pool, pool_timeout: 10, max_retries: -1 };
+}
+
+/** Credentials of a service user as keystoneauth sections ([placement], [neutron], …) read them. */
+export function serviceUser(ctx: ServiceContext, username: string, trailingSlash = false): Record<string, IniValue> {
+    return {
+        auth_url: `${ctx.keystonePublic}${trailingSlash ? "/" : ""}`,
+        auth_type: "password",
+        project_domain_name: "Default",
+        user_domain_name: "Default",
+        project_name: "service",
+        username,
+        password: token("SERVICE_PASSWORD"),
+        region_name: ctx.config.region,
+    };
+}
+
+/** [keystone_authtoken]: validates incoming tokens, cached in memcached. */
+export function authtoken(ctx: ServiceContext, username: string, trailingSlash = false): Record<string, IniValue> {
+    const { region_name, ...creds } = serviceUser(ctx, username, trailingSlash);
+    return { www_authenticate_uri: creds.auth_url, ...creds, memcached_servers: ctx.memcachedServers };
+}
+
+/** Secrets every OpenStack API container needs: DB and service passwords in its config, admin to register itself. */
+export const API_SECRETS = ["DB_PASSWORD", "SERVICE_PASSWORD", "RABBITMQ_PASSWORD", "ADMIN_PASSWORD"] as const;
+/** Workers only read their config. */
+export const WORKER_SECRETS = ["DB_PASSWORD", "SERVICE_PASSWORD", "RABBITMQ_PASSWORD"] as const;
+
+export function httpHealth(role: string, startPeriod = 10, retries = 15): HealthSpec {
+    return { cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries, startPeriodSeconds: startPeriod };
+}
+
+/** Hosts on the host network reach the container network directly but cannot use its DNS. */
+export function containerNames(ctx: ServiceContext): Record<string, string> {
+    const ips = ctx.config.ips;
+    return {
+        "hotstack-os-mariadb": ips.mariadbIp,
+        mariadb: ips.mariadbIp,
+        "hotstack-os-rabbitmq": ips.rabbitmqIp,
+        rabbitmq: ips.rabbitmqIp,
+        "hotstack-os-memcached": ips.memcachedIp,
+        keystone: ips.keystoneIp,
+    };
+}

@@ -1,0 +1,44 @@
+// OVN: northd with the NB/SB databases on the container network (tcp 6641/6642, and unix
+// sockets in a run dir shared with the controller), and ovn-controller on the host network
+// driving the host's Open vSwitch: chassis name = nova's host, hot-int = integration bridge,
+// physnet `provider` = hot-ex, this host = the gateway chassis for routers and floating IPs.
+import { ServiceContext } from "./context";
+import { ServiceSpec } from "./service";
+
+export function ovn(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
+    const c = ctx.config;
+    const run = `${ctx.dataDir}/ovn-run:/run/ovn:z`;
+    const health = (role: string) => ({ cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 5 });
+    return [
+        {
+            name: "ovn-northd",
+            description: "OVN northd and its NB/SB databases",
+            image: "ovn",
+            exec: "ovn-northd",
+            network: { ip: c.ips.ovnNorthdIp, hostname: "ovn-northd", aliases: ["ovn-northd"] },
+            volumes: [`${ctx.dataDir}/ovn:/var/lib/ovn:z`, run],
+            health: health("ovn-northd"),
+            startTimeoutSeconds: 180,
+            stopTimeoutSeconds: 30,
+        },
+        {
+            name: "ovn-controller",
+            description: "OVN controller for the host's Open vSwitch",
+            image: "ovn",
+            exec: "ovn-controller",
+            network: "host",
+            privileged: true,
+            env: {
+                OVN_ENCAP_IP: c.hotExIp,
+                CHASSIS_HOSTNAME: ctx.host.hostname,
+                // Without the openvswitch kernel module the integration bridge must be userspace too.
+                OVN_BRIDGE_DATAPATH_TYPE: c.ovsDatapathType === "netdev" ? "netdev" : "",
+            },
+            volumes: ["/run/openvswitch:/run/openvswitch", run],
+            health: health("ovn-controller"),
+            startTimeoutSeconds: 180,
+            stopTimeoutSeconds: 30,
+            wants: ["ovn-northd"],
+        },
+    ];
+}
