@@ -268,6 +268,24 @@ start_sampler() {
 }
 stop_sampler() { [[ -n $sampler_pid ]] && { kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null; sampler_pid=; } || true; }
 
+wait_state() {
+    # wait_state SECONDS REGEX CMD : run the keystone-container snippet CMD every
+    # 3 s until its output matches the extended regex REGEX; prints the last
+    # output (seconds waited in $work/wait_s)
+    local limit=$1 re=$2 cmd=$3 t0 out
+    t0=$(date +%s)
+    while true; do
+        out=$(in_keystone "$cmd" 2>&1) || true
+        if grep -qE "$re" <<<"$out"; then
+            echo $(($(date +%s) - t0)) >"$work/wait_s"
+            printf '%s' "$out"
+            return 0
+        fi
+        (($(date +%s) - t0 >= limit)) && { printf '%s' "$out"; return 1; }
+        sleep 3
+    done
+}
+
 retry() {
     # retry N CMD... : up to N times, 3 s apart (HAProxy marks a backend up after two checks 5 s apart)
     local n=$1 i
@@ -339,6 +357,18 @@ out=$(piece -e OVN_ENCAP_IP=1.2.3.4 -e CHASSIS_HOSTNAME=x -e OVN_BRIDGE_DATAPATH
 [[ $rc == 2 && $out == *"OVN_BRIDGE_DATAPATH_TYPE must be"* ]] && ok "ovn-controller rejects OVN_BRIDGE_DATAPATH_TYPE=dpdk (exit 2)" || bad "datapath type check rc=$rc $out"
 out=$(piece --entrypoint bash "${IMG[neutron]}" -c 'neutron-server --version; neutron-ovn-agent --version; haproxy -v | head -1' 2>&1) || true
 [[ $out == *26.0*HAProxy* ]] && ok "neutron: $(tr '\n' ' ' <<<"$out")" || bad "neutron versions: $out"
+
+# hs_supervise (ovn-controller, neutron-ovn-agent): PID 1 stays the role
+# shell, podman stop's SIGTERM reaches the daemon, exit 0
+podman run -d --name "$P-piece" --network none --entrypoint bash "${IMG[ovn]}" -c \
+    '. /usr/local/lib/hotstack/common.sh; hs_supervise sleep 1000' >/dev/null
+sleep 1
+t0=$(date +%s%N)
+podman stop -t 10 "$P-piece" >/dev/null
+ms=$((($(date +%s%N) - t0) / 1000000))
+rc=$(podman inspect -f '{{.State.ExitCode}}' "$P-piece")
+podman rm -f "$P-piece" >/dev/null
+[[ $rc == 0 ]] && ((ms < 5000)) && ok "hs_supervise: a child without SIGTERM handling stops on podman stop in $ms ms, exit 0" || bad "hs_supervise: rc=$rc after $ms ms"
 
 # cinder-volume: nfs_shares and mount-wrapper.conf handling (fails before any network use)
 cv() { podman run --rm --name "$P-piece" --network none $(secret SERVICE_PASSWORD DB_PASSWORD RABBITMQ_PASSWORD) \
@@ -418,12 +448,12 @@ out=$(in_keystone 'openstack subnet create --network hsimgtest2-net --subnet-ran
 out=$(in_keystone 'openstack extension list --network -f value -c Alias' 2>&1 | grep -cx 'trunk\|router\|port-security' || true)
 [[ $out == 3 ]] && ok "network extensions include trunk, router (ovn-router), port-security" || bad "network extensions: $out"
 
-out=$(retry 10 in_keystone 'openstack volume service list -f value -c Binary -c Host -c State' 2>&1) || true
-grep -q '^cinder-scheduler .* up$' <<<"$out" && ok "volume service list: $(tr '\n' ';' <<<"$out")" || bad "volume service list: $out"
-out=$(retry 10 in_keystone 'openstack orchestration service list -f value -c Binary -c Status' 2>&1) || true
-grep -q '^heat-engine up$' <<<"$out" && ok "orchestration service list: $(tr '\n' ';' <<<"$out")" || bad "orchestration service list: $out"
-out=$(retry 10 in_keystone 'openstack compute service list -f value -c Binary -c Host -c State' 2>&1) || true
-grep -q '^nova-conductor .* up$' <<<"$out" && grep -q '^nova-scheduler .* up$' <<<"$out" &&
+out=$(wait_state 120 '^cinder-scheduler .* up$' 'openstack volume service list -f value -c Binary -c Host -c State') &&
+    ok "volume service list: $(tr '\n' ';' <<<"$out") (state up after $(cat "$work/wait_s")s of polling)" || bad "volume service list after 120 s: $out"
+out=$(wait_state 120 '^heat-engine up$' 'openstack orchestration service list -f value -c Binary -c Status') &&
+    ok "orchestration service list: $(tr '\n' ';' <<<"$out")" || bad "orchestration service list: $out"
+out=$(wait_state 120 '^nova-conductor .* up$' 'openstack compute service list -f value -c Binary -c Host -c State') &&
+    grep -q '^nova-scheduler .* up$' <<<"$out" &&
     ok "compute service list: $(tr '\n' ';' <<<"$out")" || bad "compute service list: $out"
 out=$(in_keystone 'openstack flavor create --ram 64 --disk 1 --vcpus 1 hsimgtest2-flavor -f value -c name && openstack server list -f value && echo servers-ok' 2>&1) || true
 [[ $out == *hsimgtest2-flavor*servers-ok* ]] && ok "nova API: flavor create, server list" || bad "nova API: $out"
@@ -658,6 +688,9 @@ else
 fi
 grep -hE 'hotstack-keystone-bootstrap |hotstack-wait-db |bin/[a-z]+-manage |ovs-vsctl --db' "$work/ps-host" 2>/dev/null | sort -u | cut -c1-150 | head -12 | sed 's/^/      seen: /' || true
 
+step "memory (podman stats)"
+podman stats --no-stream --format '{{.Name}} {{.MemUsage}}' 2>/dev/null | grep "^$P-" | sort | sed 's/^/    /' || true
+
 # ---------------------------------------------------------------- 7. stop
 step "7. podman stop (SIGTERM, -t 30): time and exit code per service (for StopTimeout=)"
 for c in heat-engine heat-api cinder-volume cinder-scheduler cinder-api neutron-ovn-agent neutron-server \
@@ -678,7 +711,6 @@ for c in keystone glance placement ovn-northd cinder-api heat-api nova-api neutr
     heat-engine nova-conductor nova-scheduler nova-metadata nova-novncproxy ovn-controller neutron-ovn-agent cinder-volume; do
     [[ -n ${T_HEALTHY[$c]:-} ]] && printf '    %-18s %4ss%s\n' "$c" "${T_HEALTHY[$c]}" "${T_RERUN[$c]:+   (re-created: ${T_RERUN[$c]}s)}"
 done
-podman stats --no-stream --format '{{.Name}} {{.MemUsage}}' 2>/dev/null | grep "^$P-" | sed 's/^/    mem: /' || true
 
 step "summary: $pass checks passed, $failures failed"
 ((failures == 0))

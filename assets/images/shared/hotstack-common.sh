@@ -122,6 +122,35 @@ hs_wait_http() {
     return 1
 }
 
+hs_supervise() {
+    # hs_supervise CMD [ARGS...] : run a daemon as a child of the calling
+    # shell, which stays PID 1, instead of exec'ing it. For daemons that do not
+    # survive being PID 1: the kernel drops every signal for which a PID 1 has
+    # no handler, so a daemon relying on SIGTERM's default action never stops
+    # (neutron-ovn-agent), and one that re-raises SIGTERM after its clean-up
+    # crashes (OVS/OVN daemons). SIGTERM/SIGINT/SIGHUP are forwarded; the
+    # function exits with the child's status, 0 when the child ended on a
+    # forwarded SIGTERM/SIGINT.
+    local child rc=0 stopping=0
+    "$@" &
+    child=$!
+    trap 'stopping=1; kill -TERM "$child" 2>/dev/null || true' TERM INT
+    trap 'kill -HUP "$child" 2>/dev/null || true' HUP
+    while kill -0 "$child" 2>/dev/null; do
+        rc=0
+        wait "$child" || rc=$?
+    done
+    local final=0
+    wait "$child" 2>/dev/null || final=$?
+    ((final == 127)) || rc=$final
+    if ((stopping)) && ((rc == 0 || rc == 130 || rc == 143)); then
+        hs_info "${1##*/} stopped"
+        exit 0
+    fi
+    hs_error "${1##*/} exited with status $rc"
+    exit "$rc"
+}
+
 hs_role_file() {
     printf '%s/roles/%s.sh\n' "$HOTSTACK_LIB" "$1"
 }

@@ -7,8 +7,9 @@
 #
 # Start (services.md 3.18): wait up to 120 s for the API NEUTRON_URL and
 # 60 s for the OVN SB database and the host OVS socket named in the agent ini
-# ([ovn] ovn_sb_connection, [ovs] ovsdb_connection; not fatal), exec
-# neutron-ovn-agent with neutron.conf + the agent ini.
+# ([ovn] ovn_sb_connection, [ovs] ovsdb_connection; not fatal), run
+# neutron-ovn-agent with neutron.conf + the agent ini under hs_supervise (the
+# role script stays PID 1 and forwards SIGTERM).
 # Health: neutron-ovn-agent process running.
 
 . "$HOTSTACK_LIB/openstack.sh"
@@ -23,8 +24,10 @@ role_start() {
     hs_os_wait_http_soft "$NEUTRON_URL" 60 2
     hs_os_wait_tcp_url "$(hs_os_conf_get "$NEUTRON_OVN_AGENT_CONFIG" ovn ovn_sb_connection)" 30 2
     hs_os_wait_tcp_url "$(hs_os_conf_get "$NEUTRON_OVN_AGENT_CONFIG" ovs ovsdb_connection)" 30 2
+    # not exec'ed: the agent has no SIGTERM handler and would ignore
+    # `podman stop` as PID 1
     hs_info "starting neutron-ovn-agent"
-    exec neutron-ovn-agent --config-file "$NEUTRON_CONFIG" --config-file "$NEUTRON_OVN_AGENT_CONFIG" "$@"
+    hs_supervise neutron-ovn-agent --config-file "$NEUTRON_CONFIG" --config-file "$NEUTRON_OVN_AGENT_CONFIG" "$@"
 }
 
 role_health() {

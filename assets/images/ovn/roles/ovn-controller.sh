@@ -13,7 +13,8 @@
 #      ovn-cms-options=OVN_CMS_OPTIONS, and ovn-bridge-datapath-type=
 #      OVN_BRIDGE_DATAPATH_TYPE (removed when that is empty); ensure the
 #      integration bridge exists (--may-exist add-br);
-#   3. exec ovn-controller against the host OVS (logs on the console).
+#   3. run ovn-controller against the host OVS (logs on the console) under
+#      hs_supervise (the role script stays PID 1 and forwards SIGTERM).
 # CHASSIS_HOSTNAME must equal nova's [DEFAULT] host (port binding).
 # Health: ovn-controller running and connected to the SB database
 # (`ovn-appctl connection-status`).
@@ -68,8 +69,10 @@ role_start() {
         ovn_vsctl --may-exist add-br "$OVN_BRIDGE"
     fi
 
+    # not exec'ed: ovn-controller re-raises SIGTERM after its clean-up, which
+    # PID 1 cannot receive (it would crash instead of exiting)
     hs_info "starting ovn-controller"
-    exec ovn-controller \
+    hs_supervise ovn-controller \
         --pidfile="$OVN_RUN_DIR/ovn-controller.pid" \
         --unixctl="$OVN_RUN_DIR/ovn-controller.ctl" \
         --no-chdir \
