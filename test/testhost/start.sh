@@ -16,10 +16,22 @@ state=$(th_ctr_state)
 if [ "$state" != absent ] && ! th_ctr_is_ours; then
   th_die "a container named $NAME exists but was not made by these scripts: not touching it"
 fi
+# Replaces a container of ours that cannot be brought back (nested storage is kept).
+th_replace() {
+  th_log "$1: replacing container $NAME"
+  podman rm -f -t "$STOP_TIMEOUT" "$NAME" >/dev/null 2>&1 \
+    || { podman container cleanup "$NAME" >/dev/null 2>&1 || true; podman rm -f "$NAME" >/dev/null; }
+  state=absent
+}
+# A state left by a crash or a machine restored from a snapshot ("stopping", "paused", …)
+case $state in
+  absent|running|exited|stopped|created|configured) ;;
+  *) th_replace "container is $state" ;;
+esac
 
 if [ -n "$FRESH" ]; then
   th_log "fresh: removing container $NAME and nested storage"
-  [ "$state" = absent ] || podman rm -f -t "$STOP_TIMEOUT" "$NAME" >/dev/null
+  [ "$state" = absent ] || th_replace "fresh"
   th_rm_tree "$STORAGE"
   state=absent
 fi
@@ -43,6 +55,21 @@ have=$(podman network inspect -f '{{range .Subnets}}{{.Subnet}} {{end}}' "$NET")
 [ "${have% }" = "$SUBNET_PREFIX.0/24" ] || th_die "network $NET has subnet '$have', want $SUBNET_PREFIX.0/24"
 # guard first, so the container is never up without it
 th_nft_guard
+
+# An existing container is started (or repaired when it runs but does not answer); if ssh does not
+# come up within WAIT_SSH_EXISTING seconds it is replaced by a new one.
+if [ "$state" != absent ]; then
+  T0=$(th_now)
+  [ "$(th_image_build_id)" = "$(th_build_id)" ] || th_log "note: rootfs was rebuilt; start.sh --fresh uses it"
+  if [ "$state" = running ]; then th_log "container running but not healthy: repairing"
+  else th_log "starting existing container $NAME (was $state)"; fi
+  up=
+  if [ "$state" = running ] || podman start "$NAME" >/dev/null; then
+    ip neigh flush dev "$(th_bridge)" 2>/dev/null || true   # a stale ARP entry for the container IP
+    if (th_plumb) && WAIT_SSH=${WAIT_SSH_EXISTING:-60} th_ssh_within; then up=1; fi
+  fi
+  [ -n "$up" ] || th_replace "it did not come up"
+fi
 
 if [ "$state" = absent ]; then
   # image: re-import only when the rootfs changed (its build id is kept as an image label)
@@ -79,20 +106,11 @@ if [ "$state" = absent ]; then
     -v /dev/null:/etc/systemd/system/systemd-remount-fs.service:ro \
     -v "$STORAGE:/var/lib/containers" \
     "$IMAGE" >/dev/null
-elif [ "$state" != running ]; then
-  T0=$(th_now)
-  [ "$(th_image_build_id)" = "$(th_build_id)" ] || th_log "note: rootfs was rebuilt; start.sh --fresh uses it"
-  th_log "starting existing container $NAME (was $state)"
-  podman start "$NAME" >/dev/null
-else
-  T0=$(th_now)
-  th_log "container running but not healthy: repairing"
+  # the previous run's ARP entry for the container IP may be stale
+  ip neigh flush dev "$(th_bridge)" 2>/dev/null || true
+  th_plumb
+  th_wait_ssh
 fi
-
-# the previous run's ARP entry for the container IP may be stale
-ip neigh flush dev "$(th_bridge)" 2>/dev/null || true
-th_plumb
-th_wait_ssh
 th_log "ssh ready $(th_since "$T0") s after (re)start"
 th_wait_system
 th_check_mirror
