@@ -154,13 +154,15 @@ hs_os_health_proc() {
     # hs_os_health_proc NAME : a process of this container runs program NAME
     # (argv[0], or the script argv[1] of a python3 interpreter). Not bound to
     # PID 1, so it also holds when the deploy tool adds --init; the probe's
-    # own "hotstack-health NAME" process does not match.
-    local name=$1 f args
+    # own "hotstack-health NAME" process does not match. A process title set
+    # by setproctitle ("NAME (/usr/bin/python3 …)", one string) counts as NAME.
+    local name=$1 f args prog
     for f in /proc/[0-9]*/cmdline; do
         args=()
         mapfile -d '' -n 2 args <"$f" 2>/dev/null || continue
         ((${#args[@]})) || continue
-        if [[ ${args[0]##*/} == "$name" ]] ||
+        prog=${args[0]%% *}
+        if [[ ${prog##*/} == "$name" ]] ||
             [[ ${args[0]##*/} == python3* && ${#args[@]} -gt 1 && ${args[1]##*/} == "$name" ]]; then
             return 0
         fi
