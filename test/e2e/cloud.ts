@@ -25,11 +25,18 @@ async function waitFor(what: string, seconds: number, test: () => boolean): Prom
     return (Date.now() - t) / 1000;
 }
 
-/** A 1 MiB raw disk whose boot sector loops forever: bootable, made offline, boots in any emulator. */
+/**
+ * A 1 MiB raw disk whose boot sector loops forever: bootable, made offline, boots in any emulator.
+ * It carries one partition entry: nova's image safety check rejects an MBR without partitions.
+ */
 function tinyImage(): Buffer {
     const img = Buffer.alloc(1024 * 1024);
     img[0] = 0xeb; // jmp $
     img[1] = 0xfe;
+    const pte = 446; // first partition table entry: active, Linux, LBA 1 up to the end of the disk
+    img.set([0x80, 0x00, 0x02, 0x00, 0x83, 0xfe, 0xff, 0xff], pte);
+    img.writeUInt32LE(1, pte + 8);
+    img.writeUInt32LE(img.length / 512 - 1, pte + 12);
     img[510] = 0x55; // boot signature
     img[511] = 0xaa;
     return img;
@@ -98,6 +105,11 @@ horizon = false
 [validation]
 run_validation = false
 [heat_plugin]
+username = admin
+password = ${adminPassword}
+project_name = admin
+user_domain_name = Default
+project_domain_name = Default
 admin_username = admin
 admin_password = ${adminPassword}
 admin_project_name = admin
@@ -203,6 +215,8 @@ async function main(): Promise<void> {
         const num = (label: string) => Number(new RegExp(`- ${label}: (\\d+)`).exec(out)?.[1] ?? 0);
         tempest = { passed: num("Passed"), failed: num("Failed"), skipped: num("Skipped") };
         log(`  tempest passed=${tempest.passed} failed=${tempest.failed} skipped=${tempest.skipped}`);
+        if (tempest.failed > 0 || tempest.passed === 0) log(`  tempest output (tail):\n${out}`);
+        if (tempest.passed === 0) throw new Error("tempest ran no test");
     });
 
     const run2 = await converge("run 2", opts());
