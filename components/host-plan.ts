@@ -51,6 +51,8 @@ export interface HostPlan {
     gatewayCidr: string;
     fabricUnitName: string;
     fabricUnit: string;
+    /** Makes the paths nova-compute mounts with shared propagation shared mount points on the host. */
+    sharedMounts: { unitName: string; unit: string; directories: string[] };
     hostsEntries: { ip: string; names: string[] }[];
     podmanNetwork: { name: string; subnet: string; interfaceName: string };
     firewall: { zone: string; sources: string[]; interfaces: string[] };
@@ -151,6 +153,38 @@ function fabricUnit(gatewayCidr: string): string {
     ].join("\n");
 }
 
+export const SHARED_MOUNTS_UNIT = "hotstack-os-shared-mounts.service";
+
+/**
+ * nova-compute bind-mounts volumes under the mount base inside its container (the mount.nfs
+ * wrapper); libvirt on the host opens them by the same path, so the mount must propagate to the
+ * host. That needs the host side to be a shared mount: systemd makes / shared on most hosts, but
+ * not everywhere (e.g. a host that is itself a container), so each path is bound onto itself and
+ * made shared. Stop undoes only binds of that form, whose source ends in "<path>]" (btrfs shows
+ * the subvolume first), never a file system the admin mounted there.
+ * `$$` is systemd's escape for a literal `$`.
+ */
+function sharedMountsUnit(paths: string[]): string {
+    const start = 'for d in "$$@"; do mountpoint -q "$$d" || mount --bind "$$d" "$$d"; mount --make-shared "$$d"; done';
+    const stop = 'for d in "$$@"; do case "$$(findmnt -n -o SOURCE --mountpoint "$$d")" in *"$$d]") umount -R "$$d" ;; esac; done';
+    const args = paths.join(" ");
+    return [
+        "[Unit]",
+        "Description=hotstack-os: nova instance and volume paths as shared mount points",
+        "After=local-fs.target",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        "RemainAfterExit=yes",
+        `ExecStart=/bin/sh -c '${start}' shared-mounts ${args}`,
+        `ExecStop=/bin/sh -c '${stop}' shared-mounts ${args}`,
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n");
+}
+
 export function hostPlan(c: HotStackConfig): HostPlan {
     const provider = parseCidr(c.providerNetwork)!;
     const gatewayCidr = `${c.hotExIp}/${provider.prefix}`;
@@ -173,6 +207,11 @@ export function hostPlan(c: HotStackConfig): HostPlan {
         gatewayCidr,
         fabricUnitName: "hotstack-os-fabric.service",
         fabricUnit: fabricUnit(gatewayCidr),
+        sharedMounts: {
+            unitName: SHARED_MOUNTS_UNIT,
+            unit: sharedMountsUnit([c.novaInstancesPath, c.novaNfsMountPointBase]),
+            directories: ["nova-instances", "nova-mnt"],
+        },
         // Podman copies the host's /etc/hosts into containers: these names resolve everywhere.
         hostsEntries: [{ ip: c.hotExIp, names: PUBLIC_SERVICES.map((s) => `${s}.${PUBLIC_DOMAIN}`) }],
         podmanNetwork: { name: PODMAN_NETWORK, subnet: c.containerNetwork, interfaceName: PODMAN_NETWORK },

@@ -60,7 +60,7 @@ export class HotStack extends pulumi.ComponentResource {
         const after = { ...child, dependsOn: [packages] };
         const libvirt = new LibvirtSession("libvirt", { connection, plan: plan.libvirt }, after);
         // nova-instances is owned by hotstack: the user must exist first.
-        const storage = new StorageLayout("storage", { connection, directories: plan.directories }, { ...child, dependsOn: [packages, libvirt.user] });
+        const storage = new StorageLayout("storage", { connection, directories: plan.directories, sharedMounts: plan.sharedMounts }, { ...child, dependsOn: [packages, libvirt.user] });
         const fabric = new NetworkFabric("fabric", { connection, plan }, after);
 
         this.dataDir = storage.dataDir;

@@ -4,15 +4,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Directory } from "../providers/directory";
 import { Connection } from "../providers/host/connection";
-import { DirectoryPlan } from "./host-plan";
+import { SystemdUnit } from "../providers/systemd-unit";
+import { DirectoryPlan, HostPlan } from "./host-plan";
 
 export interface StorageLayoutArgs {
     connection: pulumi.Input<Connection>;
     directories: DirectoryPlan[];
+    sharedMounts: HostPlan["sharedMounts"];
 }
 
 export class StorageLayout extends pulumi.ComponentResource {
     readonly directories: Record<string, Directory> = {};
+    readonly sharedMounts: SystemdUnit;
     readonly dataDir: pulumi.Output<string>;
 
     constructor(name: string, args: StorageLayoutArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -29,6 +32,9 @@ export class StorageLayout extends pulumi.ComponentResource {
                 selinuxType: d.selinuxType,
             }, { parent: this, dependsOn: parent ? [parent] : [] });
         }
+        const m = args.sharedMounts;
+        this.sharedMounts = new SystemdUnit(`${name}-shared-mounts`, { connection: args.connection, name: m.unitName, content: m.unit },
+            { parent: this, dependsOn: m.directories.map((d) => this.directories[d]) });
         this.dataDir = this.directories.data.path;
         this.registerOutputs({ dataDir: this.dataDir });
     }

@@ -6,6 +6,7 @@ import { ContainerService } from "../../providers/container-service";
 import { Directory } from "../../providers/directory";
 import { File } from "../../providers/file";
 import { Connection } from "../../providers/host/connection";
+import { SHARED_MOUNTS_UNIT } from "../host-plan";
 import { SecretName } from "./context";
 
 export const TARGET = "hotstack-os.target";
@@ -73,10 +74,13 @@ export function templateHostPath(configDir: string, service: string, target: str
 
 /** The Quadlet .container file of a service: its whole runtime contract in one readable file. */
 export function renderQuadlet(spec: ResolvedSpec, imageId: string, configDir: string, network: string): string {
+    const sharedVolume = (spec.volumes ?? []).some((v) => (v.split(":")[2] ?? "").split(",").some((o) => o === "shared" || o === "rshared"));
     const unitLines = [
         `Description=hotstack-os ${spec.name}: ${spec.description}`,
         ...(spec.wants?.length ? [`Wants=${spec.wants.map(unitName).join(" ")}`] : []),
-        `After=${[FABRIC_UNIT, ...(spec.wants ?? []).map(unitName), ...(spec.after ?? []).map(unitName)].join(" ")}`,
+        // A volume with shared propagation needs its host side to be a shared mount first.
+        ...(sharedVolume ? [`Requires=${SHARED_MOUNTS_UNIT}`] : []),
+        `After=${[FABRIC_UNIT, ...(sharedVolume ? [SHARED_MOUNTS_UNIT] : []), ...(spec.wants ?? []).map(unitName), ...(spec.after ?? []).map(unitName)].join(" ")}`,
         `PartOf=${TARGET}`,
     ];
     const c: string[] = [

@@ -58,6 +58,14 @@ function memorySampler(): { stop: () => number } {
     return { stop: () => (clearInterval(timer), sample(), Math.round(peak)) };
 }
 
+const NETWORK_EXTENSIONS = ["address-scope", "agent", "allowed-address-pairs", "binding", "dhcp_agent_scheduler", "external-net",
+    "extra_dhcp_opt", "extraroute", "net-mtu", "port-security", "project-id", "provider", "quotas", "router", "security-group",
+    "standard-attr-description", "standard-attr-tag", "subnet_allocation", "trunk", "trunk-details"];
+
+// Left out, with the reason: tempest from trixie updates a credential's project_id and type, which
+// keystone's security fix (credentials: only the blob is mutable) rejects with 400 since.
+const TEMPEST_EXCLUDE = "test_credentials_create_get_update_delete";
+
 function tempestConf(ids: Record<string, string>, adminPassword: string): string {
     return `[DEFAULT]
 log_file = tempest.log
@@ -89,7 +97,12 @@ floating_network_name = public
 project_network_cidr = 10.100.0.0/16
 [network-feature-enabled]
 ipv6 = false
+# what this cloud means to offer (ML2/OVN: no L3 agent, so no l3_agent_scheduler); the default
+# "all" expects the extensions of an agent-based deployment
+api_extensions = ${NETWORK_EXTENSIONS.join(",")}
 [volume]
+# cinder is registered as volumev3 (services.md), tempest looks for block-storage by default
+catalog_type = volumev3
 storage_protocol = nfs
 build_timeout = 300
 [volume-feature-enabled]
@@ -211,7 +224,7 @@ async function main(): Promise<void> {
         onHost("[ -d /root/tempest/etc ] || tempest init --name hotstack /root/tempest >/dev/null");
         putFile("/root/tempest/etc/tempest.conf", tempestConf(ids, run1.outputs.adminPassword));
         const regex = "^(tempest\\.api\\.(identity|compute|network|image|volume)\\..*\\[.*\\bsmoke\\b.*\\]|heat_tempest_plugin\\.tests\\.api\\.)";
-        const out = onHost(`cd /root/tempest && timeout 1500 tempest run --concurrency 2 --regex '${regex}' 2>&1 | tail -40`, { allowFailure: true });
+        const out = onHost(`cd /root/tempest && timeout 1500 tempest run --concurrency 2 --regex '${regex}' --exclude-regex '${TEMPEST_EXCLUDE}' 2>&1 | tail -40`, { allowFailure: true });
         const num = (label: string) => Number(new RegExp(`- ${label}: (\\d+)`).exec(out)?.[1] ?? 0);
         tempest = { passed: num("Passed"), failed: num("Failed"), skipped: num("Skipped") };
         log(`  tempest passed=${tempest.passed} failed=${tempest.failed} skipped=${tempest.skipped}`);

@@ -30,6 +30,7 @@ function hostChecks(mtu: number): Check[] {
         { name: "ip addr: gateway on hot-ex, link up", cmd: "ip -o -4 addr show dev hot-ex; ip -o link show dev hot-ex", expect: /172\.31\.0\.129\/25[\s\S]*[<,]UP[,>]/ },
         ...dirs,
         { name: "/etc/hosts block", cmd: "sed -n '/^# BEGIN hotstack-os managed entries$/,/^# END hotstack-os managed entries$/p' /etc/hosts", expect: /^172\.31\.0\.129 keystone\.hotstack-os\.local glance\.hotstack-os\.local placement\.hotstack-os\.local nova\.hotstack-os\.local neutron\.hotstack-os\.local cinder\.hotstack-os\.local heat\.hotstack-os\.local$/m },
+        ...["nova-instances", "nova-mnt"].map((n) => ({ name: `findmnt: ${n} is a shared mount point`, cmd: `findmnt -n -o PROPAGATION --mountpoint /var/lib/hotstack-os/${n}`, expect: /^shared/m })),
         { name: "podman network inspect: subnet", cmd: "podman network inspect hotstack-os --format '{{range .Subnets}}{{.Subnet}}{{end}} {{.NetworkInterface}}'", expect: /^172\.31\.0\.0\/25 hotstack-os$/m },
     ];
 }
@@ -45,6 +46,8 @@ function leftovers(): string[] {
         ["bridge hot-int", "ovs-vsctl br-exists hot-int"],
         ["bridge hot-ex", "ovs-vsctl br-exists hot-ex"],
         ["fabric unit", "test -e /etc/systemd/system/hotstack-os-fabric.service"],
+        ["shared mounts unit", "test -e /etc/systemd/system/hotstack-os-shared-mounts.service"],
+        ["shared mounts", "findmnt -rn -o TARGET | grep -q '^/var/lib/hotstack-os/'"],
         ["hosts block", "grep -q 'hotstack-os managed entries' /etc/hosts"],
         ["podman network", "podman network exists hotstack-os"],
         ["cap_net_admin", "getcap /usr/sbin/libvirtd | grep -q cap_net_admin"],

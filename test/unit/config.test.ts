@@ -110,6 +110,13 @@ describe("config", () => {
 describe("host plan", () => {
     const plan = hostPlan(parseConfig({}));
 
+    test("nova's instance and volume paths are made shared mount points by a boot unit", () => {
+        const m = plan.sharedMounts;
+        assert.equal(m.unitName, "hotstack-os-shared-mounts.service");
+        assert.match(m.unit, /^ExecStart=.* shared-mounts \/var\/lib\/hotstack-os\/nova-instances \/var\/lib\/hotstack-os\/nova-mnt$/m);
+        assert.doesNotMatch(m.unit.replace(/\$\$/g, ""), /\$/, "every $ is escaped for systemd");
+        assert.deepEqual(m.directories.filter((d) => !plan.directories.some((p) => p.name === d)), []);
+    });
     test("shared directories are setgid kvm, instances owned by hotstack, service dirs unmanaged", () => {
         const byName = Object.fromEntries(plan.directories.map((d) => [d.name, d]));
         assert.deepEqual([byName["nova-instances"].owner, byName["nova-instances"].group, byName["nova-instances"].mode], ["hotstack", "kvm", "2775"]);

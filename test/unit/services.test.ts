@@ -61,6 +61,14 @@ describe("renderQuadlet", () => {
         assert.match(m, /^Environment=MARIADB_DATABASES="keystone glance placement nova_api nova nova_cell0 neutron cinder heat"$/m);
         assert.match(m, /^Environment=MARIADB_ROOT_HOST=$/m);
     });
+    test("a container with a shared-propagation volume starts after the host made it a shared mount", () => {
+        const plainVolumes = raw["nova-compute"].volumes!.filter((v): v is string => typeof v === "string"); // Outputs aside
+        const nova = renderQuadlet({ ...specs["nova-compute"], volumes: plainVolumes, env: {} }, "x", "/c", "hotstack-os");
+        assert.match(nova, /^Volume=\/var\/lib\/hotstack-os\/nova-mnt:\/var\/lib\/hotstack-os\/nova-mnt:shared$/m);
+        assert.match(nova, /^Requires=hotstack-os-shared-mounts\.service$/m);
+        assert.match(nova, /^After=hotstack-os-fabric\.service hotstack-os-shared-mounts\.service /m);
+        assert.doesNotMatch(q, /shared-mounts/, "keystone has no shared volume");
+    });
     test("names", () => {
         assert.equal(podmanSecretName("MYSQL_ROOT_PASSWORD"), "hotstack-os-mysql-root-password");
         assert.equal(templateHostPath("/d/config", "nova", "/etc/nova/nova.conf"), "/d/config/nova/etc__nova__nova.conf");
