@@ -44,7 +44,9 @@ export function renderHaproxyConfig(frontends: Frontend[]): string {
         out.push(`    default_backend ${f.name}`, "", `backend ${f.name}`);
         if (f.check) out.push(`    option httpchk GET ${f.check.path}`, `    http-check expect status ${f.check.status}`);
         else out.push("    mode tcp", "    option tcp-check");
-        out.push(`    server ${f.name} ${f.backend}:${f.port} check inter 5s fall 3 rise 2`);
+        // downinter: a backend that is down (HAProxy starts before the APIs at boot) is probed
+        // every second, so it takes traffic about two seconds after it answers, not ten
+        out.push(`    server ${f.name} ${f.backend}:${f.port} check inter 5s downinter 1s fall 3 rise 2`);
     }
     out.push("", "listen stats", `    bind *:${STATS_PORT}`, "    stats enable", "    stats uri /stats", "    stats refresh 10s", "    stats show-legends", "    stats show-node", "");
     return out.join("\n");

@@ -81,7 +81,7 @@ describe("HAProxy", () => {
             { name: "keystone", port: 5000, backend: "172.31.0.11", check: { path: "/v3", status: 200 } },
             { name: "novnc", port: 6080, backend: "172.31.0.26" },
         ]);
-        assert.match(cfg, /frontend keystone\n {4}bind \*:5000\n {4}default_backend keystone\n\nbackend keystone\n {4}option httpchk GET \/v3\n {4}http-check expect status 200\n {4}server keystone 172\.31\.0\.11:5000 check inter 5s fall 3 rise 2/);
+        assert.match(cfg, /frontend keystone\n {4}bind \*:5000\n {4}default_backend keystone\n\nbackend keystone\n {4}option httpchk GET \/v3\n {4}http-check expect status 200\n {4}server keystone 172\.31\.0\.11:5000 check inter 5s downinter 1s fall 3 rise 2/);
         assert.match(cfg, /frontend novnc\n {4}bind \*:6080\n {4}mode tcp/);
         assert.match(cfg, /listen stats\n {4}bind \*:8404/);
         assert.doesNotMatch(cfg, /^\s*daemon/m, "stays in the foreground");
