@@ -109,6 +109,9 @@ async function converge(host: Host, p: UnitInputs, restart: boolean): Promise<Un
         lines.push(restart ? '$SC restart "$n" || { journal >&2; exit 1; }' : '$SC start "$n" || { journal >&2; exit 1; }');
         // Type=notify/oneshot units are active once start returns; give others a moment to settle.
         lines.push('for i in $(seq 20); do [ "$($SC is-active "$n")" = activating ] || break; sleep 0.5; done');
+        // A simple/exec service counts as active as soon as it has forked: one that dies at once
+        // shows within a second, and must fail the create rather than pass it.
+        lines.push('[ "$($SC show -p Type --value "$n")" = oneshot ] || for i in 1 2 3 4 5; do $SC is-active --quiet "$n" || break; sleep 0.2; done');
         lines.push('$SC is-active --quiet "$n" || { echo "$n is $($SC is-active "$n") after start" >&2; journal >&2; exit 1; }');
         if (p.waitForPath) {
             lines.push(`w=${sh(p.waitForPath)}; for i in $(seq 100); do [ -e "$w" ] && break; sleep 0.1; done`);
