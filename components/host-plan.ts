@@ -153,6 +153,8 @@ function fabricUnit(gatewayCidr: string): string {
     ].join("\n");
 }
 
+/** The host units the containers are ordered after (service.ts). */
+export const FABRIC_UNIT = "hotstack-os-fabric.service";
 export const SHARED_MOUNTS_UNIT = "hotstack-os-shared-mounts.service";
 
 /**
@@ -205,7 +207,7 @@ export function hostPlan(c: HotStackConfig): HostPlan {
             { name: "hot-ex", mtu: c.mtu, datapathType: c.ovsDatapathType, address: gatewayCidr },
         ],
         gatewayCidr,
-        fabricUnitName: "hotstack-os-fabric.service",
+        fabricUnitName: FABRIC_UNIT,
         fabricUnit: fabricUnit(gatewayCidr),
         sharedMounts: {
             unitName: SHARED_MOUNTS_UNIT,

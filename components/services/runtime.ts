@@ -5,7 +5,8 @@ import { Directory } from "../../providers/directory";
 import { File } from "../../providers/file";
 import { Connection } from "../../providers/host/connection";
 import { SystemdUnit } from "../../providers/systemd-unit";
-import { FABRIC_UNIT, TARGET, WAIT_HEALTHY } from "./service";
+import { FABRIC_UNIT } from "../host-plan";
+import { TARGET, WAIT_HEALTHY } from "./service";
 
 export const WAIT_HEALTHY_SCRIPT = `#!/bin/sh
 # Managed by hotstack-os. ExecStartPost of every hotstack-os container unit: the unit counts as

@@ -6,12 +6,11 @@ import { ContainerService } from "../../providers/container-service";
 import { Directory } from "../../providers/directory";
 import { File } from "../../providers/file";
 import { Connection } from "../../providers/host/connection";
-import { SHARED_MOUNTS_UNIT } from "../host-plan";
+import { FABRIC_UNIT, SHARED_MOUNTS_UNIT } from "../host-plan";
 import { SecretName } from "./context";
 
 export const TARGET = "hotstack-os.target";
 export const WAIT_HEALTHY = "/usr/local/libexec/hotstack-os/wait-healthy";
-export const FABRIC_UNIT = "hotstack-os-fabric.service";
 
 export interface HealthSpec {
     /** Runs inside the container (Quadlet HealthCmd); exit 0 = healthy. */
