@@ -1,15 +1,14 @@
 // Directory: a directory with exact owner, group and mode (setgid/sticky included). An attribute
 // left out is not managed: services that chown their own data dirs are never fought over.
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
 import { statPath } from "./host/files";
-import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
+import { claim, readLedger, release } from "./host/ledger";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { checker, GONE, OWNER, diffFields, hostOf, normaliseMode, defined } from "./kit";
+import { checker, GONE, OWNER, diffFields, hostProvider, normaliseMode, defined } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
-export interface DirectoryArgs {
-    connection: pulumi.Input<Connection>;
+export interface DirectoryArgs extends HostArgs {
     path: pulumi.Input<string>;
     owner?: pulumi.Input<string>;
     group?: pulumi.Input<string>;
@@ -20,7 +19,6 @@ export interface DirectoryArgs {
 }
 
 interface DirectoryProps {
-    connection: Connection;
     path: string;
     owner?: string;
     group?: string;
@@ -56,12 +54,12 @@ async function missingAncestors(host: Host, path: string): Promise<string[]> {
     return r.stdout.split("\n").filter(Boolean);
 }
 
-async function converge(p: DirectoryProps, host: Host): Promise<DirectoryProps> {
-    await host.run(applyScript(p), { what: `set up directory ${p.path}` });
-    return p;
+/** Only what this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): DirectoryProps {
+    return defined({ path: p.path, owner: p.owner, group: p.group, mode: p.mode, selinuxType: p.selinuxType });
 }
 
-export const directoryProvider: pulumi.dynamic.ResourceProvider = {
+export const directoryProvider = hostProvider({
     async check(_olds, news) {
         const inputs = typeof news.mode === "string" ? { ...news, mode: normaliseMode(news.mode) } : { ...news };
         return checker(inputs)
@@ -73,59 +71,60 @@ export const directoryProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         return diffFields(olds, news, { path: "replace", owner: "update", group: "update", mode: "update", selinuxType: "update" });
     },
 
-    async create(inputs) {
-        const p = inputs as DirectoryProps;
-        const host = await hostOf(p);
+    async create(host, inputs) {
+        const p = own(inputs);
         const found = await statPath(host, p.path);
         if (found && found.type !== "directory") throw new Error(`${p.path} exists on ${host.label} and is not a directory`);
         const original = found && { owner: found.owner, group: found.group, mode: found.mode };
         // (the original keeps every attribute, so delete can put back whatever was changed)
         const entry = await claim(host, KIND, p.path, original, found ? undefined : await missingAncestors(host, p.path));
-        await converge(p, host);
-        return { id: p.path, outs: defined({ ...p, adopted: !entry.created }) };
+        await host.run(applyScript(p), { what: `set up directory ${p.path}` });
+        return { id: p.path, outs: { ...p, adopted: !entry.created } };
     },
 
-    async read(id, props) {
-        const p = { ...props, path: props.path ?? id } as DirectoryProps;
-        const host = await hostOf(p);
+    async read(host, id, props) {
+        const p = own({ ...props, path: props.path ?? id });
         const st = await statPath(host, p.path);
         if (!st || st.type !== "directory") return GONE;
-        const adopted = p.adopted ?? !(await readLedger(host, KIND, p.path))?.created;
+        const adopted = props.adopted ?? !(await readLedger(host, KIND, p.path))?.created;
         // Only managed attributes are reported, so an unmanaged one never shows as drift.
         return { id, props: defined({ ...p, owner: p.owner && st.owner, group: p.group && st.group, mode: p.mode && st.mode, adopted }) };
     },
 
-    async update(_id, olds, news) {
-        const p = news as DirectoryProps;
-        return { outs: defined({ ...(await converge(p, await hostOf(p))), adopted: olds.adopted }) };
+    async update(host, _id, olds, news) {
+        const p = own(news);
+        await host.run(applyScript(p), { what: `set up directory ${p.path}` });
+        return { outs: defined({ ...p, adopted: olds.adopted }) };
     },
 
-    async delete(_id, props) {
-        const p = props as DirectoryProps;
-        const host = await hostOf(p);
-        const entry = await readLedger(host, KIND, p.path);
-        if (createdByUs(entry, p.adopted)) {
-            // Unmount anything below first (bind mounts made by services), so rm stays on this file system.
-            await host.run([
-                `p=${sh(p.path)}`,
-                ...(p.selinuxType ? ['if command -v semanage >/dev/null; then semanage fcontext -d "$p(/.*)?" 2>/dev/null || true; fi'] : []),
-                `awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" || true; done`,
-                'rm -rf --one-file-system -- "$p"',
-                ...[...(entry?.made ?? [])].reverse().map((a) => `rmdir -- ${sh(a)} 2>/dev/null || true`),
-            ].join("\n"), { what: `remove directory ${p.path}` });
-        } else if (entry?.original) {
-            const o = entry.original as { owner: string; group: string; mode: string };
-            await host.run(`[ -d ${sh(p.path)} ] || exit 0\n` + applyScript({ ...p, ...o, selinuxType: undefined }), { what: `restore directory ${p.path}` });
-        }
-        await dropLedger(host, KIND, p.path);
+    async delete(host, _id, props) {
+        const p = own(props);
+        await release(host, KIND, p.path, props.adopted, {
+            async remove(entry) {
+                // Unmount anything below first (bind mounts made by services), so rm stays on this file system.
+                await host.run([
+                    "set -e",
+                    `p=${sh(p.path)}`,
+                    ...(p.selinuxType ? ['if command -v semanage >/dev/null; then semanage fcontext -d "$p(/.*)?" 2>/dev/null || true; fi'] : []),
+                    `awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`,
+                    'rm -rf --one-file-system -- "$p"',
+                    // Parents this program made are removed only when nothing else was put in them.
+                    ...[...(entry?.made ?? [])].reverse().map((a) => `rmdir -- ${sh(a)} 2>/dev/null || true`),
+                ].join("\n"), { what: `remove directory ${p.path}` });
+            },
+            async restore(original) {
+                const o = original as { owner: string; group: string; mode: string };
+                await host.run(`[ -d ${sh(p.path)} ] || exit 0\n` + applyScript({ ...p, ...o, selinuxType: undefined }), { what: `restore directory ${p.path}` });
+            },
+        });
     },
-};
+});
 
-export class Directory extends pulumi.dynamic.Resource {
+export class Directory extends HostResource {
     declare readonly path: pulumi.Output<string>;
     declare readonly owner: pulumi.Output<string>;
     declare readonly group: pulumi.Output<string>;
@@ -134,6 +133,6 @@ export class Directory extends pulumi.dynamic.Resource {
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: DirectoryArgs, opts?: pulumi.CustomResourceOptions) {
-        super(directoryProvider, name, { owner: undefined, group: undefined, mode: undefined, adopted: undefined, ...args }, opts, "hotstack", "Directory");
+        super(directoryProvider, "Directory", name, { owner: undefined, group: undefined, mode: undefined, adopted: undefined, ...args }, opts);
     }
 }

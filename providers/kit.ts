@@ -1,8 +1,11 @@
-// What every provider shares: validation that names the field, diffs with detailedDiff and
-// replaces, and tolerance for values that are unknown during a preview.
+// What every provider shares: the host wrapper (configure, host resolution, machine identity,
+// code upgrades, errors the engine can store), validation that names the field, field diffs, and
+// tolerance for values that are unknown during a preview.
 import type * as pulumi from "@pulumi/pulumi";
-import { Connection, connectionProblems } from "./host/connection";
-import { Host, connect } from "./host/transport";
+import * as crypto from "node:crypto";
+import { HOST_NAME, MAIN_HOST } from "./host/connection";
+import { configureHosts, hostNamed } from "./host/hosts";
+import { Host } from "./host/transport";
 
 /** The engine's marker for a value not known yet (preview). check() must let it through. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -17,13 +20,6 @@ export function isUnknown(v: unknown): boolean {
 export interface Failure {
     property: string;
     reason: string;
-}
-
-export type PropertyDiffKind = "add" | "delete" | "update" | "add-replace" | "delete-replace" | "update-replace";
-
-export interface DetailedDiffResult extends pulumi.dynamic.DiffResult {
-    /** Per-property diff, as the engine's gRPC DiffResponse carries it. */
-    readonly detailedDiff?: Record<string, { kind: PropertyDiffKind; inputDiff: boolean }>;
 }
 
 /** Deep equality that ignores key order and treats missing and undefined alike. */
@@ -41,6 +37,15 @@ function canonical(v: unknown): string {
 
 export type Effect = "update" | "replace";
 
+/** What a diff tells the engine. The dynamic provider host forwards nothing else (no detailedDiff). */
+export interface FieldDiff extends pulumi.dynamic.DiffResult {
+    readonly changes: boolean;
+    readonly replaces: string[];
+    readonly deleteBeforeReplace: boolean;
+    /** The fields that differ: for this module's tests and messages, never seen by the engine. */
+    readonly fields: string[];
+}
+
 /**
  * Compares old outputs (refreshed from the host) with new inputs field by field. Unknown new
  * values count as changes. Names are unique on the host, so replacements delete first.
@@ -51,19 +56,16 @@ export function diffFields(
     fields: Record<string, Effect>,
     oldValue: (field: string) => unknown = (f) => olds[f],
     newValue: (field: string) => unknown = (f) => news[f],
-): DetailedDiffResult {
-    const detailedDiff: Record<string, { kind: PropertyDiffKind; inputDiff: boolean }> = {};
+): FieldDiff {
+    const changed: string[] = [];
     const replaces: string[] = [];
-    for (const [field, effect] of Object.entries({ connection: "update" as Effect, ...fields })) {
-        const before = oldValue(field);
+    for (const [field, effect] of Object.entries(fields)) {
         const after = newValue(field);
-        if (!isUnknown(after) && same(before, after)) continue;
-        const base = before === undefined ? "add" : after === undefined ? "delete" : "update";
-        detailedDiff[field] = { kind: effect === "replace" ? (`${base}-replace` as PropertyDiffKind) : base, inputDiff: true };
+        if (!isUnknown(after) && same(oldValue(field), after)) continue;
+        changed.push(field);
         if (effect === "replace") replaces.push(field);
     }
-    const changes = Object.keys(detailedDiff).length > 0;
-    return { changes, replaces, detailedDiff, deleteBeforeReplace: replaces.length > 0 };
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, fields: changed };
 }
 
 export interface Checker {
@@ -86,7 +88,9 @@ export interface Checker {
  */
 export function checker(inputs: Record<string, any>): Checker {
     const failures: Failure[] = [];
-    if (!isUnknown(inputs.connection)) failures.push(...connectionProblems(inputs.connection));
+    if (!isUnknown(inputs.host) && !(typeof inputs.host === "string" && HOST_NAME.test(inputs.host))) {
+        failures.push({ property: "host", reason: `must be a host name like "main" (a key of the stack config's hosts), got ${JSON.stringify(inputs.host)}` });
+    }
     const c: Checker = {
         inputs,
         fail(field, reason) {
@@ -115,11 +119,6 @@ export function checker(inputs: Record<string, any>): Checker {
 
 /** Account and group names as useradd accepts them. */
 export const ACCOUNT_NAME = /^[a-z_][a-z0-9_-]{0,31}\$?$/;
-
-/** A connection to the host the resource lives on. */
-export function hostOf(props: { connection: Connection }): Promise<Host> {
-    return connect(props.connection);
-}
 
 /** Pads "755" to "0755" so modes compare equal however they were written (invalid ones stay as given). */
 export function normaliseMode(mode: string): string {
@@ -150,4 +149,169 @@ export function isCidr(v: unknown): boolean {
     if (typeof v !== "string") return false;
     const [ip, bits, ...rest] = v.split("/");
     return rest.length === 0 && isIpv4(ip) && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
+}
+
+/** sha256 (hex) of a text. */
+export function sha256(text: string | Buffer): string {
+    return crypto.createHash("sha256").update(text).digest("hex");
+}
+
+/** Values of "key=value" lines (the first one for each key), as the probe scripts print them. */
+export function keyValues(text: string): (key: string) => string | undefined {
+    const values = new Map<string, string>();
+    for (const line of text.split("\n")) {
+        const at = line.indexOf("=");
+        if (at > 0 && !values.has(line.slice(0, at))) values.set(line.slice(0, at), line.slice(at + 1));
+    }
+    return (key) => values.get(key);
+}
+
+// ---- the host wrapper ---------------------------------------------------------------------
+
+/** Fields the wrapper adds to every resource: its host's name, the code version, the machine. */
+export interface HostFields {
+    host: string;
+    providerVersion?: string;
+    machineId?: string;
+}
+
+/** One resource kind's operations; the wrapper resolves the host and handles what all share. */
+export interface HostOps {
+    check(olds: Record<string, any>, news: Record<string, any>): Promise<pulumi.dynamic.CheckResult>;
+    /** olds are the old outputs, news the checked inputs. */
+    diff(olds: Record<string, any>, news: Record<string, any>): Promise<pulumi.dynamic.DiffResult>;
+    create(host: Host, inputs: Record<string, any>): Promise<pulumi.dynamic.CreateResult>;
+    /** GONE for anything absent; throw only for real errors (unreachable, permission denied). */
+    read(host: Host, id: string, props: Record<string, any>): Promise<pulumi.dynamic.ReadResult>;
+    update?(host: Host, id: string, olds: Record<string, any>, news: Record<string, any>): Promise<pulumi.dynamic.UpdateResult>;
+    delete(host: Host, id: string, props: Record<string, any>): Promise<void>;
+}
+
+/**
+ * An error as the dynamic provider host can pass it to the engine: a plain Error (a numeric
+ * `code` would be read as a gRPC status), and for an object that exists but failed to come up
+ * (`id` set), properties that keep `__provider` — the host stores them exactly as thrown, and a
+ * resource without its provider wedges every later refresh and destroy.
+ */
+export function forEngine(e: unknown, keep: Record<string, unknown>): Error {
+    const err = e as { message?: string; stack?: string; id?: string; properties?: Record<string, unknown>; reasons?: string[] };
+    const out = new Error(err?.message ?? String(e));
+    out.stack = err?.stack ?? out.stack;
+    if (err?.id) {
+        Object.assign(out, {
+            id: err.id,
+            properties: defined({ ...(err.properties ?? {}), ...keep, initFailed: true }),
+            reasons: err.reasons ?? [out.message],
+        });
+    }
+    return out;
+}
+
+/** The machine behind a host name must be the one the resource was made on. */
+async function sameMachine(host: Host, name: string, recorded: unknown): Promise<string> {
+    const id = await host.machineId();
+    if (typeof recorded === "string" && recorded !== "" && recorded !== id) {
+        throw new Error(
+            `host "${name}" (${host.label}) is not the machine this resource was made on: its /etc/machine-id is ${id}, the stack's state says ${recorded}. ` +
+            "Nothing was changed. If the stack config now points at another machine, point it back. If that machine was reinstalled, " +
+            "the state describes objects that are gone: remove them from the state (`pulumi stack rm --force`, or `pulumi state delete <urn>`) and deploy a new stack.",
+        );
+    }
+    return id;
+}
+
+/** The program's code changed (a new version or serialized provider) while the object did not. */
+function codeChanged(olds: Record<string, any>, news: Record<string, any>): boolean {
+    const differs = (k: string) => news[k] !== undefined && !isUnknown(news[k]) && olds[k] !== news[k];
+    return differs("providerVersion") || differs("__provider");
+}
+
+/**
+ * A dynamic provider for one resource kind on a named host. Besides the kind's own operations:
+ * the stack config from configure() says how to reach each host; every object records the
+ * machine it was made on and refuses to act on another; an upgrade of the program's code
+ * updates each resource once without touching the host, so the engine stores the new
+ * serialized provider (which refresh and destroy run); errors reach the engine intact.
+ */
+export function hostProvider(ops: HostOps): pulumi.dynamic.ResourceProvider {
+    return {
+        async configure(req) {
+            configureHosts(process.env.PULUMI_NODEJS_PROJECT || "hotstack-os", (k) => req.config.get(k));
+        },
+
+        async check(olds, news) {
+            try {
+                return await ops.check(olds, { ...news, host: news.host ?? MAIN_HOST });
+            } catch (e) {
+                throw forEngine(e, {});
+            }
+        },
+
+        async diff(_id, olds, news) {
+            try {
+                const name = news.host ?? MAIN_HOST;
+                if (!isUnknown(name) && (olds.host ?? MAIN_HOST) !== name) return { changes: true, replaces: ["host"], deleteBeforeReplace: false };
+                const d = await ops.diff(olds, news);
+                if (d.changes || !(olds.initFailed || codeChanged(olds, news))) return d;
+                return { changes: true, replaces: [], deleteBeforeReplace: false };
+            } catch (e) {
+                throw forEngine(e, {});
+            }
+        },
+
+        async create(inputs) {
+            const keep: Record<string, unknown> = { host: inputs.host, providerVersion: inputs.providerVersion, __provider: inputs.__provider };
+            try {
+                const host = await hostNamed(inputs.host);
+                keep.machineId = await host.machineId();
+                const r = await ops.create(host, inputs);
+                return { id: r.id, outs: defined({ ...r.outs, ...keep, __provider: undefined }) };
+            } catch (e) {
+                throw forEngine(e, keep);
+            }
+        },
+
+        async read(id, props) {
+            try {
+                const name = props.host ?? MAIN_HOST;
+                const host = await hostNamed(name);
+                const machineId = await sameMachine(host, name, props.machineId);
+                const r = await ops.read(host, id, props);
+                if (!r.id) return r;
+                return { id: r.id, props: defined({ ...r.props, host: name, providerVersion: props.providerVersion, machineId, initFailed: props.initFailed }) };
+            } catch (e) {
+                throw forEngine(e, {});
+            }
+        },
+
+        async update(id, olds, news) {
+            const keep: Record<string, unknown> = { host: news.host, providerVersion: news.providerVersion, __provider: news.__provider };
+            try {
+                const d = await ops.diff(olds, news);
+                if (!d.changes && !olds.initFailed) {
+                    // Only the code changed: the engine stores the new __provider, the host is not touched.
+                    const { __provider: _old, ...kept } = olds;
+                    return { outs: defined({ ...kept, providerVersion: news.providerVersion }) };
+                }
+                if (!ops.update) throw new Error(`this resource cannot be changed in place (${Object.keys(news).join(", ")})`);
+                const host = await hostNamed(news.host);
+                keep.machineId = await sameMachine(host, news.host, olds.machineId);
+                const r = await ops.update(host, id, olds, news);
+                return { outs: defined({ ...(r.outs ?? {}), ...keep, __provider: undefined, initFailed: undefined }) };
+            } catch (e) {
+                throw forEngine(e, keep);
+            }
+        },
+
+        async delete(id, props) {
+            try {
+                const name = props.host ?? MAIN_HOST;
+                const host = await hostNamed(name);
+                await sameMachine(host, name, props.machineId);
+                await ops.delete(host, id, props);
+            } catch (e) {
+                throw forEngine(e, {});
+            }
+        },
+    };
 }

@@ -1,6 +1,8 @@
-// How a provider reaches the host. This is plain data and an input of every dynamic
-// resource, because `pulumi destroy` and `pulumi refresh` only have the serialized
-// provider and the state: they never run the program.
+// How a provider reaches a host. Resources carry only a host *name* ("main"); the connection
+// for a name comes from the stack config, which the engine hands every dynamic provider in
+// configure(). So the private key lives once, encrypted, in the stack config, and never in a
+// resource's inputs or outputs. The same parser serves the program (validation before anything
+// touches the host) and the providers (at run time).
 
 export interface LocalConnection {
     kind: "local";
@@ -27,37 +29,115 @@ export interface SshConnection {
 
 export type Connection = LocalConnection | SshConnection;
 
-const HOST_KEY = /^(SHA256:)?[A-Za-z0-9+/]{43}=?$/;
-const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
-const IPV6 = /^[0-9A-Fa-f:.]+$/;
-const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
+/** The host every resource lives on unless it names another one. */
+export const MAIN_HOST = "main";
 
-/** Problems with a connection spec, each naming the field; empty when it is usable. */
-export function connectionProblems(c: unknown, field = "connection"): { property: string; reason: string }[] {
-    const bad = (property: string, reason: string) => [{ property: `${field}.${property}`, reason }];
-    if (!c || typeof c !== "object") return [{ property: field, reason: "must be an object {kind: \"local\"} or {kind: \"ssh\", …}" }];
-    const conn = c as Record<string, unknown>;
-    if (conn.kind === "local") return [];
-    if (conn.kind !== "ssh") return bad("kind", `must be "local" or "ssh", got ${JSON.stringify(conn.kind)}`);
-    if (typeof conn.address !== "string" || !(HOSTNAME.test(conn.address) || IPV6.test(conn.address)))
-        return bad("address", `must be a host name or IP address, got ${JSON.stringify(conn.address)}`);
-    if (conn.port !== undefined && !(Number.isInteger(conn.port) && (conn.port as number) > 0 && (conn.port as number) < 65536))
-        return bad("port", `must be an integer 1-65535, got ${JSON.stringify(conn.port)}`);
-    if (typeof conn.user !== "string" || !USER.test(conn.user))
-        return bad("user", `must be a user name, got ${JSON.stringify(conn.user)}`);
-    if (!conn.privateKey && !conn.agent) return bad("privateKey", "set a private key or agent: true");
-    if (conn.privateKey !== undefined && (typeof conn.privateKey !== "string" || !conn.privateKey.includes("PRIVATE KEY")))
-        return bad("privateKey", "must be the text of an OpenSSH/PEM private key");
-    if (conn.hostKeySha256 !== undefined && (typeof conn.hostKeySha256 !== "string" || !HOST_KEY.test(conn.hostKeySha256)))
-        return bad("hostKeySha256", `must look like "SHA256:<43 base64 chars>" (ssh-keygen -lf), got ${JSON.stringify(conn.hostKeySha256)}`);
-    if (!conn.hostKeySha256 && conn.trustOnFirstUse !== true)
-        return bad("hostKeySha256", "pin the host key (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host) or opt into trustOnFirstUse");
-    if (conn.user !== "root" && conn.sudo !== true)
-        return bad("sudo", `user ${conn.user} is not root: set sudo: true (passwordless sudo is required)`);
-    return [];
+/** Host names resources may carry: "main", or a key of the `hosts` config object. */
+export const HOST_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** The connection keys of a host, as config keys (top level for "main", inside `hosts.<name>` otherwise). */
+export const CONNECTION_KEYS = ["host", "sshPrivateKey", "sshPrivateKeyPath", "sshAgent", "sshHostKey", "sshTrustOnFirstUse", "sudo"] as const;
+
+/** Reads a bare config key of the project ("host", "sshHostKey", …); undefined when unset. */
+export type ConfigGetter = (key: string) => unknown;
+
+const HOST_KEY = /^(SHA256:)?[A-Za-z0-9+/]{43}=?$/;
+
+export interface ParsedConnection {
+    connection: Connection;
+    /** Each problem names the config key and the value (secrets are never shown). */
+    problems: string[];
 }
 
-/** A short human label for messages: "local" or "user@address:port". */
+/**
+ * The connection of a named host from the stack config. "main" reads the top-level keys
+ * (`host`, `sshHostKey`, …); any other name reads the same keys from the `hosts` object
+ * (`hosts: {compute1: {host: "ssh://…", sshHostKey: "…"}}`).
+ */
+export function connectionFromConfig(project: string, get: ConfigGetter, name: string, readFile: (p: string) => string, homedir: () => string): ParsedConnection {
+    const problems: string[] = [];
+    let value: (k: string) => unknown = get;
+    let prefix = `${project}:`;
+    if (name !== MAIN_HOST) {
+        prefix = `${project}:hosts.${name}.`;
+        let hosts: unknown = get("hosts");
+        if (typeof hosts === "string" && hosts.trim()) {
+            try {
+                hosts = JSON.parse(hosts);
+            } catch {
+                problems.push(`${project}:hosts: must be an object of host names, got text that is not JSON`);
+                hosts = undefined;
+            }
+        }
+        const entry = hosts && typeof hosts === "object" ? (hosts as Record<string, unknown>)[name] : undefined;
+        if (!entry || typeof entry !== "object") {
+            problems.push(`${project}:hosts.${name}: no such host in the stack config (resources name host "${name}")`);
+            return { connection: { kind: "local" }, problems };
+        }
+        value = (k) => (entry as Record<string, unknown>)[k];
+    }
+    const key = (k: string) => `${prefix}${k}`;
+    const bad = (k: string, v: unknown, why: string) => problems.push(`${key(k)} = ${JSON.stringify(v)}: ${why}`);
+    const text = (k: string): string => {
+        const v = value(k);
+        return v === undefined || v === null ? "" : String(v);
+    };
+    const flag = (k: string): boolean => {
+        const v = value(k);
+        if (v === undefined || v === null || v === "") return false;
+        if (v === true || v === "true") return true;
+        if (v === false || v === "false") return false;
+        bad(k, v, "must be true or false");
+        return false;
+    };
+
+    const host = text("host") || "local";
+    const sudo = flag("sudo");
+    if (host === "local") return { connection: sudo ? { kind: "local", sudo } : { kind: "local" }, problems };
+    const m = /^ssh:\/\/(?:([a-z_][a-z0-9_.-]*)@)?([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(\d+))?\/?$/.exec(host);
+    if (!m) {
+        bad("host", host, 'must be "local" or "ssh://user@address[:port]"');
+        return { connection: { kind: "local" }, problems };
+    }
+    const user = m[1] ?? "root";
+    const port = m[3] ? Number(m[3]) : 22;
+    if (port < 1 || port > 65535) bad("host", host, "has a port outside 1-65535");
+    const agent = flag("sshAgent");
+    let privateKey = text("sshPrivateKey") || undefined;
+    const keyPath = text("sshPrivateKeyPath");
+    if (!privateKey && keyPath) {
+        const expanded = keyPath.startsWith("~/") ? `${homedir()}/${keyPath.slice(2)}` : keyPath;
+        try {
+            privateKey = readFile(expanded);
+        } catch (e) {
+            bad("sshPrivateKeyPath", keyPath, `cannot be read: ${(e as Error).message}`);
+        }
+    }
+    if (privateKey !== undefined && !privateKey.includes("PRIVATE KEY")) problems.push(`${key("sshPrivateKey")}: must be the text of an OpenSSH/PEM private key (the value is a secret and is not shown)`);
+    if (!privateKey && !agent && !keyPath) problems.push(`${key("host")} is ssh: set ${key("sshPrivateKey")} (secret), ${key("sshPrivateKeyPath")} or ${key("sshAgent")}`);
+    const hostKeySha256 = text("sshHostKey") || undefined;
+    if (hostKeySha256 && !HOST_KEY.test(hostKeySha256)) bad("sshHostKey", hostKeySha256, 'must be a fingerprint like "SHA256:…" (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)');
+    const trustOnFirstUse = flag("sshTrustOnFirstUse");
+    if (!hostKeySha256 && !trustOnFirstUse) {
+        problems.push(`${key("sshHostKey")} is required for ${host}: pin the host key (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host) or set ${key("sshTrustOnFirstUse")} true`);
+    }
+    return {
+        connection: {
+            kind: "ssh",
+            address: m[2].replace(/^\[|\]$/g, ""),
+            port,
+            user,
+            ...(privateKey ? { privateKey } : {}),
+            ...(agent ? { agent } : {}),
+            ...(hostKeySha256 ? { hostKeySha256 } : {}),
+            ...(trustOnFirstUse ? { trustOnFirstUse } : {}),
+            ...(user !== "root" || sudo ? { sudo: true } : {}),
+        },
+        problems,
+    };
+}
+
+/** A short human label for messages: "local host" or "user@address:port". */
 export function hostLabel(c: Connection): string {
     return c.kind === "local" ? "local host" : `${c.user}@${c.address}:${c.port ?? 22}`;
 }

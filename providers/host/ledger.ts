@@ -30,12 +30,15 @@ export function ledgerPath(kind: string, key: string): string {
 }
 
 export async function readLedger(host: Host, kind: string, key: string): Promise<LedgerEntry | undefined> {
-    const r = await host.run(`cat -- ${sh(ledgerPath(kind, key))} 2>/dev/null || true`);
-    if (!r.stdout.trim()) return undefined;
+    const file = ledgerPath(kind, key);
+    const r = await host.run(`f=${sh(file)}; [ -e "$f" ] || exit 0; cat -- "$f"`, { what: `read the ownership ledger entry of ${kind} ${key}` });
+    if (r.stdout === "") return undefined;
     try {
         return JSON.parse(r.stdout) as LedgerEntry;
     } catch {
-        return undefined; // a torn write (crash mid-write) counts as no entry
+        // Guessing here would be worse than stopping: "no entry" would record the object as
+        // found ("adopted") and a later delete would put back the wrong thing.
+        throw new Error(`the ownership ledger entry ${file} on ${host.label} (${kind} ${key}) is not readable JSON; check it by hand, or remove it to treat the ${kind} as found on the host (adopted, never removed)`);
     }
 }
 
@@ -71,4 +74,22 @@ export async function claim(host: Host, kind: string, key: string, found: Record
 /** Whether delete may remove the object: the ledger decides, the state's flag is the fallback. */
 export function createdByUs(entry: LedgerEntry | undefined, adoptedInState: boolean | undefined): boolean {
     return entry ? entry.created : adoptedInState === false;
+}
+
+export interface Release {
+    /** Removes an object this program created (the entry says what else was made with it). */
+    remove(entry: LedgerEntry | undefined): Promise<void>;
+    /** Puts back an adopted object as it was found (only called when the entry kept an original). */
+    restore?(original: Record<string, unknown>, entry: LedgerEntry): Promise<void>;
+}
+
+/**
+ * The other half of claim(): on delete, removes what the program created or restores what it
+ * adopted, then drops the entry. The ledger decides; the state's `adopted` flag is the fallback.
+ */
+export async function release(host: Host, kind: string, key: string, adoptedInState: boolean | undefined, how: Release): Promise<void> {
+    const entry = await readLedger(host, kind, key);
+    if (createdByUs(entry, adoptedInState)) await how.remove(entry);
+    else if (entry?.original && how.restore) await how.restore(entry.original, entry);
+    await dropLedger(host, kind, key);
 }

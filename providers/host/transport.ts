@@ -31,13 +31,18 @@ export interface RunOptions {
 export interface Host {
     readonly label: string;
     run(script: string, opts?: RunOptions): Promise<ExecResult>;
+    /** The host's /etc/machine-id: its identity, which survives a new SSH host key or address. */
+    machineId(): Promise<string>;
 }
 
-/** A failed command: names the host, what was attempted, the exit code and the stderr tail. */
+/**
+ * A failed command: names the host, what was attempted, the exit status and the stderr tail.
+ * (Not `code`: the provider host hands errors to gRPC, which would read a numeric code as a status.)
+ */
 export interface HostCommandError extends Error {
     host: string;
     what: string;
-    code: number;
+    exitCode: number;
     stderr: string;
     stdout: string;
 }
@@ -46,11 +51,11 @@ export interface HostCommandError extends Error {
  * Builds a HostCommandError. A plain Error rather than a subclass: the closure serializer
  * rewrites classes as functions, and a rewritten Error subclass loses its message.
  */
-export function hostCommandError(host: string, what: string, code: number, stderr: string, stdout: string): HostCommandError {
+export function hostCommandError(host: string, what: string, exitCode: number, stderr: string, stdout: string): HostCommandError {
     const tail = (stderr.trim() || stdout.trim()).split("\n").slice(-15).join("\n");
-    const e = new Error(`${what} failed on ${host} (exit ${code})${tail ? ":\n" + tail : ""}`) as HostCommandError;
+    const e = new Error(`${what} failed on ${host} (exit ${exitCode})${tail ? ":\n" + tail : ""}`) as HostCommandError;
     e.name = "HostCommandError";
-    Object.assign(e, { host, what, code, stderr, stdout });
+    Object.assign(e, { host, what, exitCode, stderr, stdout });
     return e;
 }
 
@@ -93,6 +98,22 @@ export async function closeAllConnections(): Promise<void> {
     }));
 }
 
+function machineIds(): Map<string, Promise<string>> {
+    const g = globalThis as any;
+    return (g[Symbol.for("hotstack-os.transport.machineIds")] ??= new Map<string, Promise<string>>());
+}
+
+/** Reads (once per process and host) the identity of the machine behind a host. */
+function identity(key: string, run: Host["run"]): Promise<string> {
+    let id = machineIds().get(key);
+    if (!id) {
+        id = run("cat /etc/machine-id 2>/dev/null || cat /var/lib/dbus/machine-id", { what: "read /etc/machine-id" }).then((r) => r.stdout.trim());
+        id.catch(() => machineIds().delete(key));
+        machineIds().set(key, id);
+    }
+    return id;
+}
+
 export async function connect(conn: Connection): Promise<Host> {
     const label = hostLabel(conn);
     const wrap = (script: string) => (conn.sudo ? ["sudo", "-n", "/bin/sh", "-c", PRELUDE + script] : ["/bin/sh", "-c", PRELUDE + script]);
@@ -104,17 +125,13 @@ export async function connect(conn: Connection): Promise<Host> {
         return r;
     };
     if (conn.kind === "local") {
-        return {
-            label,
-            run: async (script, opts = {}) => finish(script, opts, await runLocal(wrap(script), opts)),
-        };
+        const run: Host["run"] = async (script, opts = {}) => finish(script, opts, await runLocal(wrap(script), opts));
+        return { label, run, machineId: () => identity("local", run) };
     }
     const entry = sshEntry(conn);
     await entry.client;
-    return {
-        label,
-        run: async (script, opts = {}) => finish(script, opts, await runSsh(entry, command(wrap(script)), opts)),
-    };
+    const run: Host["run"] = async (script, opts = {}) => finish(script, opts, await runSsh(entry, command(wrap(script)), opts));
+    return { label, run, machineId: () => identity(`${conn.address}:${conn.port ?? 22}`, run) };
 }
 
 function firstLine(script: string): string {
@@ -162,6 +179,7 @@ function openSsh(conn: SshConnection, forget: () => void): Promise<Client> {
     return new Promise((resolve, reject) => {
         const client = new SshClient();
         let presented = "";
+        let refusal = "";
         let ready = false;
         client.on("ready", () => {
             ready = true;
@@ -173,7 +191,7 @@ function openSsh(conn: SshConnection, forget: () => void): Promise<Client> {
         client.on("error", (e: Error) => {
             forget();
             if (ready) return;
-            const why = presented && /verification failed|Host denied/i.test(e.message)
+            const why = refusal ? refusal : presented && /verification failed|Host denied/i.test(e.message)
                 ? `host key SHA256:${presented} of ${conn.address}:${conn.port ?? 22} is not the pinned one (${conn.hostKeySha256 ?? "none pinned"}); check it with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host`
                 : e.message;
             reject(new Error(`cannot connect to ${label}: ${why}`));
@@ -190,7 +208,12 @@ function openSsh(conn: SshConnection, forget: () => void): Promise<Client> {
             keepaliveCountMax: 4,
             hostVerifier: (hostKey: Buffer) => {
                 presented = crypto.createHash("sha256").update(hostKey).digest("base64").replace(/=+$/, "");
-                return verifyHostKey(conn, presented);
+                try {
+                    return verifyHostKey(conn, presented);
+                } catch (e) {
+                    refusal = (e as Error).message;
+                    return false;
+                }
             },
         });
     });
@@ -203,12 +226,24 @@ function verifyHostKey(conn: SshConnection, presented: string): boolean {
     const store = process.env.HOTSTACK_KNOWN_HOSTS ?? path.join(os.homedir(), ".config", "hotstack-os", "known_hosts.json");
     const hostId = `${conn.address}:${conn.port ?? 22}`;
     let known: Record<string, string> = {};
+    let text: string | undefined;
     try {
-        known = JSON.parse(fs.readFileSync(store, "utf8"));
+        text = fs.readFileSync(store, "utf8");
     } catch {
         // no store yet: this is the first use
     }
-    if (known[hostId]) return known[hostId] === presented;
+    if (text !== undefined) {
+        // Never overwrite a store we cannot read: that would forget every other pinned host.
+        try {
+            known = JSON.parse(text);
+        } catch (e) {
+            throw new Error(`${store} is not valid JSON (${(e as Error).message}); fix or remove it (it pins the SSH host keys seen on first use)`);
+        }
+    }
+    if (known[hostId] && known[hostId] !== presented) {
+        throw new Error(`host key SHA256:${presented} of ${hostId} differs from SHA256:${known[hostId]}, remembered on first use in ${store}: refused. If the host's key was changed on purpose, pin the new one (config sshHostKey) or remove its line from that file`);
+    }
+    if (known[hostId]) return true;
     known[hostId] = presented;
     fs.mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
     const tmp = `${store}.${process.pid}.tmp`;

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import { describe, test } from "node:test";
 import { fileProvider } from "../../providers/file";
 import { checked, create, read, serialized, sh, suffix, transports, update } from "../support/providers";
+import { SSH_TEST_USER } from "../support/sshd";
 
 const sha = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
 
@@ -58,7 +59,7 @@ for (const t of transports()) {
             const p = await serialized(fileProvider);
             const path = `/nonexistent-${suffix()}/x.conf`;
             await assert.rejects(create(p, await checked(p, { connection: t.connection, path, content: "x" })), (e: Error) =>
-                e.message.includes(`write ${path} failed on ${t.name === "local" ? "local host" : "hotstack-ci@127.0.0.1"}`) && /No such file or directory/.test(e.message));
+                e.message.includes(`write ${path} failed on ${t.name === "local" ? "local host" : `${SSH_TEST_USER}@127.0.0.1`}`) && /No such file or directory/.test(e.message));
         });
 
         test(`content never appears in the command line [${t.name}]`, async () => {

@@ -4,7 +4,7 @@
 import * as childProcess from "node:child_process";
 import { after, before } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "../../providers/host/connection";
+import { Connection, SshConnection } from "../../providers/host/connection";
 import { closeAllConnections } from "../../providers/host/transport";
 import { viaStruct } from "../harness/wire";
 import { TestSshd, startSshd } from "./sshd";
@@ -13,9 +13,24 @@ const requireFromString = require("require-from-string");
 
 export type Provider = Required<Pick<pulumi.dynamic.ResourceProvider, "check" | "diff" | "create" | "read" | "delete">> & pulumi.dynamic.ResourceProvider;
 
+/**
+ * The stack config the providers under test get in configure(), as the engine sends it: bare
+ * keys here, read through a Config whose get() takes bare keys. Host "main" is this machine,
+ * host "ssh" is the same machine through the test's sshd (see transports()).
+ */
+const testConfig: Record<string, unknown> = { host: "local" };
+
+/** Sets stack config keys for the providers under test (e.g. to point a host elsewhere). */
+export function setTestConfig(values: Record<string, unknown>): void {
+    Object.assign(testConfig, values);
+}
+
 export async function serialized(provider: pulumi.dynamic.ResourceProvider): Promise<Provider> {
     const fn = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    return requireFromString(fn.text).handler();
+    const loaded: Provider = requireFromString(fn.text).handler();
+    const get = (k: string) => testConfig[k];
+    await loaded.configure?.({ config: { get, require: (k: string) => get(k) } } as any);
+    return loaded;
 }
 
 /** Runs a shell command on this machine (the tests' host, reached locally and via 127.0.0.1). */
@@ -29,19 +44,29 @@ export function shOk(cmd: string): boolean {
 
 export interface Transport {
     name: "local" | "ssh";
+    /** The host name resources carry. */
+    host: string;
+    /** The connection behind it (for tests that reach the host themselves). */
     connection: Connection;
 }
 
+/** Stack config that names this machine through a test sshd as host `name` (config `hosts`). */
+export function sshHostConfig(name: string, c: SshConnection): Record<string, unknown> {
+    return { [name]: { host: `ssh://${c.user}@${c.address}:${c.port}`, sshPrivateKey: c.privateKey, sshHostKey: c.hostKeySha256 } };
+}
+
 /**
- * The transports every provider test runs on: the local host, and the same host through a
- * real sshd on 127.0.0.1 (non-root user + sudo). Starts sshd before and stops it after the file.
+ * The transports every provider test runs on: the local host ("main"), and the same host
+ * through a real sshd on 127.0.0.1 as a non-root user with sudo (host "ssh", from config
+ * `hosts`). Starts sshd before and stops it after the file.
  */
 export function transports(): Transport[] {
-    const list: Transport[] = [{ name: "local", connection: { kind: "local" } }, { name: "ssh", connection: { kind: "local" } }];
+    const list: Transport[] = [{ name: "local", host: "main", connection: { kind: "local" } }, { name: "ssh", host: "ssh", connection: { kind: "local" } }];
     let sshd: TestSshd | undefined;
     before(async () => {
         sshd = await startSshd();
         list[1].connection = sshd.sudoConnection;
+        setTestConfig({ hosts: JSON.stringify(sshHostConfig("ssh", sshd.sudoConnection)) });
     });
     after(async () => {
         await closeAllConnections();

@@ -9,7 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { SshConnection } from "../../providers/host/connection";
 
-export const SSH_TEST_USER = "hotstack-ci";
+/** One test user per test process, so test files that run at the same time never share (or remove) it. */
+export const SSH_TEST_USER = `hotstack-ci${process.pid % 100000}`;
 
 export interface TestSshd {
     /** Non-root user with sudo (the normal remote case). */
