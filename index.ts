@@ -11,6 +11,7 @@ export = async () => {
     const stack = new HotStack("hotstack", config);
     return {
         ...(stack.cloud ?? {}),
+        ...(stack.postSetup ?? {}),
         dataDir: stack.dataDir,
         providerNetwork: stack.providerNetwork,
         gateway: stack.gateway,

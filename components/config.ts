@@ -3,9 +3,9 @@
 // keeps the two in step). Errors name the config key and the bad value.
 import * as fs from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "../providers/host/connection";
+import { CONNECTION_KEYS, Connection, HOST_NAME, MAIN_HOST, connectionFromConfig } from "../providers/host/connection";
+import { FLAVOR_DEFAULTS, IMAGE_DEFAULTS, PostSetupPlan, SSH_PUBLIC_KEY, jsonValue, parseFlavors, parseImages, parseQuotas } from "./post-setup-plan";
 
 export const PROJECT = "hotstack-os";
 
@@ -68,6 +68,26 @@ export const DEFAULTS = {
     debug: false,
     serviceSet: "full" as (typeof SERVICE_SETS)[number],
     tokenExpiration: 3600,
+    // post-setup (post-setup-and-smoke.md §1)
+    postSetup: true,
+    postSetupProject: "hotstack",
+    postSetupUser: "hotstack",
+    userPassword: "",
+    privateCidr: "192.168.100.0/24",
+    providerAllocationPool: "",
+    physicalNetwork: "provider",
+    appCredentialName: "hotstack-cred",
+    keypairName: "hotstack",
+    sshPublicKey: "",
+};
+
+/** Options whose values are structures (Pulumi.yaml type object or array), with their defaults. */
+export const STRUCTURED_DEFAULTS = {
+    hosts: {} as Record<string, unknown>,
+    quotas: {} as Record<string, number>,
+    flavors: FLAVOR_DEFAULTS,
+    images: IMAGE_DEFAULTS,
+    privateDns: [] as string[],
 };
 
 export interface HotStackConfig {
@@ -94,6 +114,10 @@ export interface HotStackConfig {
     tokenExpiration: number;
     /** Passwords given in config (secrets); the rest are generated. */
     passwords: Partial<Record<PasswordKey, string>>;
+    /** The cloud's objects made after the services run; absent when post-setup is off. */
+    postSetup?: PostSetupPlan;
+    /** The project user's password (secret) when given; generated otherwise. */
+    userPassword?: string;
 }
 
 /** Raw config values as Pulumi hands them to the program: strings, or undefined when unset. */
@@ -236,9 +260,20 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
         passwords[k] = v;
     }
 
-    const connection = parseConnection(raw, bad, readFile, str, bool, problems);
+    // The providers resolve host names from the same keys at run time; checking them here stops a
+    // bad value before anything touches a host. Every host named in `hosts` is checked too.
+    const main = connectionFromConfig(PROJECT, (k) => raw[k], MAIN_HOST, readFile, os.homedir);
+    problems.push(...main.problems);
+    for (const name of hostNames(raw.hosts, problems)) {
+        problems.push(...connectionFromConfig(PROJECT, (k) => raw[k], name, readFile, os.homedir).problems);
+    }
+    const serviceSet = oneOf("serviceSet", SERVICE_SETS);
+    const postSetup = parsePostSetup(raw, { serviceSet, providerNet, containerNet, hotExIp, hotEx }, bad, bool, str);
+    const userPassword = raw.userPassword || undefined;
+    if (userPassword !== undefined && !/^[A-Za-z0-9._~-]{8,128}$/.test(userPassword)) problems.push(`${key("userPassword")}: must be 8-128 characters of A-Z a-z 0-9 . _ ~ - (the value is a secret and is not shown)`);
+
     const config: HotStackConfig = {
-        connection,
+        connection: main.connection,
         dataDir,
         novaInstancesPath,
         novaNfsMountPointBase,
@@ -255,66 +290,129 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
         baseImage,
         buildParallel: int("buildParallel", 1, 16),
         debug: bool("debug"),
-        serviceSet: oneOf("serviceSet", SERVICE_SETS),
+        serviceSet,
         tokenExpiration: int("tokenExpiration", 300, 86400),
         passwords,
+        postSetup,
+        userPassword,
     };
     if (problems.length) throw new ConfigError(problems);
     return config;
 }
 
-function parseConnection(
+interface NetworkFacts {
+    serviceSet: (typeof SERVICE_SETS)[number];
+    providerNet?: Cidr;
+    containerNet?: Cidr;
+    hotExIp: string;
+    hotEx?: number;
+}
+
+/** Post-setup's plan from config, or undefined when it is off (it needs the full service set). */
+function parsePostSetup(
     raw: RawConfig,
+    net: NetworkFacts,
     bad: (k: string, v: unknown, why: string) => void,
-    readFile: (p: string) => string,
-    str: (k: keyof typeof DEFAULTS) => string,
     bool: (k: keyof typeof DEFAULTS) => boolean,
-    problems: string[],
-): Connection {
-    const host = str("host");
-    const sudo = bool("sudo");
-    if (host === "local") return sudo ? { kind: "local", sudo } : { kind: "local" };
-    const m = /^ssh:\/\/(?:([a-z_][a-z0-9_.-]*)@)?([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(\d+))?\/?$/.exec(host);
-    if (!m) {
-        bad("host", host, 'must be "local" or "ssh://user@address[:port]"');
-        return { kind: "local" };
+    str: (k: keyof typeof DEFAULTS) => string,
+): PostSetupPlan | undefined {
+    const on = bool("postSetup");
+    if (net.serviceSet !== "full") {
+        if (raw.postSetup === "true") bad("postSetup", true, `needs ${PROJECT}:serviceSet full (it is ${net.serviceSet})`);
+        return undefined;
     }
-    const user = m[1] ?? "root";
-    const port = m[3] ? Number(m[3]) : 22;
-    if (port < 1 || port > 65535) bad("host", host, "has a port outside 1-65535");
-    const agent = bool("sshAgent");
-    let privateKey = raw.sshPrivateKey || undefined;
-    const keyPath = raw.sshPrivateKeyPath;
-    if (!privateKey && keyPath) {
-        const expanded = keyPath.startsWith("~/") ? path.join(os.homedir(), keyPath.slice(2)) : keyPath;
-        try {
-            privateKey = readFile(expanded);
-        } catch (e) {
-            bad("sshPrivateKeyPath", keyPath, `cannot be read: ${(e as Error).message}`);
+    if (!on) return undefined;
+    const name = (k: keyof typeof DEFAULTS, what: string) => {
+        const v = str(k);
+        if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(v)) bad(k, v, `must be ${what} (letters, digits, _ . @ -)`);
+        return v;
+    };
+    const privateCidr = str("privateCidr");
+    const priv = parseCidr(privateCidr);
+    if (!priv) bad("privateCidr", privateCidr, "must be an IPv4 network in CIDR form with its network address, like 192.168.100.0/24");
+    else if (priv.prefix > 29) bad("privateCidr", privateCidr, "is too small: needs at least a /29");
+    else {
+        for (const [k, other] of [["providerNetwork", net.providerNet], ["containerNetwork", net.containerNet]] as const) {
+            if (other && overlaps(priv, other)) bad("privateCidr", privateCidr, `overlaps ${PROJECT}:${k} ${other.text}`);
         }
     }
-    if (!privateKey && !agent) problems.push(`${PROJECT}:host is ssh: set ${PROJECT}:sshPrivateKey (secret), ${PROJECT}:sshPrivateKeyPath or ${PROJECT}:sshAgent`);
-    const hostKeySha256 = raw.sshHostKey || undefined;
-    if (hostKeySha256 && !/^(SHA256:)?[A-Za-z0-9+/]{43}=?$/.test(hostKeySha256)) bad("sshHostKey", hostKeySha256, 'must be a fingerprint like "SHA256:…" (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)');
-    const trustOnFirstUse = bool("sshTrustOnFirstUse");
-    if (!hostKeySha256 && !trustOnFirstUse) {
-        problems.push(`${PROJECT}:sshHostKey is required for ${host}: pin the host key (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host) or set ${PROJECT}:sshTrustOnFirstUse true`);
+    const dnsList = jsonValue<unknown>(raw.privateDns, "privateDns", [], bad);
+    const privateDns = Array.isArray(dnsList) && dnsList.length ? (dnsList as string[]) : [net.hotExIp];
+    if (!Array.isArray(dnsList)) bad("privateDns", dnsList, "must be a list of IPv4 addresses");
+    else for (const ip of dnsList) if (ipToInt(String(ip)) === undefined) bad("privateDns", ip, "must be an IPv4 address");
+
+    // The provider subnet's pool: the spec's .130-.200 on the default network, else from hot-ex + 1.
+    let providerPool: [string, string] = ["", ""];
+    const p = net.providerNet;
+    if (p && net.hotEx !== undefined) {
+        const text = str("providerAllocationPool");
+        const last = p.network + p.size - 2;
+        const fallback: [string, string] = [intToIp(net.hotEx + 1), intToIp(Math.min(net.hotEx + 71, last))];
+        const [a, b] = text ? text.split("-") : fallback;
+        const start = ipToInt(a ?? "");
+        const end = ipToInt(b ?? "");
+        if (start === undefined || end === undefined || start > end) bad("providerAllocationPool", text, 'must be "START-END", two IPv4 addresses in order');
+        else if (!inCidr(p, start) || !inCidr(p, end) || start <= p.network || end > last) bad("providerAllocationPool", text, `must lie inside ${PROJECT}:providerNetwork ${p.text}, without its network and broadcast addresses`);
+        else if (net.hotEx >= start && net.hotEx <= end) bad("providerAllocationPool", text, `must not contain ${PROJECT}:hotExIp ${net.hotExIp} (the gateway)`);
+        providerPool = [a, b];
     }
+    const sshPublicKey = str("sshPublicKey").trim();
+    if (sshPublicKey && !SSH_PUBLIC_KEY.test(sshPublicKey)) bad("sshPublicKey", sshPublicKey.slice(0, 40) + (sshPublicKey.length > 40 ? "…" : ""), "must be one OpenSSH public key line (e.g. the content of ~/.ssh/id_ed25519.pub)");
     return {
-        kind: "ssh",
-        address: m[2].replace(/^\[|\]$/g, ""),
-        port,
-        user,
-        ...(privateKey ? { privateKey } : {}),
-        ...(agent ? { agent } : {}),
-        ...(hostKeySha256 ? { hostKeySha256 } : {}),
-        ...(trustOnFirstUse ? { trustOnFirstUse } : {}),
-        ...(user !== "root" || sudo ? { sudo: true } : {}),
+        project: name("postSetupProject", "a project name"),
+        user: name("postSetupUser", "a user name"),
+        role: "member",
+        roleFallbacks: ["_member_"],
+        quotas: parseQuotas(raw.quotas, "quotas", bad),
+        flavors: parseFlavors(raw.flavors, "flavors", bad),
+        privateCidr,
+        privateDns,
+        providerCidr: p?.text ?? "",
+        providerGateway: net.hotExIp,
+        providerPool,
+        physicalNetwork: name("physicalNetwork", "a physical network name"),
+        networkType: "flat",
+        images: parseImages(raw.images, "images", bad),
+        appCredentialName: name("appCredentialName", "an application credential name"),
+        keypairName: name("keypairName", "a keypair name"),
+        sshPublicKey,
     };
 }
 
+/**
+ * The names in the `hosts` object (extra hosts resources may name). A name that resources could
+ * not carry, or "main" (that is the top-level keys), is a problem of its own.
+ */
+function hostNames(hosts: string | undefined, problems: string[]): string[] {
+    if (hosts === undefined || hosts.trim() === "") return [];
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(hosts);
+    } catch {
+        problems.push(`${PROJECT}:hosts: must be an object of host names, got text that is not JSON`);
+        return [];
+    }
+    // The value is not shown: it may hold private keys.
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+        problems.push(`${PROJECT}:hosts: must be an object of host names, each with its connection keys (${CONNECTION_KEYS.join(", ")}), got ${Array.isArray(parsed) ? "a list" : typeof parsed}`);
+        return [];
+    }
+    const usable: string[] = [];
+    for (const [n, entry] of Object.entries(parsed)) {
+        if (n === MAIN_HOST) problems.push(`${PROJECT}:hosts.${n}: "${MAIN_HOST}" is the host of the top-level keys (host, sshHostKey, …); name the others differently`);
+        else if (!HOST_NAME.test(n)) problems.push(`${PROJECT}:hosts.${n}: must be a host name like "compute1" (lower case letters, digits, -)`);
+        else if (!entry || typeof entry !== "object" || Array.isArray(entry)) problems.push(`${PROJECT}:hosts.${n}: must be an object of connection keys (${CONNECTION_KEYS.join(", ")})`);
+        else {
+            const unknown = Object.keys(entry).filter((k) => !(CONNECTION_KEYS as readonly string[]).includes(k));
+            for (const k of unknown) problems.push(`${PROJECT}:hosts.${n}.${k}: is not a connection key (known: ${CONNECTION_KEYS.join(", ")})`);
+            usable.push(n);
+        }
+    }
+    return usable;
+}
+
 /** Every key the program reads, for reading raw values (and for the Pulumi.yaml check). */
-export const CONFIG_KEYS = [...Object.keys(DEFAULTS), ...Object.keys(SERVICE_IPS), ...PASSWORD_KEYS, "sshPrivateKey"];
+export const CONFIG_KEYS = [...Object.keys(DEFAULTS), ...Object.keys(STRUCTURED_DEFAULTS), ...Object.keys(SERVICE_IPS), ...PASSWORD_KEYS, "sshPrivateKey"];
 
 /** Reads the stack's config without the SDK's "use getSecret" warnings: secrets stay secrets in the resources. */
 export function loadConfig(): HotStackConfig {

@@ -1,11 +1,9 @@
 // HostPackages: what the host needs installed, per package family, and the base services
 // (Open vSwitch, system libvirt) enabled and running. Nothing is ever uninstalled.
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "../providers/host/connection";
 import { HostPackages as PackagesResource, PackageFamily } from "../providers/host-packages";
 
 export interface HostPackagesArgs {
-    connection: pulumi.Input<Connection>;
     packages: Record<PackageFamily, string[]>;
     services: Record<PackageFamily, string[]>;
 }
@@ -17,7 +15,7 @@ export class HostPackages extends pulumi.ComponentResource {
 
     constructor(name: string, args: HostPackagesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:host:HostPackages", name, {}, opts);
-        this.resource = new PackagesResource(`${name}`, { connection: args.connection, packages: args.packages, services: args.services }, { parent: this });
+        this.resource = new PackagesResource(`${name}`, { packages: args.packages, services: args.services }, { parent: this });
         this.family = this.resource.family;
         this.registerOutputs({ family: this.family });
     }

@@ -192,8 +192,9 @@ export function hostPlan(c: HotStackConfig): HostPlan {
     const gatewayCidr = `${c.hotExIp}/${provider.prefix}`;
     return {
         packages: {
-            debian: ["podman", "openvswitch-switch", "libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils", "ovmf", "libcap2-bin", "iproute2"],
-            fedora: ["podman", "openvswitch", "libvirt", "qemu-kvm", "edk2-ovmf", "libcap", "iproute"],
+            // curl: the post-setup providers reach the cloud's APIs with it; ping and ssh: the smoke test.
+            debian: ["podman", "openvswitch-switch", "libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils", "ovmf", "libcap2-bin", "iproute2", "curl", "iputils-ping", "openssh-client"],
+            fedora: ["podman", "openvswitch", "libvirt", "qemu-kvm", "edk2-ovmf", "libcap", "iproute", "curl", "iputils", "openssh-clients"],
         },
         services: {
             // System libvirt is socket-activated (libvirtd exits when idle): the socket is what must run.

@@ -1,14 +1,16 @@
 // HotStack: the whole host. Config in; the host layer (packages, storage, libvirt session, network
 // fabric) and then the service layer (images, secrets, one unit per container) out.
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { HostFacts } from "../providers/host-facts";
-import { Connection } from "../providers/host/connection";
+import { CloudAccess, cloudEntries } from "./cloud-access";
 import { HotStackConfig } from "./config";
 import { HostPackages } from "./host-packages";
 import { PODMAN_NETWORK, hostPlan } from "./host-plan";
 import { Images } from "./images";
 import { LibvirtSession } from "./libvirt-session";
 import { NetworkFabric } from "./network-fabric";
+import { PostSetup } from "./post-setup";
 import { Secrets } from "./secrets";
 import { serviceContext } from "./services/context";
 import { STATS_PORT } from "./services/haproxy";
@@ -16,11 +18,6 @@ import { serviceSpecs } from "./services/index";
 import { ServiceRuntime } from "./services/runtime";
 import { HotStackService } from "./services/service";
 import { StorageLayout } from "./storage-layout";
-
-/** The connection as a resource input: secret when it carries a private key. */
-export function connectionInput(c: Connection): pulumi.Input<Connection> {
-    return c.kind === "ssh" && c.privateKey ? pulumi.secret(c) : c;
-}
 
 interface HostLayer {
     packages: HostPackages;
@@ -33,10 +30,27 @@ export interface CloudOutputs {
     authUrl: string;
     region: string;
     adminPassword: pulumi.Output<string>;
+    /** clouds.yaml for the admin cloud (and the project user's when post-setup runs). */
     cloudsYaml: pulumi.Output<string>;
     haproxyStatsUrl: string;
     /** Catalog URLs of the public APIs, by service. */
     endpoints: Record<string, string>;
+}
+
+/** What post-setup made, for other programs (StackReference) and tools. */
+export interface PostSetupOutputs {
+    cloudSecretYaml: pulumi.Output<string>;
+    project: { id: pulumi.Output<string>; name: string };
+    username: string;
+    userPassword: pulumi.Output<string>;
+    appCredentialId: pulumi.Output<string>;
+    appCredentialSecret: pulumi.Output<string>;
+    publicNetwork: { id: pulumi.Output<string>; name: string; subnetId: pulumi.Output<string> };
+    privateNetwork: { id: pulumi.Output<string>; name: string; subnetId: pulumi.Output<string> };
+    router: { id: pulumi.Output<string>; name: string };
+    flavors: Record<string, pulumi.Output<string>>;
+    images: Record<string, pulumi.Output<string>>;
+    keypair?: { id: pulumi.Output<string>; name: string };
 }
 
 export class HotStack extends pulumi.ComponentResource {
@@ -47,37 +61,40 @@ export class HotStack extends pulumi.ComponentResource {
     readonly providerNetwork: { cidr: string; gateway: pulumi.Output<string> };
     /** The cloud's entry points; absent with serviceSet "host". */
     readonly cloud?: CloudOutputs;
+    /** The cloud's objects for work; absent when post-setup is off. */
+    postSetup?: PostSetupOutputs;
     readonly services: Record<string, HotStackService> = {};
 
     constructor(name: string, config: HotStackConfig, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:index:HotStack", name, {}, opts);
         const plan = hostPlan(config);
-        const connection = connectionInput(config.connection);
+        // Every resource lives on host "main" (their default): the providers reach it through the
+        // stack config, so no connection detail, let alone a key, is ever a resource input.
         const child = { parent: this };
 
-        const packages = new HostPackages("packages", { connection, packages: plan.packages, services: plan.services }, child);
+        const packages = new HostPackages("packages", { packages: plan.packages, services: plan.services }, child);
         // Everything below needs the packages (kvm group, OVS, libvirt, podman).
         const after = { ...child, dependsOn: [packages] };
-        const libvirt = new LibvirtSession("libvirt", { connection, plan: plan.libvirt }, after);
+        const libvirt = new LibvirtSession("libvirt", { plan: plan.libvirt }, after);
         // nova-instances is owned by hotstack: the user must exist first.
-        const storage = new StorageLayout("storage", { connection, directories: plan.directories, sharedMounts: plan.sharedMounts }, { ...child, dependsOn: [packages, libvirt.user] });
-        const fabric = new NetworkFabric("fabric", { connection, plan }, after);
+        const storage = new StorageLayout("storage", { directories: plan.directories, sharedMounts: plan.sharedMounts }, { ...child, dependsOn: [packages, libvirt.user] });
+        const fabric = new NetworkFabric("fabric", { plan }, after);
 
         this.dataDir = storage.dataDir;
         this.gateway = fabric.gateway;
         this.libvirtSocket = libvirt.socketPath;
         this.hotstackUid = libvirt.uid;
         this.providerNetwork = { cidr: config.providerNetwork, gateway: fabric.gateway };
-        if (config.serviceSet !== "host") this.cloud = this.serviceLayer(config, connection, { packages, libvirt, storage, fabric });
+        if (config.serviceSet !== "host") this.cloud = this.serviceLayer(config, { packages, libvirt, storage, fabric });
         this.registerOutputs({ dataDir: this.dataDir, gateway: this.gateway, libvirtSocket: this.libvirtSocket, hotstackUid: this.hotstackUid, authUrl: this.cloud?.authUrl });
     }
 
     /** Images built on the host, passwords as podman secrets, one unit per container, each after the ones it wants. */
-    private serviceLayer(config: HotStackConfig, connection: pulumi.Input<Connection>, host: HostLayer): CloudOutputs {
+    private serviceLayer(config: HotStackConfig, host: HostLayer): CloudOutputs {
         const child = { parent: this };
         const after = { ...child, dependsOn: [host.packages] };
         // What only the host knows: its name (the chassis, unless configured), KVM, the kvm gid.
-        const facts = new HostFacts("facts", { connection }, after);
+        const facts = new HostFacts("facts", {}, after);
         const ctx = serviceContext(config, {
             hostname: config.chassisHostname || facts.fqdn,
             hotstackUid: host.libvirt.uid,
@@ -87,15 +104,14 @@ export class HotStack extends pulumi.ComponentResource {
         const specs = serviceSpecs(ctx, ovmfDir);
         // nova's root must carry the host's kvm gid to reach the libvirt session socket (group kvm).
         const images = new Images("images", {
-            connection, config, needed: [...new Set(specs.map((sp) => sp.image))],
+            config, needed: [...new Set(specs.map((sp) => sp.image))],
             extraArgs: { nova: { KVM_GID: facts.kvmGid.apply(String) } },
         }, after);
-        const secrets = new Secrets("secrets", { connection, config, needed: [...new Set(specs.flatMap((sp) => sp.secrets ?? []))] }, after);
-        const runtime = new ServiceRuntime("runtime", { connection }, { ...child, dependsOn: [host.packages, host.fabric] });
+        const secrets = new Secrets("secrets", { config, needed: [...new Set(specs.flatMap((sp) => sp.secrets ?? []))] }, after);
+        const runtime = new ServiceRuntime("runtime", { ...child, dependsOn: [host.packages, host.fabric] });
         for (const spec of specs) {
             const first = [...(spec.wants ?? []), ...(spec.after ?? [])].filter((n) => this.services[n]).map((n) => this.services[n]);
             this.services[spec.name] = new HotStackService(spec.name, {
-                connection,
                 spec,
                 imageId: images.id(spec.image),
                 configDir: `${config.dataDir}/config`,
@@ -107,13 +123,45 @@ export class HotStack extends pulumi.ComponentResource {
 
         const authUrl = `${ctx.keystonePublic}/v3`;
         const adminPassword = secrets.values.ADMIN_PASSWORD!;
-        // Wait for keystone before handing out credentials that only work once it runs.
-        const keystoneUp = this.services.keystone.container.active;
+        const plan = config.postSetup;
+        const userPassword = plan && (config.userPassword !== undefined
+            ? pulumi.secret(config.userPassword)
+            : new random.RandomPassword("post-setup-user-password", { length: 32, special: false }, child).result);
+        const user = plan && userPassword ? { name: plan.user, project: plan.project, password: userPassword } : undefined;
+        // Written once keystone runs with the password it holds (a rotated one included).
+        const access = new CloudAccess("cloud-access", {
+            authUrl, region: config.region, adminPassword, user, clientImageId: images.id("openstack"), digestKey: secrets.digestKey,
+        }, { ...child, dependsOn: [this.services.keystone] });
+        if (plan && userPassword) {
+            const post = new PostSetup("post-setup", {
+                plan, dataDir: config.dataDir, region: config.region, authUrl, userPassword, digestKey: secrets.digestKey,
+                dependsOn: [access.cloudsFile, ...Object.values(this.services)],
+                // The cloud's objects live in its database: a destroy of the cloud takes them along.
+                deletedWith: this.services.mariadb.container,
+            }, child);
+            this.postSetup = {
+                cloudSecretYaml: post.cloudSecretYaml(authUrl, config.region),
+                project: post.project,
+                username: post.username,
+                userPassword: pulumi.secret(userPassword),
+                appCredentialId: post.appCredentialId,
+                appCredentialSecret: post.appCredentialSecret,
+                publicNetwork: post.publicNetwork,
+                privateNetwork: post.privateNetwork,
+                router: post.router,
+                flavors: post.flavors,
+                images: post.images,
+                ...(post.keypair ? { keypair: post.keypair } : {}),
+            };
+        }
+        // Wait for keystone (and its clouds on the host) before handing out credentials that only work once it runs.
+        const ready = access.cloudsFile.contentDigest;
         return {
             authUrl,
             region: config.region,
             adminPassword,
-            cloudsYaml: pulumi.secret(pulumi.all([adminPassword, keystoneUp]).apply(([pw]) => cloudsYaml(authUrl, config.region, pw))),
+            cloudsYaml: pulumi.secret(pulumi.all([adminPassword, userPassword ?? "", ready]).apply(([pw, upw]) =>
+                `clouds:\n${cloudEntries({ authUrl, region: config.region, adminPassword: pw, user: user && { ...user, password: upw } })}`)),
             haproxyStatsUrl: `http://${config.hotExIp}:${STATS_PORT}/stats`,
             endpoints: endpoints(ctx.publicUrl, specs.map((s) => s.name)),
         };
@@ -134,23 +182,4 @@ function endpoints(publicUrl: (service: string, port: number) => string, running
         ["console", "nova-novncproxy", `${publicUrl("nova", 6080)}/vnc_lite.html`],
     ];
     return Object.fromEntries(all.filter(([, svc]) => running.includes(svc)).map(([type, , url]) => [type, url]));
-}
-
-/** An admin cloud entry for ~/.config/openstack/clouds.yaml (openstack --os-cloud hotstack-os-admin). */
-export function cloudsYaml(authUrl: string, region: string, password: string): string {
-    return [
-        "clouds:",
-        "  hotstack-os-admin:",
-        "    auth:",
-        `      auth_url: ${authUrl}`,
-        "      project_name: admin",
-        "      username: admin",
-        `      password: "${password}"`,
-        "      user_domain_name: Default",
-        "      project_domain_name: Default",
-        `    region_name: ${region}`,
-        "    interface: public",
-        '    identity_api_version: "3"',
-        "",
-    ].join("\n");
 }

@@ -6,7 +6,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage } from "../providers/container-image";
-import { Connection } from "../providers/host/connection";
 import { HotStackConfig } from "./config";
 
 export const ASSETS = path.resolve(__dirname, "../assets/images");
@@ -56,7 +55,6 @@ export function imageClosure(needed: string[]): string[] {
 }
 
 export interface ImagesArgs {
-    connection: pulumi.Input<Connection>;
     config: HotStackConfig;
     needed: string[];
     /** Extra build arguments per image (e.g. nova's KVM_GID). */
@@ -74,7 +72,6 @@ export class Images extends pulumi.ComponentResource {
                 ? { [BUILD_ARG_OF_PARENT[parent]]: this.images[parent].imageId }
                 : { BASE_IMAGE: args.config.baseImage };
             this.images[image] = new ContainerImage(`${name}-${image}`, {
-                connection: args.connection,
                 name: `localhost/hotstack-os-${image}:latest`,
                 contextDir: ASSETS,
                 files: [...filesOf(image), ...filesOf("shared")],

@@ -2,22 +2,18 @@
 // daemon as a systemd user unit, with cap_net_admin on libvirtd so the unprivileged daemon can
 // create TAP devices. Nova talks to it through the session socket (group kvm, 0770).
 // Why session mode: nova sees only hotstack's VMs, never the system libvirt's.
-import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { Directory } from "../providers/directory";
 import { File } from "../providers/file";
 import { FileCapability } from "../providers/file-capability";
-import { Connection } from "../providers/host/connection";
 import { SystemUser } from "../providers/system-user";
+import { sha256 } from "../providers/kit";
 import { SystemdUnit } from "../providers/systemd-unit";
 import { HostPlan } from "./host-plan";
 
 export interface LibvirtSessionArgs {
-    connection: pulumi.Input<Connection>;
     plan: HostPlan["libvirt"];
 }
-
-const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
 
 export class LibvirtSession extends pulumi.ComponentResource {
     readonly uid: pulumi.Output<number>;
@@ -28,31 +24,30 @@ export class LibvirtSession extends pulumi.ComponentResource {
 
     constructor(name: string, args: LibvirtSessionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:host:LibvirtSession", name, {}, opts);
-        const { connection, plan } = args;
+        const { plan } = args;
         const child = { parent: this };
         this.user = new SystemUser(`${name}-user`, {
-            connection, name: plan.user, home: plan.home, comment: plan.comment, shell: "/usr/sbin/nologin", groups: ["kvm"], linger: true,
+            name: plan.user, home: plan.home, comment: plan.comment, shell: "/usr/sbin/nologin", groups: ["kvm"], linger: true,
         }, child);
         this.uid = this.user.uid;
         this.gid = this.user.gid;
 
         // ~/.config/{libvirt,systemd/user}, owned by the user so its daemons can read them.
         const owned = { owner: plan.user, group: plan.user, mode: "0755" };
-        const config = new Directory(`${name}-config`, { connection, path: `${plan.home}/.config`, ...owned }, { ...child, dependsOn: this.user });
-        const libvirtDir = new Directory(`${name}-libvirt-dir`, { connection, path: plan.configDir, ...owned }, { ...child, dependsOn: config });
-        const systemdDir = new Directory(`${name}-systemd-dir`, { connection, path: `${plan.home}/.config/systemd`, ...owned }, { ...child, dependsOn: config });
-        const unitDir = new Directory(`${name}-unit-dir`, { connection, path: `${plan.home}/.config/systemd/user`, ...owned }, { ...child, dependsOn: systemdDir });
+        const config = new Directory(`${name}-config`, { path: `${plan.home}/.config`, ...owned }, { ...child, dependsOn: this.user });
+        const libvirtDir = new Directory(`${name}-libvirt-dir`, { path: plan.configDir, ...owned }, { ...child, dependsOn: config });
+        const systemdDir = new Directory(`${name}-systemd-dir`, { path: `${plan.home}/.config/systemd`, ...owned }, { ...child, dependsOn: config });
+        const unitDir = new Directory(`${name}-unit-dir`, { path: `${plan.home}/.config/systemd/user`, ...owned }, { ...child, dependsOn: systemdDir });
 
-        const libvirtdConf = new File(`${name}-libvirtd-conf`, { connection, path: `${plan.configDir}/libvirtd.conf`, content: plan.libvirtdConf, owner: plan.user, group: plan.user }, { ...child, dependsOn: libvirtDir });
+        const libvirtdConf = new File(`${name}-libvirtd-conf`, { path: `${plan.configDir}/libvirtd.conf`, content: plan.libvirtdConf, owner: plan.user, group: plan.user }, { ...child, dependsOn: libvirtDir });
         const qemuText = pulumi.all([this.uid, this.gid]).apply(([uid, gid]) => plan.qemuConf(uid, gid));
-        const qemuConf = new File(`${name}-qemu-conf`, { connection, path: `${plan.configDir}/qemu.conf`, content: qemuText, owner: plan.user, group: plan.user }, { ...child, dependsOn: libvirtDir });
+        const qemuConf = new File(`${name}-qemu-conf`, { path: `${plan.configDir}/qemu.conf`, content: qemuText, owner: plan.user, group: plan.user }, { ...child, dependsOn: libvirtDir });
 
         // A package update replaces the binary and drops the capability: refresh sees it, up puts it back.
-        const capability = new FileCapability(`${name}-cap-net-admin`, { connection, path: plan.binary, capabilities: "cap_net_admin+ep" }, child);
+        const capability = new FileCapability(`${name}-cap-net-admin`, { path: plan.binary, capabilities: "cap_net_admin+ep" }, child);
 
         const socketPath = this.uid.apply((uid) => plan.socketPath(uid));
         const unit = new SystemdUnit(`${name}-daemon`, {
-            connection,
             name: plan.unitName,
             scope: "user",
             user: plan.user,

@@ -3,7 +3,6 @@
 // back after a reboot, firewalld where it runs, the /etc/hosts names, and the podman network.
 import * as pulumi from "@pulumi/pulumi";
 import { FirewallZone } from "../providers/firewall-zone";
-import { Connection } from "../providers/host/connection";
 import { HostsBlock } from "../providers/hosts-block";
 import { OvsBridge } from "../providers/ovs-bridge";
 import { PodmanNetwork } from "../providers/podman-network";
@@ -11,7 +10,6 @@ import { SystemdUnit } from "../providers/systemd-unit";
 import { HostPlan } from "./host-plan";
 
 export interface NetworkFabricArgs {
-    connection: pulumi.Input<Connection>;
     plan: HostPlan;
 }
 
@@ -23,17 +21,17 @@ export class NetworkFabric extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkFabricArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:host:NetworkFabric", name, {}, opts);
-        const { connection, plan } = args;
+        const { plan } = args;
         const child = { parent: this };
         for (const b of plan.bridges) {
-            this.bridges[b.name] = new OvsBridge(`${name}-${b.name}`, { connection, name: b.name, datapathType: b.datapathType, mtu: b.mtu, address: b.address }, child);
+            this.bridges[b.name] = new OvsBridge(`${name}-${b.name}`, { name: b.name, datapathType: b.datapathType, mtu: b.mtu, address: b.address }, child);
         }
-        new SystemdUnit(`${name}-boot`, { connection, name: plan.fabricUnitName, content: plan.fabricUnit }, { ...child, dependsOn: Object.values(this.bridges) });
+        new SystemdUnit(`${name}-boot`, { name: plan.fabricUnitName, content: plan.fabricUnit }, { ...child, dependsOn: Object.values(this.bridges) });
         new FirewallZone(`${name}-firewall`, {
-            connection, name: plan.firewall.zone, target: "ACCEPT", sources: plan.firewall.sources, interfaces: plan.firewall.interfaces, masqueradeDefaultZone: true,
+            name: plan.firewall.zone, target: "ACCEPT", sources: plan.firewall.sources, interfaces: plan.firewall.interfaces, masqueradeDefaultZone: true,
         }, { ...child, dependsOn: this.bridges["hot-ex"] });
-        this.hostsBlock = new HostsBlock(`${name}-hosts`, { connection, entries: plan.hostsEntries }, child);
-        this.podmanNetwork = new PodmanNetwork(`${name}-podman`, { connection, ...plan.podmanNetwork }, child);
+        this.hostsBlock = new HostsBlock(`${name}-hosts`, { entries: plan.hostsEntries }, child);
+        this.podmanNetwork = new PodmanNetwork(`${name}-podman`, { ...plan.podmanNetwork }, child);
         this.gateway = this.bridges["hot-ex"].address.apply((a) => (a ?? "").split("/")[0]);
         this.registerOutputs({ gateway: this.gateway, podmanNetwork: this.podmanNetwork.name });
     }

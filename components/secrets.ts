@@ -2,7 +2,6 @@
 // reaches the containers only as a podman secret (root-only store, mounted as a file).
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Connection } from "../providers/host/connection";
 import { PodmanSecret } from "../providers/podman-secret";
 import { HotStackConfig, PasswordKey } from "./config";
 import { SecretName } from "./services/context";
@@ -19,9 +18,15 @@ const CONFIG_KEY: Partial<Record<SecretName, PasswordKey>> = {
 export class Secrets extends pulumi.ComponentResource {
     readonly values: Partial<Record<SecretName, pulumi.Output<string>>> = {};
     readonly secrets: Partial<Record<SecretName, PodmanSecret>> = {};
+    /** The per-stack random key of every digest of a secret kept in state. */
+    readonly digestKey: pulumi.Output<string>;
 
-    constructor(name: string, args: { connection: pulumi.Input<Connection>; config: HotStackConfig; needed: SecretName[] }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: { config: HotStackConfig; needed: SecretName[] }, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:secrets:Secrets", name, {}, opts);
+        // One random key per stack for the digests in state (restart triggers): keyed by a secret,
+        // they give no way to test guesses of a password set in config.
+        const digestKey = new random.RandomPassword(`${name}-digest-key`, { length: 32, special: false }, { parent: this }).result;
+        this.digestKey = digestKey;
         for (const s of args.needed) {
             const key = CONFIG_KEY[s];
             const given = key ? args.config.passwords[key] : undefined;
@@ -30,7 +35,7 @@ export class Secrets extends pulumi.ComponentResource {
                 ? pulumi.secret(given)
                 : new random.RandomPassword(`${name}-${s.toLowerCase()}`, { length: 32, special: false }, { parent: this }).result;
             this.values[s] = value;
-            this.secrets[s] = new PodmanSecret(`${name}-${s.toLowerCase()}-podman`, { connection: args.connection, name: podmanSecretName(s), value }, { parent: this });
+            this.secrets[s] = new PodmanSecret(`${name}-${s.toLowerCase()}-podman`, { name: podmanSecretName(s), value, digestKey }, { parent: this });
         }
         this.registerOutputs({});
     }

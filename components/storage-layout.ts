@@ -3,12 +3,10 @@
 // virt_var_lib_t where SELinux is enabled) so QEMU (hotstack) and root in containers share files.
 import * as pulumi from "@pulumi/pulumi";
 import { Directory } from "../providers/directory";
-import { Connection } from "../providers/host/connection";
 import { SystemdUnit } from "../providers/systemd-unit";
 import { DirectoryPlan, HostPlan } from "./host-plan";
 
 export interface StorageLayoutArgs {
-    connection: pulumi.Input<Connection>;
     directories: DirectoryPlan[];
     sharedMounts: HostPlan["sharedMounts"];
 }
@@ -24,7 +22,6 @@ export class StorageLayout extends pulumi.ComponentResource {
             const parent = d.parent ? this.directories[d.parent] : undefined;
             if (d.parent && !parent) throw new Error(`directory ${d.name}: parent ${d.parent} must come first in the plan`);
             this.directories[d.name] = new Directory(`${name}-${d.name}`, {
-                connection: args.connection,
                 path: d.path,
                 owner: d.owner,
                 group: d.group,
@@ -33,7 +30,7 @@ export class StorageLayout extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: parent ? [parent] : [] });
         }
         const m = args.sharedMounts;
-        this.sharedMounts = new SystemdUnit(`${name}-shared-mounts`, { connection: args.connection, name: m.unitName, content: m.unit },
+        this.sharedMounts = new SystemdUnit(`${name}-shared-mounts`, { name: m.unitName, content: m.unit },
             { parent: this, dependsOn: m.directories.map((d) => this.directories[d]) });
         this.dataDir = this.directories.data.path;
         this.registerOutputs({ dataDir: this.dataDir });

@@ -8,14 +8,13 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
-import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
-import { sh } from "./host/shell";
+import { claim, release } from "./host/ledger";
+import { exitIfAbsent, sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { GONE, checker, defined, diffFields, hostOf, isUnknown } from "./kit";
+import { GONE, checker, defined, diffFields, hostProvider, isUnknown } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
-export interface ContainerImageArgs {
-    connection: pulumi.Input<Connection>;
+export interface ContainerImageArgs extends HostArgs {
     /** Tag, e.g. "localhost/hotstack-os-keystone:latest". */
     name: pulumi.Input<string>;
     /** Context directory on the machine running Pulumi. */
@@ -30,7 +29,6 @@ export interface ContainerImageArgs {
 }
 
 interface ImageInputs {
-    connection: Connection;
     name: string;
     contextDir: string;
     files: string[];
@@ -39,11 +37,6 @@ interface ImageInputs {
     parallel: number;
     /** sha256 over file names, modes and contents, the Containerfile name and the build args. */
     contextHash: string;
-}
-
-interface ImageOutputs extends ImageInputs {
-    imageId: string;
-    adopted?: boolean;
 }
 
 const KIND = "container-image";
@@ -66,8 +59,18 @@ function contextTar(p: ImageInputs): Buffer {
     return childProcess.execFileSync("tar", ["-c", "--owner=0", "--group=0", "-C", p.contextDir, "--", ...p.files], { maxBuffer: 512 * 1024 * 1024 });
 }
 
+/** `podman image exists`: 1 is "no such image"; anything else but 0 is an error, never absence. */
+const unlessImage = (name: string) => exitIfAbsent(`podman image exists ${sh(name)}`, 1);
+
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): ImageInputs {
+    return defined({
+        name: p.name, contextDir: p.contextDir, files: p.files, containerfile: p.containerfile, buildArgs: p.buildArgs, parallel: p.parallel, contextHash: p.contextHash,
+    });
+}
+
 async function observe(host: Host, name: string): Promise<{ imageId: string; contextHash: string } | undefined> {
-    const r = await host.run(`podman image exists ${sh(name)} || exit 0; podman image inspect ${sh(name)} --format '{{.Id}} {{index .Labels "${LABEL}"}}'`);
+    const r = await host.run(`set -e\n${unlessImage(name)}\npodman image inspect ${sh(name)} --format '{{.Id}} {{index .Labels "${LABEL}"}}'`, { what: `inspect image ${name}` });
     const [imageId, hash] = r.stdout.trim().split(/\s+/);
     return imageId ? { imageId, contextHash: hash ?? "" } : undefined;
 }
@@ -91,12 +94,15 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
     ];
     const r = await host.run(script.join("\n"), { stdin: contextTar(p), what: `build image ${p.name}` });
     const imageId = r.stdout.trim().split("\n").pop()!;
-    // The previous build is now untagged: drop it unless a container still uses it.
-    if (previousId && previousId !== imageId) await host.run(`podman rmi ${sh(previousId)} >/dev/null 2>&1 || true`);
+    // The previous build is now untagged: drop it unless a container (or a child image) still
+    // uses it (rmi exits 2) or it is gone already (1); any other failure is reported.
+    if (previousId && previousId !== imageId) {
+        await host.run(`rc=0; out=$(podman rmi ${sh(previousId)} 2>&1) || rc=$?; [ "$rc" -le 2 ] || { echo "$out" >&2; exit "$rc"; }`, { what: `remove the previous build ${previousId} of ${p.name}` });
+    }
     return imageId;
 }
 
-export const containerImageProvider: pulumi.dynamic.ResourceProvider = {
+export const containerImageProvider = hostProvider({
     async check(_olds, news) {
         return checker({ ...news, buildArgs: news.buildArgs ?? {}, parallel: news.parallel ?? 2 })
             .name("name", /^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9._-]+)?$/, "an image name like localhost/hotstack-os-keystone:latest")
@@ -108,13 +114,12 @@ export const containerImageProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         return diffFields(olds, news, { name: "replace", contextHash: "update", buildArgs: "update", containerfile: "update", parallel: "update", files: "update", contextDir: "update" });
     },
 
-    async create(inputs) {
-        const p = inputs as ImageInputs;
-        const host = await hostOf(p);
+    async create(host, inputs) {
+        const p = own(inputs);
         const found = await observe(host, p.name);
         const entry = await claim(host, KIND, p.name, found && { imageId: found.imageId });
         // Same context already built (e.g. a crash after the build): nothing to do.
@@ -122,33 +127,31 @@ export const containerImageProvider: pulumi.dynamic.ResourceProvider = {
         return { id: p.name, outs: defined({ ...p, imageId, adopted: !entry.created }) };
     },
 
-    async read(id, props) {
-        const p = { ...props, name: props.name ?? id } as ImageOutputs;
-        const o = await observe(await hostOf(p), p.name);
+    async read(host, id, props) {
+        const p = own({ ...props, name: props.name ?? id });
+        const o = await observe(host, p.name);
         if (!o) return GONE;
-        return { id, props: { ...p, imageId: o.imageId, contextHash: o.contextHash } };
+        return { id, props: defined({ ...p, imageId: o.imageId, contextHash: o.contextHash, adopted: props.adopted }) };
     },
 
-    async update(_id, olds, news) {
-        const p = news as ImageInputs;
-        const host = await hostOf(p);
+    async update(host, _id, olds, news) {
+        const p = own(news);
         const found = await observe(host, p.name);
         const imageId = found && found.contextHash === p.contextHash ? found.imageId : await build(host, p, olds.imageId);
         return { outs: defined({ ...p, imageId, adopted: olds.adopted }) };
     },
 
-    async delete(_id, props) {
-        const p = props as ImageOutputs;
-        const host = await hostOf(p);
-        const entry = await readLedger(host, KIND, p.name);
-        if (createdByUs(entry, p.adopted)) {
-            await host.run(`! podman image exists ${sh(p.name)} || podman rmi ${sh(p.name)} >/dev/null`, { what: `remove image ${p.name}` });
-        }
-        await dropLedger(host, KIND, p.name);
+    async delete(host, id, props) {
+        const name = String(props.name ?? id);
+        await release(host, KIND, name, props.adopted, {
+            async remove() {
+                await host.run(`set -e\n${unlessImage(name)}\npodman rmi ${sh(name)} >/dev/null`, { what: `remove image ${name}` });
+            },
+        });
     },
-};
+});
 
-export class ContainerImage extends pulumi.dynamic.Resource {
+export class ContainerImage extends HostResource {
     declare readonly name: pulumi.Output<string>;
     /** "sha256:…" of the built image: services run this exact image. */
     declare readonly imageId: pulumi.Output<string>;
@@ -157,7 +160,7 @@ export class ContainerImage extends pulumi.dynamic.Resource {
         // The hash is computed here, in the program: the provider (and diff) never read local files.
         const contextHash = pulumi.all([args.contextDir, args.files, args.containerfile, args.buildArgs ?? {}])
             .apply(([dir, files, cf, ba]) => contextHashOf(dir, files, cf, ba as Record<string, string>));
-        super(containerImageProvider, name, { imageId: undefined, adopted: undefined, ...args, contextHash }, opts, "hotstack", "ContainerImage");
+        super(containerImageProvider, "ContainerImage", name, { imageId: undefined, adopted: undefined, ...args, contextHash }, opts);
     }
 }
 

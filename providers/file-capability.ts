@@ -1,21 +1,19 @@
 // FileCapability: file capabilities on a binary (setcap), e.g. cap_net_admin+ep on libvirtd.
 // A package update replaces the binary and drops them: read() sees that as drift.
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
-import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
+import { claim, readLedger, release } from "./host/ledger";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { GONE, checker, diffFields, hostOf, isUnknown, defined } from "./kit";
+import { GONE, checker, defined, diffFields, hostProvider, isUnknown } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
-export interface FileCapabilityArgs {
-    connection: pulumi.Input<Connection>;
+export interface FileCapabilityArgs extends HostArgs {
     path: pulumi.Input<string>;
     /** In setcap's text form, e.g. "cap_net_admin+ep". */
     capabilities: pulumi.Input<string>;
 }
 
 interface CapProps {
-    connection: Connection;
     path: string;
     capabilities: string;
     adopted?: boolean;
@@ -36,11 +34,16 @@ async function observe(host: Host, path: string): Promise<string | undefined> {
     return line?.startsWith(path) ? normaliseCaps(line.slice(path.length)) : "";
 }
 
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): CapProps {
+    return defined({ path: p.path, capabilities: p.capabilities });
+}
+
 async function apply(host: Host, p: CapProps): Promise<void> {
     await host.run(`setcap ${sh(p.capabilities)} ${sh(p.path)}`, { what: `setcap ${p.capabilities} ${p.path}` });
 }
 
-export const fileCapabilityProvider: pulumi.dynamic.ResourceProvider = {
+export const fileCapabilityProvider = hostProvider({
     async check(_olds, news) {
         const inputs = { ...news, capabilities: typeof news.capabilities === "string" && !isUnknown(news.capabilities) ? normaliseCaps(news.capabilities) : news.capabilities };
         return checker(inputs)
@@ -49,13 +52,12 @@ export const fileCapabilityProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         return diffFields(olds, news, { path: "replace", capabilities: "update" });
     },
 
-    async create(inputs) {
-        const p = inputs as CapProps;
-        const host = await hostOf(p);
+    async create(host, inputs) {
+        const p = own(inputs);
         const before = await observe(host, p.path);
         if (before === undefined) throw new Error(`${p.path} does not exist on ${host.label}`);
         // "Exists" means the binary already carried capabilities: those are restored on delete.
@@ -64,41 +66,41 @@ export const fileCapabilityProvider: pulumi.dynamic.ResourceProvider = {
         return { id: p.path, outs: { ...p, adopted: !entry.created } };
     },
 
-    async read(id, props) {
-        const p = { ...props, path: props.path ?? id } as CapProps;
-        const host = await hostOf(p);
-        const caps = await observe(host, p.path);
+    async read(host, id, props) {
+        const path = props.path ?? id;
+        const caps = await observe(host, path);
         if (caps === undefined) return GONE;
-        const adopted = p.adopted ?? !(await readLedger(host, KIND, p.path))?.created;
-        return { id, props: { ...p, capabilities: caps, adopted } };
+        const adopted = props.adopted ?? !(await readLedger(host, KIND, path))?.created;
+        return { id, props: { path, capabilities: caps, adopted } };
     },
 
-    async update(_id, olds, news) {
-        const p = news as CapProps;
-        await apply(await hostOf(p), p);
+    async update(host, _id, olds, news) {
+        const p = own(news);
+        await apply(host, p);
         return { outs: defined({ ...p, adopted: olds.adopted }) };
     },
 
-    async delete(_id, props) {
-        const p = props as CapProps;
-        const host = await hostOf(p);
-        const entry = await readLedger(host, KIND, p.path);
-        const original = entry?.original?.capabilities as string | undefined;
-        if (createdByUs(entry, p.adopted)) {
-            await host.run(`[ ! -f ${sh(p.path)} ] || setcap -r ${sh(p.path)} 2>/dev/null || true`, { what: `setcap -r ${p.path}` });
-        } else if (original) {
-            await host.run(`[ ! -f ${sh(p.path)} ] || setcap ${sh(original)} ${sh(p.path)}`, { what: `restore capabilities of ${p.path}` });
-        }
-        await dropLedger(host, KIND, p.path);
+    async delete(host, id, props) {
+        const path = String(props.path ?? id);
+        await release(host, KIND, path, props.adopted, {
+            async remove() {
+                // setcap -r fails on a file without capabilities (a package update already dropped them): ask first.
+                await host.run(`set -e; p=${sh(path)}; [ -f "$p" ] || exit 0; c=$(getcap -- "$p"); [ -z "$c" ] || setcap -r "$p"`, { what: `setcap -r ${path}` });
+            },
+            async restore(original) {
+                if (!original.capabilities) return;
+                await host.run(`[ ! -f ${sh(path)} ] || setcap ${sh(String(original.capabilities))} ${sh(path)}`, { what: `restore capabilities of ${path}` });
+            },
+        });
     },
-};
+});
 
-export class FileCapability extends pulumi.dynamic.Resource {
+export class FileCapability extends HostResource {
     declare readonly path: pulumi.Output<string>;
     declare readonly capabilities: pulumi.Output<string>;
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: FileCapabilityArgs, opts?: pulumi.CustomResourceOptions) {
-        super(fileCapabilityProvider, name, { adopted: undefined, ...args }, opts, "hotstack", "FileCapability");
+        super(fileCapabilityProvider, "FileCapability", name, { adopted: undefined, ...args }, opts);
     }
 }

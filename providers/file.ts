@@ -1,16 +1,14 @@
 // File: content, owner, group and mode. Content may be secret: it reaches the host on stdin,
 // is written through a 0600 temp file and renamed into place, and state keeps only its sha256.
-import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
 import { parseStat, writeFile } from "./host/files";
-import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
+import { claim, readLedger, release } from "./host/ledger";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { GONE, OWNER, checker, diffFields, hostOf, isUnknown, normaliseMode, defined } from "./kit";
+import { GONE, OWNER, checker, defined, diffFields, hostProvider, isUnknown, normaliseMode, sha256 } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
-export interface FileArgs {
-    connection: pulumi.Input<Connection>;
+export interface FileArgs extends HostArgs {
     path: pulumi.Input<string>;
     content: pulumi.Input<string>;
     owner?: pulumi.Input<string>;
@@ -20,7 +18,6 @@ export interface FileArgs {
 }
 
 interface FileInputs {
-    connection: Connection;
     path: string;
     content: string;
     owner: string;
@@ -35,24 +32,27 @@ interface FileOutputs extends Omit<FileInputs, "content"> {
 
 const KIND = "file";
 
-const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): FileInputs {
+    return defined({ path: p.path, content: p.content, owner: p.owner, group: p.group, mode: p.mode });
+}
 
 /** stat and sha256 in one round trip; undefined when the file is absent. */
 async function observe(host: Host, path: string): Promise<{ owner: string; group: string; mode: string; sha: string; type: string } | undefined> {
-    const r = await host.run(`p=${sh(path)}; [ -e "$p" ] || exit 0; stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$p"; [ -f "$p" ] && sha256sum -- "$p" || true`);
+    const r = await host.run(`p=${sh(path)}; [ -e "$p" ] || exit 0; stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$p"; if [ -f "$p" ]; then sha256sum -- "$p"; fi`, { what: `inspect ${path}` });
     const [statLine, shaLine] = r.stdout.split("\n");
     if (!statLine) return undefined;
     const st = parseStat(statLine);
     return { owner: st.owner, group: st.group, mode: st.mode, sha: (shaLine ?? "").split(/\s+/)[0], type: st.type };
 }
 
-async function write(host: Host, p: FileInputs): Promise<FileOutputs> {
+async function write(host: Host, p: FileInputs): Promise<Omit<FileOutputs, "adopted">> {
     await writeFile(host, p.path, p.content, p);
     const { content, ...rest } = p;
-    return { ...rest, contentSha256: sha256(content), adopted: false };
+    return { ...rest, contentSha256: sha256(content) };
 }
 
-export const fileProvider: pulumi.dynamic.ResourceProvider = {
+export const fileProvider = hostProvider({
     async check(_olds, news) {
         const inputs = { ...news, owner: news.owner ?? "root", group: news.group ?? "root", mode: typeof news.mode === "string" ? normaliseMode(news.mode) : (news.mode ?? "0644") };
         return checker(inputs)
@@ -64,52 +64,49 @@ export const fileProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         return diffFields(olds, news, { path: "replace", content: "update", owner: "update", group: "update", mode: "update" },
             (f) => (f === "content" ? olds.contentSha256 : olds[f]),
             (f) => (f === "content" ? (isUnknown(news.content) ? news.content : sha256(news.content)) : news[f]));
     },
 
-    async create(inputs) {
-        const p = inputs as FileInputs;
-        const host = await hostOf(p);
+    async create(host, inputs) {
+        const p = own(inputs);
         const found = await observe(host, p.path);
         if (found && found.type !== "file") throw new Error(`${p.path} exists on ${host.label} and is not a regular file`);
         // An adopted file is put back as it was on delete, so keep its content (root-only ledger).
-        const original = found && { owner: found.owner, group: found.group, mode: found.mode, content: (await host.run(`base64 -w0 -- ${sh(p.path)}`)).stdout };
+        const original = found && { owner: found.owner, group: found.group, mode: found.mode, content: (await host.run(`base64 -w0 -- ${sh(p.path)}`, { what: `read ${p.path}` })).stdout };
         const entry = await claim(host, KIND, p.path, original);
         return { id: p.path, outs: { ...(await write(host, p)), adopted: !entry.created } };
     },
 
-    async read(id, props) {
-        const p = { ...props, path: props.path ?? id } as FileOutputs;
-        const host = await hostOf(p);
-        const found = await observe(host, p.path);
+    async read(host, id, props) {
+        const path = props.path ?? id;
+        const found = await observe(host, path);
         if (!found || found.type !== "file") return GONE;
-        const adopted = p.adopted ?? !(await readLedger(host, KIND, p.path))?.created;
-        return { id, props: { ...p, owner: found.owner, group: found.group, mode: found.mode, contentSha256: found.sha, adopted } };
+        const adopted = props.adopted ?? !(await readLedger(host, KIND, path))?.created;
+        return { id, props: { path, owner: found.owner, group: found.group, mode: found.mode, contentSha256: found.sha, adopted } };
     },
 
-    async update(_id, olds, news) {
-        const p = news as FileInputs;
-        return { outs: defined({ ...(await write(await hostOf(p), p)), adopted: olds.adopted }) };
+    async update(host, _id, olds, news) {
+        return { outs: defined({ ...(await write(host, own(news))), adopted: olds.adopted }) };
     },
 
-    async delete(_id, props) {
-        const p = props as FileOutputs;
-        const host = await hostOf(p);
-        const entry = await readLedger(host, KIND, p.path);
-        if (createdByUs(entry, p.adopted)) {
-            await host.run(`rm -f -- ${sh(p.path)}`, { what: `remove ${p.path}` });
-        } else if (entry?.original) {
-            const o = entry.original as { owner: string; group: string; mode: string; content: string };
-            await writeFile(host, p.path, Buffer.from(o.content, "base64"), o);
-        }
-        await dropLedger(host, KIND, p.path);
+    async delete(host, id, props) {
+        const path = String(props.path ?? id);
+        await release(host, KIND, path, props.adopted, {
+            async remove() {
+                await host.run(`rm -f -- ${sh(path)}`, { what: `remove ${path}` });
+            },
+            async restore(original) {
+                const o = original as { owner: string; group: string; mode: string; content: string };
+                await writeFile(host, path, Buffer.from(o.content, "base64"), o);
+            },
+        });
     },
-};
+});
 
-export class File extends pulumi.dynamic.Resource {
+export class File extends HostResource {
     declare readonly path: pulumi.Output<string>;
     declare readonly owner: pulumi.Output<string>;
     declare readonly group: pulumi.Output<string>;
@@ -119,6 +116,6 @@ export class File extends pulumi.dynamic.Resource {
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: FileArgs, opts?: pulumi.CustomResourceOptions) {
-        super(fileProvider, name, { owner: undefined, group: undefined, mode: undefined, contentSha256: undefined, adopted: undefined, ...args }, opts, "hotstack", "File");
+        super(fileProvider, "File", name, { owner: undefined, group: undefined, mode: undefined, contentSha256: undefined, adopted: undefined, ...args }, opts);
     }
 }

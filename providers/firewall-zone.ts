@@ -2,14 +2,13 @@
 // masquerade on the default zone, so provider-network traffic can leave the host. Where
 // firewalld is not running it does nothing and records that, because there is nothing to open.
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
-import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
+import { LedgerEntry, claim, release } from "./host/ledger";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { checker, defined, diffFields, hostOf, isCidr } from "./kit";
+import { checker, defined, diffFields, hostProvider, isCidr, keyValues } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
-export interface FirewallZoneArgs {
-    connection: pulumi.Input<Connection>;
+export interface FirewallZoneArgs extends HostArgs {
     name: pulumi.Input<string>;
     target?: pulumi.Input<"ACCEPT" | "DROP" | "REJECT" | "default">;
     sources?: pulumi.Input<pulumi.Input<string>[]>;
@@ -19,7 +18,6 @@ export interface FirewallZoneArgs {
 }
 
 interface ZoneProps {
-    connection: Connection;
     name: string;
     target: string;
     sources: string[];
@@ -32,24 +30,46 @@ interface ZoneProps {
 
 const KIND = "firewall-zone";
 
+/**
+ * The permanent zones, as its own statement so that a failing firewall-cmd stops the script
+ * (set -e does not apply inside a condition); then HAS_ZONE asks whether "$z" is one of them.
+ */
+const LIST_ZONES = 'zones=$(firewall-cmd --permanent --get-zones)';
+const HAS_ZONE = 'printf "%s\\n" $zones | grep -qx "$z"';
+const DEFAULT_ZONE = 'firewall-cmd --permanent --zone="$(firewall-cmd --get-default-zone)"';
+
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): ZoneProps {
+    return defined({ name: p.name, target: p.target, sources: p.sources, interfaces: p.interfaces, masqueradeDefaultZone: p.masqueradeDefaultZone });
+}
+
 async function running(host: Host): Promise<boolean> {
-    const r = await host.run("command -v firewall-cmd >/dev/null && firewall-cmd --state 2>/dev/null || true");
+    // Not installed, or installed and stopped (--state exits 252): both mean "nothing to configure".
+    const r = await host.run("command -v firewall-cmd >/dev/null && firewall-cmd --state 2>/dev/null || true", { what: "ask firewalld for its state" });
     return r.stdout.trim() === "running";
 }
 
-async function observe(host: Host, name: string): Promise<Omit<ZoneProps, "connection" | "name"> | undefined> {
+async function observe(host: Host, name: string): Promise<Omit<ZoneProps, "name"> | undefined> {
     const r = await host.run([
+        "set -e",
         `z=${sh(name)}`,
-        'firewall-cmd --permanent --get-zones | tr " " "\\n" | grep -qx "$z" || exit 0',
+        LIST_ZONES,
+        `${HAS_ZONE} || exit 0`,
         'echo "target=$(firewall-cmd --permanent --zone="$z" --get-target)"',
         'echo "sources=$(firewall-cmd --permanent --zone="$z" --list-sources)"',
         'echo "interfaces=$(firewall-cmd --permanent --zone="$z" --list-interfaces)"',
-        'firewall-cmd --permanent --zone="$(firewall-cmd --get-default-zone)" --query-masquerade >/dev/null && echo masq=1 || echo masq=0',
+        `${DEFAULT_ZONE} --query-masquerade >/dev/null && echo masq=1 || echo masq=0`,
     ].join("\n"), { what: `inspect firewalld zone ${name}` });
     if (!r.stdout.trim()) return undefined;
-    const get = (k: string) => r.stdout.split("\n").find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1) ?? "";
+    const values = keyValues(r.stdout);
+    const get = (k: string) => values(k) ?? "";
     const list = (k: string) => get(k).split(/\s+/).filter(Boolean);
     return { target: get("target"), sources: list("sources"), interfaces: list("interfaces"), masqueradeDefaultZone: get("masq") === "1", firewalld: true };
+}
+
+/** Whether masquerade on the default zone was on before this program (then it stays on). */
+function masqueradeWasOn(entry: LedgerEntry | undefined): boolean {
+    return entry?.made?.includes("masquerade-was-on") || (entry?.original as any)?.masqBefore === true;
 }
 
 async function converge(host: Host, p: ZoneProps, old?: ZoneProps): Promise<ZoneProps> {
@@ -57,20 +77,22 @@ async function converge(host: Host, p: ZoneProps, old?: ZoneProps): Promise<Zone
     const lines = [
         "set -e",
         `z=${sh(p.name)}`,
-        'firewall-cmd --permanent --get-zones | tr " " "\\n" | grep -qx "$z" || firewall-cmd --permanent --new-zone="$z" >/dev/null',
+        LIST_ZONES,
+        `${HAS_ZONE} || firewall-cmd --permanent --new-zone="$z" >/dev/null`,
         `firewall-cmd --permanent --zone="$z" --set-target=${sh(p.target)} >/dev/null`,
-        ...(old?.sources ?? []).filter((s) => !p.sources.includes(s)).map((s) => `firewall-cmd --permanent --zone="$z" --remove-source=${sh(s)} >/dev/null || true`),
-        ...(old?.interfaces ?? []).filter((i) => !p.interfaces.includes(i)).map((i) => `firewall-cmd --permanent --zone="$z" --remove-interface=${sh(i)} >/dev/null || true`),
+        // What is no longer wanted goes, when it is still there (it may have been removed by hand).
+        ...(old?.sources ?? []).filter((s) => !p.sources.includes(s)).map((s) => `! firewall-cmd --permanent --zone="$z" --query-source=${sh(s)} >/dev/null || firewall-cmd --permanent --zone="$z" --remove-source=${sh(s)} >/dev/null`),
+        ...(old?.interfaces ?? []).filter((i) => !p.interfaces.includes(i)).map((i) => `! firewall-cmd --permanent --zone="$z" --query-interface=${sh(i)} >/dev/null || firewall-cmd --permanent --zone="$z" --remove-interface=${sh(i)} >/dev/null`),
         ...p.sources.map((s) => `firewall-cmd --permanent --zone="$z" --query-source=${sh(s)} >/dev/null || firewall-cmd --permanent --zone="$z" --add-source=${sh(s)} >/dev/null`),
         ...p.interfaces.map((i) => `firewall-cmd --permanent --zone="$z" --query-interface=${sh(i)} >/dev/null || firewall-cmd --permanent --zone="$z" --add-interface=${sh(i)} >/dev/null`),
-        p.masqueradeDefaultZone ? 'firewall-cmd --permanent --zone="$(firewall-cmd --get-default-zone)" --add-masquerade >/dev/null' : "true",
+        p.masqueradeDefaultZone ? `${DEFAULT_ZONE} --add-masquerade >/dev/null` : "true",
         "firewall-cmd --reload >/dev/null",
     ];
     await host.run(lines.join("\n"), { what: `configure firewalld zone ${p.name}` });
     return { ...p, firewalld: true };
 }
 
-export const firewallZoneProvider: pulumi.dynamic.ResourceProvider = {
+export const firewallZoneProvider = hostProvider({
     async check(_olds, news) {
         const inputs = { ...news, target: news.target ?? "ACCEPT", sources: news.sources ?? [], interfaces: news.interfaces ?? [], masqueradeDefaultZone: news.masqueradeDefaultZone ?? false };
         return checker(inputs)
@@ -82,57 +104,57 @@ export const firewallZoneProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         return diffFields(olds, news, { name: "replace", target: "update", sources: "update", interfaces: "update", masqueradeDefaultZone: "update" });
     },
 
-    async create(inputs) {
-        const p = inputs as ZoneProps;
-        const host = await hostOf(p);
+    async create(host, inputs) {
+        const p = own(inputs);
         if (!(await running(host))) return { id: p.name, outs: { ...p, firewalld: false } };
         const found = await observe(host, p.name);
         // Masquerade that was on before stays on after delete: remember it either way.
-        const masqBefore = (await host.run('firewall-cmd --permanent --zone="$(firewall-cmd --get-default-zone)" --query-masquerade >/dev/null && echo 1 || echo 0')).stdout.trim() === "1";
+        const masqBefore = (await host.run(`${DEFAULT_ZONE} --query-masquerade >/dev/null && echo 1 || echo 0`, { what: "query masquerade on the default zone" })).stdout.trim() === "1";
         const entry = await claim(host, KIND, p.name, found ? { ...found, masqBefore } : undefined, masqBefore ? ["masquerade-was-on"] : []);
         return { id: p.name, outs: { ...(await converge(host, p)), adopted: !entry.created } };
     },
 
-    async read(id, props) {
-        const p = { ...props, name: props.name ?? id } as ZoneProps;
-        const host = await hostOf(p);
-        if (!(await running(host))) return { id, props: { ...p, firewalld: false } };
+    async read(host, id, props) {
+        const p = { ...own({ ...props, name: props.name ?? id }), adopted: props.adopted };
+        if (!(await running(host))) return { id, props: defined({ ...p, firewalld: false }) };
         const o = await observe(host, p.name);
         // A zone that disappeared (or firewalld that started since) shows as drift on the next diff.
         return { id, props: defined({ ...p, ...(o ?? { sources: [], interfaces: [], target: "", masqueradeDefaultZone: false }), firewalld: true }) };
     },
 
-    async update(_id, olds, news) {
-        const p = news as ZoneProps;
-        return { outs: defined({ ...(await converge(await hostOf(p), p, olds as ZoneProps)), adopted: olds.adopted }) };
+    async update(host, _id, olds, news) {
+        return { outs: defined({ ...(await converge(host, own(news), olds as ZoneProps)), adopted: olds.adopted }) };
     },
 
-    async delete(_id, props) {
-        const p = props as ZoneProps;
-        if (p.firewalld === false) return;
-        const host = await hostOf(p);
+    async delete(host, _id, props) {
+        if (props.firewalld === false) return;
         if (!(await running(host))) return;
-        const entry = await readLedger(host, KIND, p.name);
-        const masqWasOn = entry?.made?.includes("masquerade-was-on") || (entry?.original as any)?.masqBefore === true;
-        const lines = [`z=${sh(p.name)}`];
-        if (createdByUs(entry, p.adopted)) lines.push('firewall-cmd --permanent --delete-zone="$z" >/dev/null 2>&1 || true');
-        if (p.masqueradeDefaultZone && !masqWasOn) lines.push('firewall-cmd --permanent --zone="$(firewall-cmd --get-default-zone)" --remove-masquerade >/dev/null || true');
-        lines.push("firewall-cmd --reload >/dev/null");
-        await host.run(lines.join("\n"), { what: `remove firewalld zone ${p.name}` });
-        await dropLedger(host, KIND, p.name);
+        const p = own(props);
+        // Each step only where there is something to undo: a zone or masquerade removed by hand is fine.
+        const undo = async (deleteZone: boolean, entry: LedgerEntry | undefined) => {
+            const lines = ["set -e", `z=${sh(p.name)}`];
+            if (deleteZone) lines.push(LIST_ZONES, `! ${HAS_ZONE} || firewall-cmd --permanent --delete-zone="$z" >/dev/null`);
+            if (p.masqueradeDefaultZone && !masqueradeWasOn(entry)) lines.push(`! ${DEFAULT_ZONE} --query-masquerade >/dev/null || ${DEFAULT_ZONE} --remove-masquerade >/dev/null`);
+            lines.push("firewall-cmd --reload >/dev/null");
+            await host.run(lines.join("\n"), { what: `remove firewalld zone ${p.name}` });
+        };
+        await release(host, KIND, p.name, props.adopted, {
+            remove: (entry) => undo(true, entry),
+            restore: (_original, entry) => undo(false, entry),
+        });
     },
-};
+});
 
-export class FirewallZone extends pulumi.dynamic.Resource {
+export class FirewallZone extends HostResource {
     declare readonly name: pulumi.Output<string>;
     /** Whether firewalld was running (and so the zone applied). */
     declare readonly firewalld: pulumi.Output<boolean>;
 
     constructor(name: string, args: FirewallZoneArgs, opts?: pulumi.CustomResourceOptions) {
-        super(firewallZoneProvider, name, { firewalld: undefined, adopted: undefined, ...args }, opts, "hotstack", "FirewallZone");
+        super(firewallZoneProvider, "FirewallZone", name, { firewalld: undefined, adopted: undefined, ...args }, opts);
     }
 }

@@ -2,16 +2,15 @@
 // Fedora/CentOS/RHEL). Missing ones are installed; nothing is ever uninstalled, because other
 // software on the host may need them too.
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { checker, diffFields, hostOf, isUnknown } from "./kit";
+import { checker, defined, diffFields, hostProvider, isUnknown } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
 export const PACKAGE_FAMILIES = ["debian", "fedora"] as const;
 export type PackageFamily = (typeof PACKAGE_FAMILIES)[number];
 
-export interface HostPackagesArgs {
-    connection: pulumi.Input<Connection>;
+export interface HostPackagesArgs extends HostArgs {
     /** Package names per family; the host's family picks the list. */
     packages: pulumi.Input<Partial<Record<PackageFamily, pulumi.Input<string>[]>>>;
     /** Units those packages ship that must be enabled and running, per family. */
@@ -19,7 +18,6 @@ export interface HostPackagesArgs {
 }
 
 interface PackagesProps {
-    connection: Connection;
     packages: Partial<Record<PackageFamily, string[]>>;
     services: Partial<Record<PackageFamily, string[]>>;
     family?: PackageFamily;
@@ -66,8 +64,12 @@ async function inactiveServices(host: Host, units: string[]): Promise<string[]> 
     return (await host.run(script, { what: "query services" })).stdout.split("\n").filter(Boolean);
 }
 
-async function converge(p: PackagesProps, previouslyInstalled: string[]): Promise<PackagesProps> {
-    const host = await hostOf(p);
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): PackagesProps {
+    return defined({ packages: p.packages, services: p.services });
+}
+
+async function converge(host: Host, p: PackagesProps, previouslyInstalled: string[]): Promise<PackagesProps> {
     const family = await detectFamily(host);
     const missing = await missingPackages(host, family, p.packages[family] ?? []);
     await install(host, family, missing);
@@ -80,7 +82,7 @@ async function converge(p: PackagesProps, previouslyInstalled: string[]): Promis
     return { ...p, family, missing: [], inactive: [], installed: [...new Set([...previouslyInstalled, ...missing])] };
 }
 
-export const hostPackagesProvider: pulumi.dynamic.ResourceProvider = {
+export const hostPackagesProvider = hostProvider({
     async check(_olds, news) {
         return checker({ ...news, services: news.services ?? {} })
             .check("services", (v) => (typeof v === "object" && !Array.isArray(v) && Object.keys(v).every((f) => (PACKAGE_FAMILIES as readonly string[]).includes(f)) ? undefined : "must map a package family (debian, fedora) to unit names"))
@@ -96,43 +98,44 @@ export const hostPackagesProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         const d = diffFields(olds, news, { packages: "update", services: "update" });
         // Drift: something was uninstalled or stopped by hand since the last run.
-        if (!d.changes && ((olds.missing ?? []).length > 0 || (olds.inactive ?? []).length > 0)) {
-            return { ...d, changes: true, detailedDiff: { [(olds.missing ?? []).length ? "missing" : "inactive"]: { kind: "update", inputDiff: false } } };
-        }
+        const drift = [...((olds.missing ?? []).length ? ["missing"] : []), ...((olds.inactive ?? []).length ? ["inactive"] : [])];
+        if (!d.changes && drift.length) return { ...d, changes: true, fields: drift };
         return d;
     },
 
-    async create(inputs) {
-        return { id: "host-packages", outs: await converge(inputs as PackagesProps, []) };
+    async create(host, inputs) {
+        return { id: "host-packages", outs: await converge(host, own(inputs), []) };
     },
 
-    async read(id, props) {
-        const p = props as PackagesProps;
-        const host = await hostOf(p);
-        const family = p.family ?? (await detectFamily(host));
+    async read(host, id, props) {
+        const p = own(props);
+        const family: PackageFamily = props.family ?? (await detectFamily(host));
         return {
             id,
-            props: { ...p, family, missing: await missingPackages(host, family, p.packages?.[family] ?? []), inactive: await inactiveServices(host, p.services?.[family] ?? []) },
+            props: defined({
+                ...p, family, installed: props.installed,
+                missing: await missingPackages(host, family, p.packages?.[family] ?? []), inactive: await inactiveServices(host, p.services?.[family] ?? []),
+            }),
         };
     },
 
-    async update(_id, olds, news) {
-        return { outs: await converge(news as PackagesProps, olds.installed ?? []) };
+    async update(host, _id, olds, news) {
+        return { outs: await converge(host, own(news), olds.installed ?? []) };
     },
 
     async delete() {
         // Never uninstall: the host's other software may depend on these packages.
     },
-};
+});
 
-export class HostPackages extends pulumi.dynamic.Resource {
+export class HostPackages extends HostResource {
     declare readonly family: pulumi.Output<PackageFamily>;
     declare readonly installed: pulumi.Output<string[]>;
 
     constructor(name: string, args: HostPackagesArgs, opts?: pulumi.CustomResourceOptions) {
-        super(hostPackagesProvider, name, { family: undefined, installed: undefined, inactive: undefined, missing: undefined, ...args }, opts, "hotstack", "HostPackages");
+        super(hostPackagesProvider, "HostPackages", name, { family: undefined, installed: undefined, inactive: undefined, missing: undefined, ...args }, opts);
     }
 }

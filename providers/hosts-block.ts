@@ -1,18 +1,17 @@
 // HostsBlock: a marker-delimited block of entries in /etc/hosts. Lines outside the block are
 // never touched; the block is the whole of what this resource owns.
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
 import { readFile, statPath, writeFile } from "./host/files";
 import { Host } from "./host/transport";
-import { GONE, HOSTNAME, checker, diffFields, hostOf, isIpv4, isUnknown } from "./kit";
+import { GONE, HOSTNAME, checker, diffFields, hostProvider, isIpv4, isUnknown } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
 export interface HostsEntry {
     ip: string;
     names: string[];
 }
 
-export interface HostsBlockArgs {
-    connection: pulumi.Input<Connection>;
+export interface HostsBlockArgs extends HostArgs {
     /** Default "/etc/hosts". */
     file?: pulumi.Input<string>;
     /** Text after "# BEGIN " / "# END ", default "hotstack-os managed entries". */
@@ -21,7 +20,6 @@ export interface HostsBlockArgs {
 }
 
 interface BlockProps {
-    connection: Connection;
     file: string;
     marker: string;
     entries: HostsEntry[];
@@ -52,6 +50,11 @@ export function renderHosts(outside: string[], marker: string, entries: HostsEnt
     return [...outside, ...block].join("\n") + "\n";
 }
 
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): BlockProps {
+    return { file: p.file, marker: p.marker, entries: p.entries };
+}
+
 async function rewrite(host: Host, p: BlockProps, entries: HostsEntry[] | undefined): Promise<void> {
     const text = (await readFile(host, p.file)) ?? "";
     const st = await statPath(host, p.file);
@@ -60,7 +63,7 @@ async function rewrite(host: Host, p: BlockProps, entries: HostsEntry[] | undefi
     await writeFile(host, p.file, renderHosts(outside, p.marker, entries), { owner: st?.owner ?? "root", group: st?.group ?? "root", mode: st?.mode ?? "0644" });
 }
 
-export const hostsBlockProvider: pulumi.dynamic.ResourceProvider = {
+export const hostsBlockProvider = hostProvider({
     async check(_olds, news) {
         const inputs = { ...news, file: news.file ?? "/etc/hosts", marker: news.marker ?? "hotstack-os managed entries" };
         return checker(inputs)
@@ -78,41 +81,40 @@ export const hostsBlockProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         return diffFields(olds, news, { file: "replace", marker: "replace", entries: "update" });
     },
 
-    async create(inputs) {
-        const p = inputs as BlockProps;
-        await rewrite(await hostOf(p), p, p.entries);
+    async create(host, inputs) {
+        const p = own(inputs);
+        await rewrite(host, p, p.entries);
         return { id: `${p.file}#${p.marker}`, outs: p };
     },
 
-    async read(id, props) {
+    async read(host, id, props) {
         const [file, marker] = id.split("#");
-        const p = { file, marker, ...props } as BlockProps;
-        const text = await readFile(await hostOf(p), p.file);
+        const p = own({ file, marker, ...props });
+        const text = await readFile(host, p.file);
         const { entries } = parseBlock(text ?? "", p.marker);
         return entries ? { id, props: { ...p, entries } } : GONE;
     },
 
-    async update(_id, _olds, news) {
-        const p = news as BlockProps;
-        await rewrite(await hostOf(p), p, p.entries);
+    async update(host, _id, _olds, news) {
+        const p = own(news);
+        await rewrite(host, p, p.entries);
         return { outs: p };
     },
 
-    async delete(_id, props) {
-        const p = props as BlockProps;
-        await rewrite(await hostOf(p), p, undefined);
+    async delete(host, _id, props) {
+        await rewrite(host, own(props), undefined);
     },
-};
+});
 
-export class HostsBlock extends pulumi.dynamic.Resource {
+export class HostsBlock extends HostResource {
     declare readonly file: pulumi.Output<string>;
     declare readonly entries: pulumi.Output<HostsEntry[]>;
 
     constructor(name: string, args: HostsBlockArgs, opts?: pulumi.CustomResourceOptions) {
-        super(hostsBlockProvider, name, { file: undefined, ...args }, opts, "hotstack", "HostsBlock");
+        super(hostsBlockProvider, "HostsBlock", name, { file: undefined, ...args }, opts);
     }
 }

@@ -210,6 +210,7 @@ export function forEngine(e: unknown, keep: Record<string, unknown>): Error {
 /** The machine behind a host name must be the one the resource was made on. */
 async function sameMachine(host: Host, name: string, recorded: unknown): Promise<string> {
     const id = await host.machineId();
+    if (!/^[0-9a-f]{16,64}$/i.test(id)) throw new Error(`host "${name}" (${host.label}) has no usable /etc/machine-id (${JSON.stringify(id)}): it identifies the machine in the stack's state; create it with systemd-machine-id-setup`);
     if (typeof recorded === "string" && recorded !== "" && recorded !== id) {
         throw new Error(
             `host "${name}" (${host.label}) is not the machine this resource was made on: its /etc/machine-id is ${id}, the stack's state says ${recorded}. ` +
@@ -250,7 +251,8 @@ export function hostProvider(ops: HostOps): pulumi.dynamic.ResourceProvider {
         async diff(_id, olds, news) {
             try {
                 const name = news.host ?? MAIN_HOST;
-                if (!isUnknown(name) && (olds.host ?? MAIN_HOST) !== name) return { changes: true, replaces: ["host"], deleteBeforeReplace: false };
+                // Another host: a new object there. Deleted first, in case both names reach one machine.
+                if (!isUnknown(name) && (olds.host ?? MAIN_HOST) !== name) return { changes: true, replaces: ["host"], deleteBeforeReplace: true };
                 const d = await ops.diff(olds, news);
                 if (d.changes || !(olds.initFailed || codeChanged(olds, news))) return d;
                 return { changes: true, replaces: [], deleteBeforeReplace: false };
@@ -290,7 +292,8 @@ export function hostProvider(ops: HostOps): pulumi.dynamic.ResourceProvider {
                 const d = await ops.diff(olds, news);
                 if (!d.changes && !olds.initFailed) {
                     // Only the code changed: the engine stores the new __provider, the host is not touched.
-                    const { __provider: _old, ...kept } = olds;
+                    // (A state from before host names may still carry the old connection input: dropped here.)
+                    const { __provider: _old, connection: _conn, ...kept } = olds;
                     return { outs: defined({ ...kept, providerVersion: news.providerVersion }) };
                 }
                 if (!ops.update) throw new Error(`this resource cannot be changed in place (${Object.keys(news).join(", ")})`);

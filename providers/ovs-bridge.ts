@@ -2,14 +2,13 @@
 // internal port and the link state. OVS keeps bridges across reboots but not addresses: the
 // address is re-applied at boot by a unit the program installs (see NetworkFabric).
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
-import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
-import { sh } from "./host/shell";
+import { claim, readLedger, release } from "./host/ledger";
+import { exitIfAbsent, sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { GONE, checker, defined, diffFields, hostOf, isCidr } from "./kit";
+import { GONE, checker, defined, diffFields, hostProvider, isCidr, keyValues } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
-export interface OvsBridgeArgs {
-    connection: pulumi.Input<Connection>;
+export interface OvsBridgeArgs extends HostArgs {
     /** Also the name of the internal port/netdev: at most 15 characters. */
     name: pulumi.Input<string>;
     /** "system" (kernel datapath, default) or "netdev" (userspace, no kernel module needed). */
@@ -23,7 +22,6 @@ export interface OvsBridgeArgs {
 }
 
 interface BridgeProps {
-    connection: Connection;
     name: string;
     datapathType: "system" | "netdev";
     mtu?: number;
@@ -42,24 +40,31 @@ interface Observed {
 const KIND = "ovs-bridge";
 export const DATAPATH_TYPES = ["system", "netdev"] as const;
 
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): BridgeProps {
+    return defined({ name: p.name, datapathType: p.datapathType, mtu: p.mtu, address: p.address, up: p.up });
+}
+
 async function observe(host: Host, name: string): Promise<Observed | undefined> {
     const r = await host.run([
+        "set -e",
         `b=${sh(name)}`,
-        'ovs-vsctl br-exists "$b" || exit 0',
+        // br-exists: 2 is "no such bridge"; 1 (OVS not running, say) is an error, never an absent bridge.
+        exitIfAbsent('ovs-vsctl br-exists "$b"', 2),
         'echo "dp=$(ovs-vsctl get bridge "$b" datapath_type)"',
         'echo "mtu=$(ovs-vsctl get interface "$b" mtu_request)"',
         'ip -o -4 addr show dev "$b" 2>/dev/null | awk \'{print "addr=" $4}\'',
         'ip -o link show dev "$b" 2>/dev/null | grep -q "[<,]UP[,>]" && echo up=1 || echo up=0',
     ].join("\n"), { what: `inspect bridge ${name}` });
     if (!r.stdout.trim()) return undefined;
-    const kv = r.stdout.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]);
-    const get = (k: string) => kv.find(([key]) => key === k)?.[1] ?? "";
-    const dp = get("dp").replace(/"/g, "");
-    const mtu = Number(get("mtu"));
+    const get = keyValues(r.stdout);
+    const dp = (get("dp") ?? "").replace(/"/g, "");
+    const mtu = Number(get("mtu") ?? "");
     return {
         datapathType: dp === "netdev" ? "netdev" : "system",
         mtu: Number.isInteger(mtu) && mtu > 0 ? mtu : undefined,
-        addresses: kv.filter(([k]) => k === "addr").map(([, v]) => v),
+        // One line per address: keyValues keeps only the first of a key.
+        addresses: r.stdout.split("\n").filter((l) => l.startsWith("addr=")).map((l) => l.slice("addr=".length)),
         up: get("up") === "1",
     };
 }
@@ -87,7 +92,7 @@ async function converge(host: Host, p: BridgeProps, oldAddress?: string): Promis
     return (await observe(host, p.name))!;
 }
 
-export const ovsBridgeProvider: pulumi.dynamic.ResourceProvider = {
+export const ovsBridgeProvider = hostProvider({
     async check(_olds, news) {
         const inputs = { ...news, datapathType: news.datapathType ?? "system", up: news.up ?? true };
         return checker(inputs)
@@ -99,52 +104,53 @@ export const ovsBridgeProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         return diffFields(olds, news, { name: "replace", datapathType: "update", mtu: "update", address: "update", up: "update" });
     },
 
-    async create(inputs) {
-        const p = inputs as BridgeProps;
-        const host = await hostOf(p);
+    async create(host, inputs) {
+        const p = own(inputs);
         const found = await observe(host, p.name);
         const entry = await claim(host, KIND, p.name, found && { ...found });
         const o = await converge(host, p);
         return { id: p.name, outs: { ...asProps(p, o), adopted: !entry.created } };
     },
 
-    async read(id, props) {
-        const p = { up: true, datapathType: "system", ...props, name: props.name ?? id } as BridgeProps;
-        const host = await hostOf(p);
+    async read(host, id, props) {
+        const known = own({ ...props, name: props.name ?? id });
+        const p: BridgeProps = { ...known, up: known.up ?? true, datapathType: known.datapathType ?? "system" };
         const o = await observe(host, p.name);
         if (!o) return GONE;
-        const adopted = p.adopted ?? !(await readLedger(host, KIND, p.name))?.created;
+        const adopted = props.adopted ?? !(await readLedger(host, KIND, p.name))?.created;
         return { id, props: { ...asProps(p, o), adopted } };
     },
 
-    async update(_id, olds, news) {
-        const p = news as BridgeProps;
-        const o = await converge(await hostOf(p), p, olds.address);
+    async update(host, _id, olds, news) {
+        const p = own(news);
+        const o = await converge(host, p, olds.address);
         return { outs: defined({ ...asProps(p, o), adopted: olds.adopted }) };
     },
 
-    async delete(_id, props) {
-        const p = props as BridgeProps;
-        const host = await hostOf(p);
-        const entry = await readLedger(host, KIND, p.name);
-        if (createdByUs(entry, p.adopted)) {
-            await host.run(`ovs-vsctl --if-exists del-br ${sh(p.name)}`, { what: `delete bridge ${p.name}` });
-        } else {
-            // An adopted bridge stays; only an address this program added is taken off again.
-            const original = (entry?.original?.addresses as string[] | undefined) ?? [];
-            if (p.address && !original.includes(p.address)) {
-                await host.run(`ip addr del ${sh(p.address)} dev ${sh(p.name)} 2>/dev/null || true`);
-            }
-        }
-        await dropLedger(host, KIND, p.name);
+    async delete(host, _id, props) {
+        const p = own(props);
+        // An adopted bridge stays; only an address this program added is taken off again.
+        const dropAddress = async (original: string[]) => {
+            if (!p.address || original.includes(p.address)) return;
+            // The address (or the bridge) may be gone already, e.g. after a reboot.
+            await host.run(`ip addr del ${sh(p.address)} dev ${sh(p.name)} 2>/dev/null || true`, { what: `remove address ${p.address} from bridge ${p.name}` });
+        };
+        await release(host, KIND, p.name, props.adopted, {
+            async remove() {
+                await host.run(`ovs-vsctl --if-exists del-br ${sh(p.name)}`, { what: `delete bridge ${p.name}` });
+            },
+            async restore(original) {
+                await dropAddress((original.addresses as string[] | undefined) ?? []);
+            },
+        });
     },
-};
+});
 
-export class OvsBridge extends pulumi.dynamic.Resource {
+export class OvsBridge extends HostResource {
     declare readonly name: pulumi.Output<string>;
     declare readonly datapathType: pulumi.Output<string>;
     declare readonly mtu: pulumi.Output<number | undefined>;
@@ -152,6 +158,6 @@ export class OvsBridge extends pulumi.dynamic.Resource {
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: OvsBridgeArgs, opts?: pulumi.CustomResourceOptions) {
-        super(ovsBridgeProvider, name, { datapathType: undefined, mtu: undefined, address: undefined, adopted: undefined, ...args }, opts, "hotstack", "OvsBridge");
+        super(ovsBridgeProvider, "OvsBridge", name, { datapathType: undefined, mtu: undefined, address: undefined, adopted: undefined, ...args }, opts);
     }
 }

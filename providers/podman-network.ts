@@ -1,14 +1,13 @@
 // PodmanNetwork: a rootful podman bridge network with a fixed subnet and host interface name.
 // Networks cannot be changed in place: any change replaces it (deleted first, names are unique).
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
-import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
-import { sh } from "./host/shell";
+import { claim, readLedger, release } from "./host/ledger";
+import { exitIfAbsent, sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { GONE, checker, defined, diffFields, hostOf, isCidr, isIpv4 } from "./kit";
+import { GONE, checker, defined, diffFields, hostProvider, isCidr, isIpv4 } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
-export interface PodmanNetworkArgs {
-    connection: pulumi.Input<Connection>;
+export interface PodmanNetworkArgs extends HostArgs {
     name: pulumi.Input<string>;
     subnet: pulumi.Input<string>;
     gateway?: pulumi.Input<string>;
@@ -17,7 +16,6 @@ export interface PodmanNetworkArgs {
 }
 
 interface NetworkProps {
-    connection: Connection;
     name: string;
     subnet: string;
     gateway?: string;
@@ -27,8 +25,16 @@ interface NetworkProps {
 
 const KIND = "podman-network";
 
+/** `podman network exists`: 1 is "no such network"; anything else but 0 is an error, never absence. */
+const unlessNetwork = (name: string) => exitIfAbsent(`podman network exists ${sh(name)}`, 1);
+
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): NetworkProps {
+    return defined({ name: p.name, subnet: p.subnet, gateway: p.gateway, interfaceName: p.interfaceName });
+}
+
 async function observe(host: Host, name: string): Promise<{ subnet?: string; gateway?: string; interfaceName?: string } | undefined> {
-    const r = await host.run(`podman network exists ${sh(name)} || exit 0; podman network inspect ${sh(name)}`, { what: `inspect podman network ${name}` });
+    const r = await host.run(`set -e\n${unlessNetwork(name)}\npodman network inspect ${sh(name)}`, { what: `inspect podman network ${name}` });
     if (!r.stdout.trim()) return undefined;
     const [net] = JSON.parse(r.stdout);
     const first = (net.subnets ?? [])[0] ?? {};
@@ -39,7 +45,7 @@ function asProps(p: NetworkProps, o: { subnet?: string; gateway?: string; interf
     return defined({ ...p, subnet: o.subnet ?? "", gateway: p.gateway === undefined ? undefined : o.gateway, interfaceName: p.interfaceName === undefined ? undefined : o.interfaceName });
 }
 
-export const podmanNetworkProvider: pulumi.dynamic.ResourceProvider = {
+export const podmanNetworkProvider = hostProvider({
     async check(_olds, news) {
         return checker({ ...news })
             .name("name", /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a podman network name")
@@ -49,13 +55,12 @@ export const podmanNetworkProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         return diffFields(olds, news, { name: "replace", subnet: "replace", gateway: "replace", interfaceName: "replace" });
     },
 
-    async create(inputs) {
-        const p = inputs as NetworkProps;
-        const host = await hostOf(p);
+    async create(host, inputs) {
+        const p = own(inputs);
         const found = await observe(host, p.name);
         const entry = await claim(host, KIND, p.name, found && { ...found });
         if (!found) {
@@ -68,33 +73,31 @@ export const podmanNetworkProvider: pulumi.dynamic.ResourceProvider = {
         return { id: p.name, outs: { ...asProps(p, o), adopted: !entry.created } };
     },
 
-    async read(id, props) {
-        const p = { ...props, name: props.name ?? id } as NetworkProps;
-        const host = await hostOf(p);
+    async read(host, id, props) {
+        const p = own({ ...props, name: props.name ?? id });
         const o = await observe(host, p.name);
         if (!o) return GONE;
-        const adopted = p.adopted ?? !(await readLedger(host, KIND, p.name))?.created;
+        const adopted = props.adopted ?? !(await readLedger(host, KIND, p.name))?.created;
         return { id, props: { ...asProps(p, o), adopted } };
     },
 
-    async delete(_id, props) {
-        const p = props as NetworkProps;
-        const host = await hostOf(p);
-        const entry = await readLedger(host, KIND, p.name);
-        // Never -f: that would remove containers still attached, which this resource does not own.
-        if (createdByUs(entry, p.adopted)) {
-            await host.run(`! podman network exists ${sh(p.name)} || podman network rm ${sh(p.name)}`, { what: `remove podman network ${p.name}` });
-        }
-        await dropLedger(host, KIND, p.name);
+    async delete(host, id, props) {
+        const name = String(props.name ?? id);
+        await release(host, KIND, name, props.adopted, {
+            async remove() {
+                // Never -f: that would remove containers still attached, which this resource does not own.
+                await host.run(`set -e\n${unlessNetwork(name)}\npodman network rm ${sh(name)}`, { what: `remove podman network ${name}` });
+            },
+        });
     },
-};
+});
 
-export class PodmanNetwork extends pulumi.dynamic.Resource {
+export class PodmanNetwork extends HostResource {
     declare readonly name: pulumi.Output<string>;
     declare readonly subnet: pulumi.Output<string>;
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: PodmanNetworkArgs, opts?: pulumi.CustomResourceOptions) {
-        super(podmanNetworkProvider, name, { adopted: undefined, ...args }, opts, "hotstack", "PodmanNetwork");
+        super(podmanNetworkProvider, "PodmanNetwork", name, { adopted: undefined, ...args }, opts);
     }
 }

@@ -2,14 +2,13 @@
 // Membership is additive: groups the user already had stay; only groups this resource added
 // are ever removed again.
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./host/connection";
-import { claim, createdByUs, dropLedger, readLedger } from "./host/ledger";
-import { sh } from "./host/shell";
+import { claim, readLedger, release } from "./host/ledger";
+import { exitIfAbsent, sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { ACCOUNT_NAME, GONE, checker, defined, diffFields, hostOf, isUnknown } from "./kit";
+import { ACCOUNT_NAME, GONE, checker, defined, diffFields, hostProvider, isUnknown } from "./kit";
+import { HostArgs, HostResource } from "./resource";
 
-export interface SystemUserArgs {
-    connection: pulumi.Input<Connection>;
+export interface SystemUserArgs extends HostArgs {
     name: pulumi.Input<string>;
     /** A system account (useradd -r), default true. */
     system?: pulumi.Input<boolean>;
@@ -23,7 +22,6 @@ export interface SystemUserArgs {
 }
 
 interface UserProps {
-    connection: Connection;
     name: string;
     system: boolean;
     home: string;
@@ -48,8 +46,27 @@ interface Observed {
 
 const KIND = "user";
 
+/**
+ * Ends lingering: through logind, which also stops the user's manager; where logind does not
+ * run (a host without systemd), lingering is just its flag file, so that goes.
+ */
+const DISABLE_LINGER = 'if [ -e "/var/lib/systemd/linger/$u" ]; then loginctl disable-linger "$u" || rm -f "/var/lib/systemd/linger/$u"; fi';
+
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): UserProps {
+    return defined({ name: p.name, system: p.system, home: p.home, shell: p.shell, comment: p.comment, groups: p.groups, linger: p.linger });
+}
+
 async function observe(host: Host, name: string): Promise<Observed | undefined> {
-    const r = await host.run(`u=${sh(name)}; getent passwd "$u" || exit 0; id -nG "$u"; [ -e "/var/lib/systemd/linger/$u" ] && echo linger || echo no-linger`);
+    // getent: 2 is "no such user"; any other failure is an error, never an absent user.
+    const r = await host.run([
+        "set -e",
+        `u=${sh(name)}`,
+        exitIfAbsent('getent passwd "$u" >/dev/null', 2),
+        'getent passwd "$u"',
+        'id -nG "$u"',
+        '[ -e "/var/lib/systemd/linger/$u" ] && echo linger || echo no-linger',
+    ].join("\n"), { what: `inspect user ${name}` });
     const [passwd, groups, linger] = r.stdout.split("\n");
     if (!passwd) return undefined;
     const [, , uid, gid, gecos, home, shell] = passwd.split(":");
@@ -82,7 +99,7 @@ async function converge(host: Host, p: UserProps, o: Observed, removeGroups: str
     return (await observe(host, p.name))!;
 }
 
-export const systemUserProvider: pulumi.dynamic.ResourceProvider = {
+export const systemUserProvider = hostProvider({
     async check(_olds, news) {
         const inputs = {
             ...news,
@@ -104,15 +121,14 @@ export const systemUserProvider: pulumi.dynamic.ResourceProvider = {
             .result();
     },
 
-    async diff(_id, olds, news) {
+    async diff(olds, news) {
         return diffFields(olds, news, { name: "replace", system: "replace", home: "update", shell: "update", comment: "update", groups: "update", linger: "update" },
             (f) => (f === "groups" ? [...(olds.groups ?? [])].sort() : olds[f]),
             (f) => (f === "groups" && Array.isArray(news.groups) ? [...news.groups].sort() : news[f]));
     },
 
-    async create(inputs) {
-        const p = inputs as UserProps;
-        const host = await hostOf(p);
+    async create(host, inputs) {
+        const p = own(inputs);
         const found = await observe(host, p.name);
         const entry = await claim(host, KIND, p.name, found && { groups: found.groups, linger: found.linger, home: found.home, shell: found.shell, comment: found.comment });
         if (!found) {
@@ -123,18 +139,17 @@ export const systemUserProvider: pulumi.dynamic.ResourceProvider = {
         return { id: p.name, outs: defined({ ...asProps(p, o), adopted: !entry.created }) };
     },
 
-    async read(id, props) {
-        const p = { groups: [], ...props, name: props.name ?? id } as UserProps;
-        const host = await hostOf(p);
+    async read(host, id, props) {
+        const known = own({ ...props, name: props.name ?? id });
+        const p: UserProps = { ...known, groups: known.groups ?? [] };
         const o = await observe(host, p.name);
         if (!o) return GONE;
-        const adopted = p.adopted ?? !(await readLedger(host, KIND, p.name))?.created;
+        const adopted = props.adopted ?? !(await readLedger(host, KIND, p.name))?.created;
         return { id, props: defined({ ...asProps(p, o), adopted }) };
     },
 
-    async update(_id, olds, news) {
-        const p = news as UserProps;
-        const host = await hostOf(p);
+    async update(host, _id, olds, news) {
+        const p = own(news);
         const entry = await readLedger(host, KIND, p.name);
         const original = (entry?.original?.groups as string[] | undefined) ?? [];
         const dropped = (olds.groups as string[]).filter((g) => !p.groups.includes(g) && !original.includes(g));
@@ -144,37 +159,43 @@ export const systemUserProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: defined({ ...asProps(p, o), adopted: olds.adopted }) };
     },
 
-    async delete(_id, props) {
-        const p = props as UserProps;
-        const host = await hostOf(p);
-        const entry = await readLedger(host, KIND, p.name);
-        if (createdByUs(entry, p.adopted)) {
-            // A lingering user runs processes (its systemd manager, the libvirt session): stop them first.
-            await host.run([
-                `u=${sh(p.name)}`,
-                'getent passwd "$u" >/dev/null || exit 0',
-                '[ ! -e "/var/lib/systemd/linger/$u" ] || loginctl disable-linger "$u" || true',
-                'loginctl terminate-user "$u" 2>/dev/null || true',
-                'for i in $(seq 20); do pgrep -u "$u" >/dev/null || break; pkill -u "$u" || true; sleep 0.5; done',
-                'pkill -KILL -u "$u" 2>/dev/null || true',
-                'userdel --remove "$u" 2>/dev/null || userdel "$u"',
-                `[ ! -d ${sh(p.home)} ] || rm -rf --one-file-system -- ${sh(p.home)}`,
-            ].join("\n"), { what: `remove user ${p.name}` });
-        } else if (entry?.original) {
-            const o = entry.original as { groups: string[]; linger: boolean };
-            const added = p.groups.filter((g) => !o.groups.includes(g));
-            await host.run([
-                `u=${sh(p.name)}`,
-                'getent passwd "$u" >/dev/null || exit 0',
-                ...added.map((g) => `gpasswd -d "$u" ${sh(g)} >/dev/null 2>&1 || true`),
-                o.linger ? "true" : '[ ! -e "/var/lib/systemd/linger/$u" ] || loginctl disable-linger "$u" || true',
-            ].join("\n"), { what: `restore user ${p.name}` });
-        }
-        await dropLedger(host, KIND, p.name);
+    async delete(host, _id, props) {
+        const p = own(props);
+        const groups = p.groups ?? [];
+        await release(host, KIND, p.name, props.adopted, {
+            async remove() {
+                // A lingering user runs processes (its systemd manager, the libvirt session): stop them first.
+                await host.run([
+                    "set -e",
+                    `u=${sh(p.name)}`,
+                    exitIfAbsent('getent passwd "$u" >/dev/null', 2),
+                    DISABLE_LINGER,
+                    // No session (or no logind) is the usual case for a system user: nothing to end.
+                    'loginctl terminate-user "$u" 2>/dev/null || true',
+                    // pkill exits 1 when no process matched: the processes ended meanwhile.
+                    'for i in $(seq 20); do pgrep -u "$u" >/dev/null || break; pkill -u "$u" || true; sleep 0.5; done',
+                    'pkill -KILL -u "$u" 2>/dev/null || true',
+                    'userdel --remove "$u" 2>/dev/null || userdel "$u"',
+                    `[ ! -d ${sh(p.home)} ] || rm -rf --one-file-system -- ${sh(p.home)}`,
+                ].join("\n"), { what: `remove user ${p.name}` });
+            },
+            async restore(original) {
+                const o = original as { groups: string[]; linger: boolean };
+                const added = groups.filter((g) => !o.groups.includes(g));
+                await host.run([
+                    "set -e",
+                    `u=${sh(p.name)}`,
+                    exitIfAbsent('getent passwd "$u" >/dev/null', 2),
+                    // Only a membership that is still there is taken back (gpasswd fails on a non-member).
+                    ...added.map((g) => `if id -nG "$u" | tr ' ' '\\n' | grep -qx ${sh(g)}; then gpasswd -d "$u" ${sh(g)} >/dev/null; fi`),
+                    ...(o.linger ? [] : [DISABLE_LINGER]),
+                ].join("\n"), { what: `restore user ${p.name}` });
+            },
+        });
     },
-};
+});
 
-export class SystemUser extends pulumi.dynamic.Resource {
+export class SystemUser extends HostResource {
     declare readonly name: pulumi.Output<string>;
     declare readonly home: pulumi.Output<string>;
     declare readonly uid: pulumi.Output<number>;
@@ -184,6 +205,6 @@ export class SystemUser extends pulumi.dynamic.Resource {
     declare readonly adopted: pulumi.Output<boolean>;
 
     constructor(name: string, args: SystemUserArgs, opts?: pulumi.CustomResourceOptions) {
-        super(systemUserProvider, name, { home: undefined, uid: undefined, gid: undefined, groups: undefined, linger: undefined, adopted: undefined, ...args }, opts, "hotstack", "SystemUser");
+        super(systemUserProvider, "SystemUser", name, { home: undefined, uid: undefined, gid: undefined, groups: undefined, linger: undefined, adopted: undefined, ...args }, opts);
     }
 }

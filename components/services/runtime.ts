@@ -3,7 +3,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Directory } from "../../providers/directory";
 import { File } from "../../providers/file";
-import { Connection } from "../../providers/host/connection";
 import { SystemdUnit } from "../../providers/systemd-unit";
 import { FABRIC_UNIT } from "../host-plan";
 import { TARGET, WAIT_HEALTHY } from "./service";
@@ -39,12 +38,11 @@ export class ServiceRuntime extends pulumi.ComponentResource {
     readonly target: SystemdUnit;
     readonly waitHealthy: File;
 
-    constructor(name: string, args: { connection: pulumi.Input<Connection> }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:service:Runtime", name, {}, opts);
-        const { connection } = args;
-        const dir = new Directory(`${name}-libexec`, { connection, path: WAIT_HEALTHY.slice(0, WAIT_HEALTHY.lastIndexOf("/")), owner: "root", group: "root", mode: "0755" }, { parent: this });
-        this.waitHealthy = new File(`${name}-wait-healthy`, { connection, path: WAIT_HEALTHY, content: WAIT_HEALTHY_SCRIPT, mode: "0755" }, { parent: this, dependsOn: dir });
-        this.target = new SystemdUnit(`${name}-target`, { connection, name: TARGET, content: TARGET_UNIT }, { parent: this });
+        const dir = new Directory(`${name}-libexec`, { path: WAIT_HEALTHY.slice(0, WAIT_HEALTHY.lastIndexOf("/")), owner: "root", group: "root", mode: "0755" }, { parent: this });
+        this.waitHealthy = new File(`${name}-wait-healthy`, { path: WAIT_HEALTHY, content: WAIT_HEALTHY_SCRIPT, mode: "0755" }, { parent: this, dependsOn: dir });
+        this.target = new SystemdUnit(`${name}-target`, { name: TARGET, content: TARGET_UNIT }, { parent: this });
         this.registerOutputs({});
     }
 }

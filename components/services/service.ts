@@ -5,7 +5,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContainerService } from "../../providers/container-service";
 import { Directory } from "../../providers/directory";
 import { File } from "../../providers/file";
-import { Connection } from "../../providers/host/connection";
 import { FABRIC_UNIT, SHARED_MOUNTS_UNIT } from "../host-plan";
 import { SecretName } from "./context";
 
@@ -133,7 +132,6 @@ function quoteEnv(v: string): string {
 }
 
 export interface HotStackServiceArgs {
-    connection: pulumi.Input<Connection>;
     spec: ServiceSpec;
     imageId: pulumi.Input<string>;
     configDir: string;
@@ -150,12 +148,11 @@ export class HotStackService extends pulumi.ComponentResource {
 
     constructor(name: string, args: HotStackServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:service:Service", name, {}, opts);
-        const { spec, connection } = args;
+        const { spec } = args;
         const dir = spec.templates?.length
-            ? [new Directory(`${name}-config`, { connection, path: `${args.configDir}/${spec.name}`, owner: "root", group: "root", mode: "0755" }, { parent: this, dependsOn: args.dependsOn })]
+            ? [new Directory(`${name}-config`, { path: `${args.configDir}/${spec.name}`, owner: "root", group: "root", mode: "0755" }, { parent: this, dependsOn: args.dependsOn })]
             : [];
         const files = (spec.templates ?? []).map((t) => new File(`${name}-${t.target.split("/").pop()}`, {
-            connection,
             path: templateHostPath(args.configDir, spec.name, t.target),
             content: t.content,
             mode: "0644",
@@ -164,7 +161,6 @@ export class HotStackService extends pulumi.ComponentResource {
         const templates = (spec.templates ?? []).map((t) => ({ target: t.target }));
         const content = pulumi.all([args.imageId, resolved]).apply(([id, r]) => renderQuadlet({ ...spec, ...r, templates } as ResolvedSpec, id, args.configDir, args.network));
         this.container = new ContainerService(`${name}-container`, {
-            connection,
             name: spec.name,
             content,
             triggers: [...files.map((f) => f.contentSha256), ...args.secretDigests],

@@ -30,7 +30,8 @@ export function parseStat(line: string): PathStat {
 
 /** stat(1) of a path, or undefined when it does not exist. */
 export async function statPath(host: Host, path: string): Promise<PathStat | undefined> {
-    const r = await host.run(`stat -c ${sh(STAT_FORMAT)} -- ${sh(path)} 2>/dev/null || true`);
+    // Absence is an answer; stat failing on a path that is there is an error.
+    const r = await host.run(`p=${sh(path)}; if [ -e "$p" ] || [ -L "$p" ]; then stat -c ${sh(STAT_FORMAT)} -- "$p"; fi`, { what: `stat ${path}` });
     return r.stdout.trim() ? parseStat(r.stdout) : undefined;
 }
 
@@ -71,6 +72,6 @@ export async function readFile(host: Host, path: string): Promise<string | undef
 
 /** sha256 of a file's content (hex), or undefined when it does not exist. */
 export async function fileSha256(host: Host, path: string): Promise<string | undefined> {
-    const r = await host.run(`[ -f ${sh(path)} ] && sha256sum -- ${sh(path)} || true`);
+    const r = await host.run(`if [ -f ${sh(path)} ]; then sha256sum -- ${sh(path)}; fi`, { what: `sha256sum ${path}` });
     return r.stdout.trim() ? r.stdout.trim().split(/\s+/)[0] : undefined;
 }

@@ -24,13 +24,18 @@ export interface LedgerEntry {
     made?: string[];
 }
 
-export function ledgerPath(kind: string, key: string): string {
+/**
+ * Where an entry lives. `dir` is the ledger's directory: LEDGER_DIR for host objects; objects
+ * kept elsewhere (the cloud's, in its database) keep their ledger beside their data, so it goes
+ * when their data goes.
+ */
+export function ledgerPath(kind: string, key: string, dir = LEDGER_DIR): string {
     const digest = crypto.createHash("sha256").update(key).digest("hex").slice(0, 40);
-    return `${LEDGER_DIR}/${kind}/${digest}.json`;
+    return `${dir}/${kind}/${digest}.json`;
 }
 
-export async function readLedger(host: Host, kind: string, key: string): Promise<LedgerEntry | undefined> {
-    const file = ledgerPath(kind, key);
+export async function readLedger(host: Host, kind: string, key: string, dir = LEDGER_DIR): Promise<LedgerEntry | undefined> {
+    const file = ledgerPath(kind, key, dir);
     const r = await host.run(`f=${sh(file)}; [ -e "$f" ] || exit 0; cat -- "$f"`, { what: `read the ownership ledger entry of ${kind} ${key}` });
     if (r.stdout === "") return undefined;
     try {
@@ -42,19 +47,19 @@ export async function readLedger(host: Host, kind: string, key: string): Promise
     }
 }
 
-export async function writeLedger(host: Host, entry: LedgerEntry): Promise<void> {
-    const file = ledgerPath(entry.kind, entry.key);
-    const dir = file.slice(0, file.lastIndexOf("/"));
-    await host.run(`install -d -m 0700 ${sh(LEDGER_DIR)} ${sh(dir)}\n` + writeFileScript(file, { mode: "0600", owner: "root", group: "root" }), {
+export async function writeLedger(host: Host, entry: LedgerEntry, dir = LEDGER_DIR): Promise<void> {
+    const file = ledgerPath(entry.kind, entry.key, dir);
+    await host.run(`install -d -m 0700 ${sh(dir)} ${sh(file.slice(0, file.lastIndexOf("/")))}\n` + writeFileScript(file, { mode: "0600", owner: "root", group: "root" }), {
         stdin: JSON.stringify(entry),
         what: `record ${entry.kind} ${entry.key} in the ownership ledger`,
     });
 }
 
 /** Removes an entry, and the ledger directories once they are empty. */
-export async function dropLedger(host: Host, kind: string, key: string): Promise<void> {
-    const file = ledgerPath(kind, key);
-    await host.run(`rm -f -- ${sh(file)}; rmdir ${sh(`${LEDGER_DIR}/${kind}`)} ${sh(LEDGER_DIR)} 2>/dev/null || true`);
+export async function dropLedger(host: Host, kind: string, key: string, dir = LEDGER_DIR): Promise<void> {
+    const file = ledgerPath(kind, key, dir);
+    // rmdir of a directory that still holds entries fails, as intended.
+    await host.run(`rm -f -- ${sh(file)}; rmdir ${sh(`${dir}/${kind}`)} ${sh(dir)} 2>/dev/null || true`);
 }
 
 /**
@@ -62,12 +67,12 @@ export async function dropLedger(host: Host, kind: string, key: string): Promise
  * `found` is the object's current attributes on the host (undefined when absent): kept as
  * `original` for adopted objects. `made` lists what creating it will make besides.
  */
-export async function claim(host: Host, kind: string, key: string, found: Record<string, unknown> | undefined, made?: string[]): Promise<LedgerEntry> {
-    const entry = await readLedger(host, kind, key);
+export async function claim(host: Host, kind: string, key: string, found: Record<string, unknown> | undefined, made?: string[], dir = LEDGER_DIR): Promise<LedgerEntry> {
+    const entry = await readLedger(host, kind, key, dir);
     if (entry && (found || entry.created)) return entry;
     // No entry, or an adopted object that has since vanished: from now on it is ours.
     const fresh: LedgerEntry = found ? { kind, key, created: false, original: found } : { kind, key, created: true, made };
-    await writeLedger(host, fresh);
+    await writeLedger(host, fresh, dir);
     return fresh;
 }
 
@@ -87,9 +92,9 @@ export interface Release {
  * The other half of claim(): on delete, removes what the program created or restores what it
  * adopted, then drops the entry. The ledger decides; the state's `adopted` flag is the fallback.
  */
-export async function release(host: Host, kind: string, key: string, adoptedInState: boolean | undefined, how: Release): Promise<void> {
-    const entry = await readLedger(host, kind, key);
+export async function release(host: Host, kind: string, key: string, adoptedInState: boolean | undefined, how: Release, dir = LEDGER_DIR): Promise<void> {
+    const entry = await readLedger(host, kind, key, dir);
     if (createdByUs(entry, adoptedInState)) await how.remove(entry);
     else if (entry?.original && how.restore) await how.restore(entry.original, entry);
-    await dropLedger(host, kind, key);
+    await dropLedger(host, kind, key, dir);
 }

@@ -1,15 +1,16 @@
 // npm run bench: how fast the host transport and a whole converge are, locally and over a real
-// sshd on 127.0.0.1 (non-root user + sudo, pooled connection). Prints numbers, asserts nothing.
-// Ends with one line of figures for CI logs and issue notes.
+// sshd on 127.0.0.1 (non-root user + sudo, pooled connection). The converges run through the
+// harness, so every provider call crosses gRPC into the real dynamic provider host process, as
+// under `pulumi up`. SSH connections are counted by the sshd itself (its "Accepted" log lines).
+// Prints numbers, asserts nothing. Ends with one line of figures for CI logs and issue notes.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { File } from "../../providers/file";
 import { Directory } from "../../providers/directory";
 import { Connection } from "../../providers/host/connection";
 import { writeFile } from "../../providers/host/files";
-import { closeAllConnections, connect, transportStats } from "../../providers/host/transport";
+import { closeAllConnections, connect } from "../../providers/host/transport";
 import { destroy, up } from "../harness/engine";
 import { startSshd } from "../support/sshd";
 
@@ -43,12 +44,11 @@ async function latencies(label: string, conn: Connection, dir: string): Promise<
     return exec;
 }
 
-function hundredFiles(conn: Connection, root: string) {
+function hundredFiles(root: string) {
     return () => {
-        const connection = conn.kind === "ssh" ? pulumi.secret(conn) : conn;
-        const dir = new Directory("root", { connection, path: root });
+        const dir = new Directory("root", { path: root });
         for (let i = 0; i < N; i++) {
-            new File(`f${i}`, { connection, path: `${root}/file-${i}.conf`, content: `[DEFAULT]\nindex = ${i}\n`, mode: "0640" }, { dependsOn: dir });
+            new File(`f${i}`, { path: `${root}/file-${i}.conf`, content: `[DEFAULT]\nindex = ${i}\n`, mode: "0640" }, { dependsOn: dir });
         }
     };
 }
@@ -63,17 +63,20 @@ async function main(): Promise<void> {
 
         console.log(`\n${N} File resources + 1 Directory over SSH through the harness (refresh on, like Pulumi.yaml)`);
         const stateFile = path.join(work, "state.json");
-        const program = hundredFiles(sshd.sudoConnection, `${work}/files`);
+        const program = hundredFiles(`${work}/files`);
+        const c = sshd.sudoConnection;
+        const config = { host: `ssh://${c.user}@127.0.0.1:${c.port}`, sshPrivateKey: c.privateKey, sshHostKey: c.hostKeySha256 };
+        const stack = { stateFile, config, secretConfig: ["sshPrivateKey"] };
         const run = async (what: string, fn: () => Promise<{ ops: object; durationMs: number }>) => {
-            const before = transportStats().sshConnections;
+            const before = sshd.accepted();
             const r = await fn();
-            const conns = transportStats().sshConnections - before;
+            const conns = sshd.accepted() - before;
             console.log(`${what.padEnd(8)} ${String(r.durationMs).padStart(6)} ms  ssh connections ${conns}  ops ${JSON.stringify(r.ops)}`);
             return { ms: r.durationMs, conns };
         };
-        const created = await run("create", () => up(program, { stateFile }));
-        const noop = await run("no-op", () => up(program, { stateFile, refresh: true }));
-        const destroyed = await run("destroy", () => destroy({ stateFile }));
+        const created = await run("create", () => up(program, { ...stack }));
+        const noop = await run("no-op", () => up(program, { ...stack, refresh: true }));
+        const destroyed = await run("destroy", () => destroy({ ...stack, refresh: true }));
         console.log(
             `\nexec_local_ms=${execLocal.toFixed(2)} exec_ssh_ms=${execSsh.toFixed(2)} create_100_ssh_ms=${created.ms} noop_100_ssh_ms=${noop.ms} destroy_100_ssh_ms=${destroyed.ms} ssh_connections=${noop.conns}`,
         );

@@ -44,9 +44,13 @@ export async function converge(what: string, opts: HarnessOptions): Promise<Repo
     return { ...r, seconds };
 }
 
-/** Destroy in a fresh process, from the state file alone (as `pulumi destroy` does). */
+/**
+ * Destroy in a fresh process, from the state file alone, as `pulumi destroy` does with
+ * `refresh: always`: read everything back first (with the connection stored in the state),
+ * then delete in parallel along the dependency graph.
+ */
 export function destroyFresh(state: string): { ops: Record<string, number> } {
-    const out = childProcess.execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "../harness/cli.ts"), "destroy", state], { stdio: ["ignore", "pipe", "inherit"] });
+    const out = childProcess.execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "../harness/cli.ts"), "destroy", state, "--refresh"], { stdio: ["ignore", "pipe", "inherit"] });
     return JSON.parse(out.toString());
 }
 

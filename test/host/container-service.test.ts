@@ -2,16 +2,15 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { containerServiceProvider } from "../../providers/container-service";
-import { SshConnection } from "../../providers/host/connection";
 import { closeAllConnections } from "../../providers/host/transport";
 import { ensureTestImage } from "../support/images";
-import { checked, create, read, serialized, suffix, update } from "../support/providers";
-import { copyImageToHost, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
+import { checked, create, read, serialized, setTestConfig, suffix, update } from "../support/providers";
+import { copyImageToHost, onHost, onHostOk, startTestHost, stopTestHost, testHostConfig } from "../support/testhost";
 
-let conn: SshConnection;
 let image: string;
 before(() => {
-    conn = startTestHost();
+    // Resources live on host "main" (their default); the stack config points it at the test host.
+    setTestConfig(testHostConfig(startTestHost()));
     image = ensureTestImage();
     copyImageToHost(image);
 });
@@ -49,7 +48,7 @@ describe("ContainerService [ssh, test host]", () => {
     test("create waits for health, read, no-op, drift (stopped by hand), trigger restarts only it, delete [ssh]", async () => {
         const p = await serialized(containerServiceProvider);
         const name = `t${suffix()}`;
-        const inputs = await checked(p, { connection: conn, name, content: quadlet(name, true), triggers: ["config-v1"], startTimeoutSeconds: 60 });
+        const inputs = await checked(p, { name, content: quadlet(name, true), triggers: ["config-v1"], startTimeoutSeconds: 60 });
         const made = await create(p, inputs);
         assert.equal(onHost(`systemctl is-active hotstack-os-${name}.service`).trim(), "active");
         assert.match(onHost(`podman inspect -f '{{.State.Health.Status}}' hotstack-os-${name}`), /healthy/);
@@ -61,7 +60,10 @@ describe("ContainerService [ssh, test host]", () => {
         onHost(`systemctl stop hotstack-os-${name}.service`); // drift
         const drifted = await read(p, name, back.props);
         assert.equal(drifted.props.active, false);
-        assert.deepEqual(Object.keys(((await p.diff(name, drifted.props, inputs)) as any).detailedDiff), ["active"]);
+        const d = await p.diff(name, drifted.props, inputs);
+        assert.equal(d.changes, true);
+        assert.deepEqual(d.replaces, [], "an update (a start), not a replacement");
+        assert.deepEqual((d as any).fields, ["active"]);
         const restarted = await update(p, name, drifted.props, inputs);
         assert.equal(onHost(`systemctl is-active hotstack-os-${name}.service`).trim(), "active");
 
@@ -79,7 +81,7 @@ describe("ContainerService [ssh, test host]", () => {
         const p = await serialized(containerServiceProvider);
         const name = `u${suffix()}`;
         try {
-            const inputs = await checked(p, { connection: conn, name, content: quadlet(name, false), startTimeoutSeconds: 30 });
+            const inputs = await checked(p, { name, content: quadlet(name, false), startTimeoutSeconds: 30 });
             let err: any;
             try {
                 await create(p, inputs);

@@ -3,17 +3,16 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { hostPackagesProvider } from "../../providers/host-packages";
-import { SshConnection } from "../../providers/host/connection";
 import { closeAllConnections } from "../../providers/host/transport";
 import { podmanNetworkProvider } from "../../providers/podman-network";
 import { systemUserProvider } from "../../providers/system-user";
 import { systemdUnitProvider } from "../../providers/systemd-unit";
-import { checked, create, read, serialized, suffix, update } from "../support/providers";
-import { onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
+import { checked, create, read, serialized, setTestConfig, suffix, update } from "../support/providers";
+import { onHost, onHostOk, startTestHost, stopTestHost, testHostConfig } from "../support/testhost";
 
-let conn: SshConnection;
 before(() => {
-    conn = startTestHost();
+    // Resources live on host "main" (their default); the stack config points it at the test host.
+    setTestConfig(testHostConfig(startTestHost()));
 });
 after(async () => {
     await closeAllConnections();
@@ -27,7 +26,7 @@ describe("SystemdUnit, system scope [ssh, test host]", () => {
         const p = await serialized(systemdUnitProvider);
         const name = `hotstack-test-${suffix()}.service`;
         const content = (msg: string) => `[Unit]\nDescription=test ${msg}\n[Service]\nExecStart=/bin/sh -c 'echo ${msg}; exec sleep infinity'\n[Install]\nWantedBy=multi-user.target\n`;
-        const inputs = await checked(p, { connection: conn, name, content: content("one") });
+        const inputs = await checked(p, { name, content: content("one") });
         const made = await create(p, inputs);
         assert.equal(onHost(`systemctl is-active ${name}; systemctl is-enabled ${name}`).trim(), "active\nenabled");
         assert.equal(made.outs.active, true);
@@ -39,12 +38,14 @@ describe("SystemdUnit, system scope [ssh, test host]", () => {
         const drifted = await read(p, made.id, back.props);
         assert.equal(drifted.props.active, false);
         const d = await p.diff(made.id, drifted.props, inputs);
-        assert.deepEqual(Object.keys((d as any).detailedDiff), ["active"]);
+        assert.equal(d.changes, true);
+        assert.deepEqual(d.replaces, [], "an update (a start), not a replacement");
+        assert.deepEqual((d as any).fields, ["active"]);
         await update(p, made.id, drifted.props, inputs);
         assert.equal(onHost(`systemctl is-active ${name}`).trim(), "active");
 
         const started = since(name);
-        const changed = await checked(p, { connection: conn, name, content: content("two") });
+        const changed = await checked(p, { name, content: content("two") });
         const outs = await update(p, made.id, await read(p, made.id, back.props).then((r) => r.props), changed);
         assert.notEqual(since(name), started, "a content change restarts the unit");
         assert.match(onHost(`journalctl -u ${name} -n 5 --no-pager`), /two/);
@@ -57,14 +58,14 @@ describe("SystemdUnit, system scope [ssh, test host]", () => {
     test("a failing unit is reported with its journal [ssh]", async () => {
         const p = await serialized(systemdUnitProvider);
         const name = `hotstack-fail-${suffix()}.service`;
-        const inputs = await checked(p, { connection: conn, name, content: "[Service]\nExecStart=/bin/sh -c 'echo boom-from-unit >&2; exit 3'\n" });
+        const inputs = await checked(p, { name, content: "[Service]\nExecStart=/bin/sh -c 'echo boom-from-unit >&2; exit 3'\n" });
         await assert.rejects(create(p, inputs), /boom-from-unit/);
         onHost(`systemctl stop ${name}; rm -f /etc/systemd/system/${name}; systemctl daemon-reload; systemctl reset-failed ${name} || true`);
     });
 
     test("a package's unit: only its state is managed [ssh]", async () => {
         const p = await serialized(systemdUnitProvider);
-        const inputs = await checked(p, { connection: conn, name: "openvswitch-switch.service" });
+        const inputs = await checked(p, { name: "openvswitch-switch.service" });
         const made = await create(p, inputs);
         assert.equal(made.outs.active, true);
         await p.delete(made.id, made.outs);
@@ -78,14 +79,14 @@ describe("SystemUser with lingering, and a user unit in its manager [ssh, test h
         const units = await serialized(systemdUnitProvider);
         const name = `hsl${suffix()}`;
         try {
-            const uInputs = await checked(users, { connection: conn, name, home: `/var/lib/${name}`, groups: ["kvm"], linger: true });
+            const uInputs = await checked(users, { name, home: `/var/lib/${name}`, groups: ["kvm"], linger: true });
             const user = await create(users, uInputs);
             assert.match(onHost(`loginctl show-user ${name}`), /Linger=yes/);
             const uid = user.outs.uid;
 
             const sock = `/run/user/${uid}/hotstack-test.sock`;
             const unitInputs = await checked(units, {
-                connection: conn, name: "hotstack-test-user.service", scope: "user", user: name,
+                name: "hotstack-test-user.service", scope: "user", user: name,
                 content: `[Service]\nExecStart=/usr/bin/socat UNIX-LISTEN:${sock},fork EXEC:/bin/cat\n[Install]\nWantedBy=default.target\n`,
                 waitForPath: sock,
             });
@@ -97,7 +98,10 @@ describe("SystemUser with lingering, and a user unit in its manager [ssh, test h
             onHost(`loginctl disable-linger ${name}`); // drift
             const drifted = await read(users, name, user.outs);
             assert.equal(drifted.props.linger, false);
-            assert.deepEqual(Object.keys(((await users.diff(name, drifted.props, uInputs)) as any).detailedDiff), ["linger"]);
+            const d = await users.diff(name, drifted.props, uInputs);
+            assert.equal(d.changes, true);
+            assert.deepEqual(d.replaces, [], "an update, not a replacement");
+            assert.deepEqual((d as any).fields, ["linger"]);
             await update(users, name, drifted.props, uInputs);
             assert.match(onHost(`loginctl show-user ${name}`), /Linger=yes/);
 
@@ -115,7 +119,7 @@ describe("podman 5 and apt on the test host [ssh, test host]", () => {
     test("PodmanNetwork names the host interface [ssh]", async () => {
         const p = await serialized(podmanNetworkProvider);
         const name = `hotstack-test-${suffix()}`;
-        const made = await create(p, await checked(p, { connection: conn, name, subnet: "10.254.0.0/25", interfaceName: "hst-if" }));
+        const made = await create(p, await checked(p, { name, subnet: "10.254.0.0/25", interfaceName: "hst-if" }));
         assert.equal(JSON.parse(onHost(`podman network inspect ${name}`))[0].network_interface, "hst-if");
         await p.delete(name, made.outs);
         assert.equal(onHostOk(`podman network exists ${name}`), false);
@@ -124,7 +128,7 @@ describe("podman 5 and apt on the test host [ssh, test host]", () => {
     test("HostPackages installs what is missing from the mirror and never uninstalls [ssh]", async () => {
         const p = await serialized(hostPackagesProvider);
         onHost("dpkg -r tree >/dev/null 2>&1 || true");
-        const inputs = await checked(p, { connection: conn, packages: { debian: ["tree"], fedora: ["tree"] }, services: { debian: ["openvswitch-switch.service"] } });
+        const inputs = await checked(p, { packages: { debian: ["tree"], fedora: ["tree"] }, services: { debian: ["openvswitch-switch.service"] } });
         const made = await create(p, inputs);
         assert.deepEqual(made.outs.installed, ["tree"]);
         assert.ok(onHostOk("command -v tree"));

@@ -24,7 +24,7 @@ for (const t of transports()) {
             const name = `localhost/hotstack-test-img-${suffix()}:latest`;
             const dir = context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nCOPY img/hello /hello\n", "img/hello": "one\n", "unrelated.txt": "not sent\n" });
             const files = ["img/Containerfile", "img/hello"];
-            const news = (f = files) => ({ connection: t.connection, name, contextDir: dir, files: f, containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, f, "img/Containerfile", { BASE: base }) });
+            const news = (f = files) => ({ host: t.host, name, contextDir: dir, files: f, containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, f, "img/Containerfile", { BASE: base }) });
             try {
                 const inputs = await checked(p, news());
                 const made = await create(p, inputs);
@@ -40,7 +40,9 @@ for (const t of transports()) {
                 fs.writeFileSync(path.join(dir, "img/hello"), "two\n");
                 const changed = await checked(p, news());
                 const d = await p.diff(name, back.props, changed);
-                assert.deepEqual(Object.keys((d as any).detailedDiff), ["contextHash"]);
+                assert.equal(d.changes, true);
+                assert.deepEqual(d.replaces, [], "a rebuild in place, not a replacement");
+                assert.deepEqual((d as any).fields, ["contextHash"]);
                 const outs = await update(p, name, back.props, changed);
                 assert.notEqual(outs.imageId, made.outs.imageId, "a new image");
                 assert.equal(sh(`podman run --rm ${name} cat /hello`), "two\n");

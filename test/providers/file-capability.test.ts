@@ -12,7 +12,7 @@ for (const t of transports()) {
             const path = `/tmp/hotstack-test-cap-${suffix()}`;
             sh(`cp /bin/true ${path}`);
             try {
-                const inputs = await checked(p, { connection: t.connection, path, capabilities: "cap_net_admin+ep" });
+                const inputs = await checked(p, { host: t.host, path, capabilities: "cap_net_admin+ep" });
                 assert.equal(inputs.capabilities, "cap_net_admin=ep");
                 const made = await create(p, inputs);
                 assert.match(caps(path), /cap_net_admin[=+]ep/);

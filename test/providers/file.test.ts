@@ -14,7 +14,7 @@ for (const t of transports()) {
             const p = await serialized(fileProvider);
             const path = `/tmp/hotstack-test-file-${suffix()}`;
             const secret = `pw-${suffix()}-${suffix()}`;
-            const inputs = await checked(p, { connection: t.connection, path, content: `password = ${secret}\n`, mode: "0640", group: "kvm" });
+            const inputs = await checked(p, { host: t.host, path, content: `password = ${secret}\n`, mode: "0640", group: "kvm" });
 
             const made = await create(p, inputs);
             assert.equal(fs.readFileSync(path, "utf8"), `password = ${secret}\n`);
@@ -28,7 +28,9 @@ for (const t of transports()) {
             sh(`echo tampered > ${path}; chmod 0644 ${path}`);
             const drifted = await read(p, made.id, back.props);
             const d = await p.diff(path, drifted.props, inputs);
-            assert.deepEqual(Object.keys((d as any).detailedDiff).sort(), ["content", "mode"]);
+            assert.equal(d.changes, true);
+            assert.deepEqual(d.replaces, [], "an update, not a replacement");
+            assert.deepEqual([...(d as any).fields].sort(), ["content", "mode"]);
 
             await update(p, path, drifted.props, inputs);
             assert.equal(fs.readFileSync(path, "utf8"), `password = ${secret}\n`);
@@ -43,7 +45,7 @@ for (const t of transports()) {
             const path = `/tmp/hotstack-test-adopt-file-${suffix()}`;
             fs.writeFileSync(path, "original\n", { mode: 0o600 });
             try {
-                const made = await create(p, await checked(p, { connection: t.connection, path, content: "managed\n" }));
+                const made = await create(p, await checked(p, { host: t.host, path, content: "managed\n" }));
                 assert.equal(made.outs.adopted, true);
                 assert.equal(fs.readFileSync(path, "utf8"), "managed\n");
                 await p.delete(path, made.outs);
@@ -58,7 +60,7 @@ for (const t of transports()) {
             // Through the serialized provider: a rewritten Error subclass would lose its message.
             const p = await serialized(fileProvider);
             const path = `/nonexistent-${suffix()}/x.conf`;
-            await assert.rejects(create(p, await checked(p, { connection: t.connection, path, content: "x" })), (e: Error) =>
+            await assert.rejects(create(p, await checked(p, { host: t.host, path, content: "x" })), (e: Error) =>
                 e.message.includes(`write ${path} failed on ${t.name === "local" ? "local host" : `${SSH_TEST_USER}@127.0.0.1`}`) && /No such file or directory/.test(e.message));
         });
 
@@ -70,7 +72,7 @@ for (const t of transports()) {
             const seen: string[] = [];
             const timer = setInterval(() => seen.push(sh("ps -eo args")), 2);
             try {
-                const made = await create(p, await checked(p, { connection: t.connection, path, content: secret, mode: "0600" }));
+                const made = await create(p, await checked(p, { host: t.host, path, content: secret, mode: "0600" }));
                 await p.delete(path, made.outs);
             } finally {
                 clearInterval(timer);

@@ -9,7 +9,7 @@ for (const t of transports()) {
     describe(`HostPackages [${t.name}]`, () => {
         test(`detects the family, sees present packages, reports missing ones as drift, never uninstalls [${t.name}]`, async () => {
             const p = await serialized(hostPackagesProvider);
-            const inputs = await checked(p, { connection: t.connection, packages: { debian: ["coreutils", "iproute2"], fedora: ["coreutils", "iproute"] } });
+            const inputs = await checked(p, { host: t.host, packages: { debian: ["coreutils", "iproute2"], fedora: ["coreutils", "iproute"] } });
             const made = await create(p, inputs);
             assert.equal(made.outs.family, "debian");
             assert.deepEqual(made.outs.installed, [], "nothing needed installing");

@@ -24,7 +24,7 @@ for (const t of transports()) {
             fs.writeFileSync(file, BASE);
             try {
                 const entries = [{ ip: "172.31.0.129", names: ["keystone.hotstack-os.local", "nova.hotstack-os.local"] }];
-                const inputs = await checked(p, { connection: t.connection, file, entries });
+                const inputs = await checked(p, { host: t.host, file, entries });
                 const made = await create(p, inputs);
                 assert.equal(fs.readFileSync(file, "utf8"), `${BASE}# BEGIN hotstack-os managed entries\n172.31.0.129 keystone.hotstack-os.local nova.hotstack-os.local\n# END hotstack-os managed entries\n`);
 

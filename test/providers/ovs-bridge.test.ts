@@ -1,8 +1,12 @@
 // This machine has no openvswitch kernel module: bridges use the userspace (netdev) datapath,
 // as on the test host; the kernel datapath is the product default.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import { ovsBridgeProvider } from "../../providers/ovs-bridge";
+import { inPrivateMounts } from "../support/private-mounts";
 import { checked, create, read, serialized, sh, shOk, suffix, transports, update } from "../support/providers";
 
 const mtuRequest = (b: string) => sh(`ovs-vsctl get interface ${b} mtu_request`).trim();
@@ -18,7 +22,7 @@ for (const t of transports()) {
             const p = await serialized(ovsBridgeProvider);
             const name = `hst-${suffix()}`;
             try {
-                const inputs = await checked(p, { connection: t.connection, name, datapathType: "netdev", mtu: 9000, address: "10.251.7.1/24" });
+                const inputs = await checked(p, { host: t.host, name, datapathType: "netdev", mtu: 9000, address: "10.251.7.1/24" });
                 const made = await create(p, inputs);
                 assert.equal(mtuRequest(name), "9000");
                 assert.equal(addrs(name), "10.251.7.1/24");
@@ -31,14 +35,17 @@ for (const t of transports()) {
                 sh(`ip addr flush dev ${name}`); // what a reboot does to the address
                 const drifted = await read(p, name, back.props);
                 const d = await p.diff(name, drifted.props, inputs);
-                assert.deepEqual(Object.keys((d as any).detailedDiff), ["address"]);
+                assert.equal(d.changes, true);
+                assert.deepEqual(d.replaces, [], "an update, not a replacement");
+                assert.deepEqual((d as any).fields, ["address"]);
                 await update(p, name, drifted.props, inputs);
                 assert.equal(addrs(name), "10.251.7.1/24");
 
-                const bigger = await checked(p, { connection: t.connection, name, datapathType: "netdev", mtu: 9216, address: "10.251.8.1/24" });
+                const bigger = await checked(p, { host: t.host, name, datapathType: "netdev", mtu: 9216, address: "10.251.8.1/24" });
                 const d2 = await p.diff(name, back.props, bigger);
-                assert.deepEqual(Object.keys((d2 as any).detailedDiff).sort(), ["address", "mtu"]);
+                assert.equal(d2.changes, true);
                 assert.deepEqual(d2.replaces, []);
+                assert.deepEqual([...(d2 as any).fields].sort(), ["address", "mtu"]);
                 const outs = await update(p, name, back.props, bigger);
                 assert.equal(mtuRequest(name), "9216");
                 assert.equal(addrs(name), "10.251.8.1/24", "the old address is taken off");
@@ -59,7 +66,7 @@ for (const t of transports()) {
             const name = `hsa-${suffix()}`;
             sh(`ovs-vsctl add-br ${name} -- set bridge ${name} datapath_type=netdev`);
             try {
-                const made = await create(p, await checked(p, { connection: t.connection, name, datapathType: "netdev", address: "10.251.9.1/24" }));
+                const made = await create(p, await checked(p, { host: t.host, name, datapathType: "netdev", address: "10.251.9.1/24" }));
                 assert.equal(made.outs.adopted, true);
                 await p.delete(name, made.outs);
                 assert.ok(shOk(`ovs-vsctl br-exists ${name}`), "the bridge stays");
@@ -70,3 +77,22 @@ for (const t of transports()) {
         });
     });
 }
+
+describe("OvsBridge with Open vSwitch down [local]", () => {
+    // A child process sees an empty /var/run/openvswitch: no database socket, as when OVS is down.
+    test("read fails naming the host and the error, and never reports the bridge as gone [local]", () => {
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "hotstack-ovs-down-"));
+        try {
+            const r = inPrivateMounts<{ id?: string; error?: string }>({ "/var/run/openvswitch": empty }, `
+                const { ovsBridgeProvider } = require(root + "/providers/ovs-bridge");
+                const p = await support.serialized(ovsBridgeProvider);
+                return await support.read(p, "hot-ex", { host: "main", name: "hot-ex", datapathType: "netdev", up: true, adopted: false })
+                    .then((r) => ({ id: r.id }), (e: Error) => ({ error: e.message }));`);
+            assert.equal(r.id, undefined, "read must not answer");
+            assert.match(r.error ?? "", /inspect bridge hot-ex failed on local host \(exit 1\)/);
+            assert.match(r.error ?? "", /database connection failed/);
+        } finally {
+            fs.rmSync(empty, { recursive: true, force: true });
+        }
+    });
+});

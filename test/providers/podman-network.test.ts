@@ -1,6 +1,10 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, test } from "node:test";
 import { podmanNetworkProvider } from "../../providers/podman-network";
+import { inPrivateMounts } from "../support/private-mounts";
 import { checked, create, read, serialized, sh, shOk, suffix, transports } from "../support/providers";
 
 // --interface-name needs podman >= 4.4 (as does Quadlet, which the product needs anyway).
@@ -14,7 +18,7 @@ for (const t of transports()) {
             const name = `hotstack-test-${suffix()}`;
             const ifaceName = namesInterfaces ? `hst${suffix()}` : undefined;
             try {
-                const inputs = await checked(p, { connection: t.connection, name, subnet: "10.252.0.0/25", interfaceName: ifaceName });
+                const inputs = await checked(p, { host: t.host, name, subnet: "10.252.0.0/25", interfaceName: ifaceName });
                 const made = await create(p, inputs);
                 const inspected = JSON.parse(sh(`podman network inspect ${name}`))[0];
                 assert.equal(inspected.subnets[0].subnet, "10.252.0.0/25");
@@ -23,7 +27,7 @@ for (const t of transports()) {
                 const back = await read(p, name, made.outs);
                 assert.equal((await p.diff(name, back.props, inputs)).changes, false);
 
-                const other = await checked(p, { connection: t.connection, name, subnet: "10.252.1.0/25", interfaceName: ifaceName });
+                const other = await checked(p, { host: t.host, name, subnet: "10.252.1.0/25", interfaceName: ifaceName });
                 const d = await p.diff(name, back.props, other);
                 assert.deepEqual(d.replaces, ["subnet"], "networks cannot change in place");
                 assert.equal(d.deleteBeforeReplace, true, "the name is unique on the host");
@@ -44,8 +48,8 @@ for (const t of transports()) {
             const name = `hotstack-test-${suffix()}`;
             sh(`podman network create --subnet 10.252.2.0/25 ${name}`);
             try {
-                await assert.rejects(create(p, await checked(p, { connection: t.connection, name, subnet: "10.252.3.0/25" })), /already exists .* with subnet 10\.252\.2\.0\/25/);
-                const same = await create(p, await checked(p, { connection: t.connection, name, subnet: "10.252.2.0/25" }));
+                await assert.rejects(create(p, await checked(p, { host: t.host, name, subnet: "10.252.3.0/25" })), /already exists .* with subnet 10\.252\.2\.0\/25/);
+                const same = await create(p, await checked(p, { host: t.host, name, subnet: "10.252.2.0/25" }));
                 assert.equal(same.outs.adopted, true);
                 await p.delete(name, same.outs);
                 assert.ok(shOk(`podman network exists ${name}`));
@@ -55,3 +59,27 @@ for (const t of transports()) {
         });
     });
 }
+
+describe("podman failing for another reason than absence [local]", () => {
+    // A child process sees a podman that fails like a broken one (exit 125), for every command.
+    test("reads of a network, an image and a secret fail with podman's message, and never report gone [local]", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotstack-podman-broken-"));
+        try {
+            fs.writeFileSync(`${dir}/podman`, "#!/bin/sh\necho 'Error: database is locked (broken on purpose)' >&2\nexit 125\n", { mode: 0o755 });
+            const r = inPrivateMounts<Record<string, string>>({ [sh("command -v podman").trim()]: `${dir}/podman` }, `
+                const outcome = (p: Promise<{ id?: string }>) => p.then((r) => "answered " + JSON.stringify(r.id), (e: Error) => e.message);
+                const read = async (file: string, exported: string, id: string, props: Record<string, unknown>) =>
+                    outcome(support.read(await support.serialized(require(root + "/providers/" + file)[exported]), id, { host: "main", ...props }));
+                return {
+                    network: await read("podman-network", "podmanNetworkProvider", "n1", { name: "n1", subnet: "10.252.9.0/25", adopted: false }),
+                    image: await read("container-image", "containerImageProvider", "localhost/i:latest", { name: "localhost/i:latest", imageId: "x", adopted: false }),
+                    secret: await read("podman-secret", "podmanSecretProvider", "s1", { name: "s1", digest: "x", adopted: false }),
+                };`);
+            assert.match(r.network, /inspect podman network n1 failed on local host \(exit 125\)[\s\S]*broken on purpose/);
+            assert.match(r.image, /inspect image localhost\/i:latest failed on local host \(exit 125\)[\s\S]*broken on purpose/);
+            assert.match(r.secret, /look up podman secret s1 failed on local host \(exit 125\)[\s\S]*broken on purpose/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

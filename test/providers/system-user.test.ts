@@ -15,7 +15,7 @@ for (const t of transports()) {
             const home = `/tmp/${name}-home`;
             sh(`groupadd -f hstestgrp`);
             try {
-                const inputs = await checked(p, { connection: t.connection, name, home, groups: ["kvm"], comment: "HotStack test user" });
+                const inputs = await checked(p, { host: t.host, name, home, groups: ["kvm"], comment: "HotStack test user" });
                 const made = await create(p, inputs);
                 assert.equal(made.id, name);
                 assert.ok(made.outs.uid < 1000, "a system account");
@@ -29,12 +29,14 @@ for (const t of transports()) {
                 sh(`gpasswd -d ${name} kvm >/dev/null`); // drift by hand
                 const drifted = await read(p, name, back.props);
                 const d = await p.diff(name, drifted.props, inputs);
-                assert.deepEqual(Object.keys((d as any).detailedDiff), ["groups"]);
+                assert.equal(d.changes, true);
+                assert.deepEqual(d.replaces, [], "an update, not a replacement");
+                assert.deepEqual((d as any).fields, ["groups"]);
                 await update(p, name, drifted.props, inputs);
                 assert.deepEqual(groupsOf(name), ["kvm", name].sort());
 
                 // Dropping a group this resource added takes it away again; adding one adds it.
-                const next = await checked(p, { connection: t.connection, name, home, groups: ["hstestgrp"], comment: "HotStack test user" });
+                const next = await checked(p, { host: t.host, name, home, groups: ["hstestgrp"], comment: "HotStack test user" });
                 const outs = await update(p, name, back.props, next);
                 assert.deepEqual(groupsOf(name), ["hstestgrp", name].sort());
                 assert.deepEqual(outs.groups, ["hstestgrp"]);
@@ -42,6 +44,7 @@ for (const t of transports()) {
                 await p.delete(name, outs);
                 assert.equal(shOk(`id ${name}`), false);
                 assert.equal(shOk(`test -e ${home}`), false);
+                assert.equal((await read(p, name, outs)).id, "", "a user that is gone reads as gone");
             } finally {
                 sh(`userdel -r ${name} 2>/dev/null || true; groupdel hstestgrp 2>/dev/null || true`);
             }
@@ -52,7 +55,7 @@ for (const t of transports()) {
             const name = `hsadopt${suffix()}`;
             sh(`useradd --system --shell /bin/sh --home-dir /nonexistent ${name}`);
             try {
-                const made = await create(p, await checked(p, { connection: t.connection, name, home: `/tmp/${name}`, shell: "/bin/sh", groups: ["kvm"] }));
+                const made = await create(p, await checked(p, { host: t.host, name, home: `/tmp/${name}`, shell: "/bin/sh", groups: ["kvm"] }));
                 assert.equal(made.outs.adopted, true);
                 assert.ok(groupsOf(name).includes("kvm"));
                 await p.delete(name, made.outs);

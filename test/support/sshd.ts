@@ -19,6 +19,8 @@ export interface TestSshd {
     rootConnection: SshConnection;
     hostKeySha256: string;
     port: number;
+    /** SSH connections accepted so far (from sshd's own log). */
+    accepted(): number;
     stop(): Promise<void>;
 }
 
@@ -51,7 +53,8 @@ async function waitForPort(port: number, ms: number): Promise<void> {
     throw new Error(`sshd did not listen on 127.0.0.1:${port} within ${ms} ms`);
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/** Starts an sshd with fresh host and client keys; `port` reuses a port (a key rotation on the same address). */
+export async function startSshd(opts: { port?: number } = {}): Promise<TestSshd> {
     if (!fs.existsSync("/usr/sbin/sshd")) throw new Error("openssh-server is not installed (apt-get install openssh-server)");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotstack-sshd-"));
     fs.chmodSync(dir, 0o755);
@@ -66,7 +69,7 @@ export async function startSshd(): Promise<TestSshd> {
     if (createdUser) run(`useradd --create-home --shell /bin/sh ${SSH_TEST_USER} && usermod -p '*' ${SSH_TEST_USER}`);
     fs.writeFileSync(`/etc/sudoers.d/${SSH_TEST_USER}`, `${SSH_TEST_USER} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
 
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     fs.writeFileSync(`${dir}/sshd_config`, [
         `Port ${port}`,
         "ListenAddress 127.0.0.1",
@@ -80,7 +83,7 @@ export async function startSshd(): Promise<TestSshd> {
         "PermitRootLogin prohibit-password",
         `AllowUsers root ${SSH_TEST_USER}`,
         "MaxStartups 100:30:200",
-        "LogLevel ERROR",
+        "LogLevel INFO", // one "Accepted publickey" line per connection: tests count them
         "",
     ].join("\n"));
     fs.mkdirSync("/run/sshd", { recursive: true });
@@ -100,6 +103,7 @@ export async function startSshd(): Promise<TestSshd> {
         rootConnection: { ...base, user: "root" },
         hostKeySha256,
         port,
+        accepted: () => (stderr.match(/Accepted publickey for /g) ?? []).length,
         async stop() {
             child.kill("SIGTERM");
             await new Promise((r) => child.once("exit", r));

@@ -38,6 +38,14 @@ export function testHostConnection(): SshConnection {
     };
 }
 
+/**
+ * Stack config that makes the test host host "main" for the providers under test (pass it to
+ * setTestConfig): resources name their host, and the providers look the connection up here.
+ */
+export function testHostConfig(c: SshConnection): Record<string, unknown> {
+    return { host: `ssh://${c.user}@${c.address}:${c.port ?? 22}`, sshPrivateKey: c.privateKey, sshHostKey: c.hostKeySha256 };
+}
+
 export function stopTestHost(purge = false): void {
     script("stop.sh", purge ? ["--purge"] : []);
 }

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { describe, test } from "node:test";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, ConfigError, DEFAULTS, PASSWORD_KEYS, RawConfig, SERVICE_IPS, parseConfig } from "../../components/config";
+import { CONFIG_KEYS, ConfigError, DEFAULTS, PASSWORD_KEYS, RawConfig, SERVICE_IPS, STRUCTURED_DEFAULTS, parseConfig } from "../../components/config";
 import { hostPlan } from "../../components/host-plan";
 
 function problems(raw: RawConfig): string[] {
@@ -55,6 +55,15 @@ describe("config", () => {
         ["bad host", { host: "ftp://x" }, /hotstack-os:host = "ftp:\/\/x": must be "local" or "ssh:\/\/user@address\[:port\]"/],
         ["ssh without a pinned host key", { host: "ssh://root@192.0.2.1", sshAgent: "true" }, /sshHostKey is required for ssh:\/\/root@192\.0\.2\.1/],
         ["ssh without a key", { host: "ssh://root@192.0.2.1", sshTrustOnFirstUse: "true" }, /set hotstack-os:sshPrivateKey/],
+        ["a private key that is not one", { host: "ssh://root@192.0.2.1", sshPrivateKey: "hunter2", sshHostKey: "SHA256:" + "a".repeat(43) }, /hotstack-os:sshPrivateKey: must be the text of an OpenSSH\/PEM private key/],
+        ["hosts that is not JSON", { hosts: "compute1: x" }, /hotstack-os:hosts: must be an object of host names, got text that is not JSON/],
+        ["hosts that is a list", { hosts: "[1]" }, /hotstack-os:hosts: must be an object of host names.*got a list/],
+        ["an extra host named main", { hosts: JSON.stringify({ main: { host: "local" } }) }, /hotstack-os:hosts\.main: "main" is the host of the top-level keys/],
+        ["an extra host with a bad name", { hosts: JSON.stringify({ Compute_1: { host: "local" } }) }, /hotstack-os:hosts\.Compute_1: must be a host name/],
+        ["an extra host that is not an object", { hosts: JSON.stringify({ compute1: "ssh://root@192.0.2.2" }) }, /hotstack-os:hosts\.compute1: must be an object of connection keys/],
+        ["a misspelt key of an extra host", { hosts: JSON.stringify({ compute1: { host: "local", sshHostkey: "x" } }) }, /hotstack-os:hosts\.compute1\.sshHostkey: is not a connection key/],
+        ["an extra ssh host without a pinned host key", { hosts: JSON.stringify({ compute1: { host: "ssh://root@192.0.2.2", sshAgent: true } }) }, /hotstack-os:hosts\.compute1\.sshHostKey is required for ssh:\/\/root@192\.0\.2\.2/],
+        ["an extra host with a bad address", { hosts: JSON.stringify({ compute1: { host: "ftp://x" } }) }, /hotstack-os:hosts\.compute1\.host = "ftp:\/\/x": must be "local" or "ssh:/],
     ];
     for (const [what, raw, expected] of bad) {
         test(`rejects ${what}, naming the key and the value`, () => {
@@ -62,6 +71,19 @@ describe("config", () => {
             assert.ok(p.some((line) => expected.test(line)), p.join("\n"));
         });
     }
+
+    test("a private key in an extra host's entry is never shown in a problem", () => {
+        const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-bits\n-----END OPENSSH PRIVATE KEY-----\n";
+        const p = problems({ hosts: JSON.stringify({ compute1: { host: "ssh://root@192.0.2.2", sshPrivateKey: key, sshHostKey: "bad" } }) });
+        assert.ok(p.some((line) => /hosts\.compute1\.sshHostKey = "bad"/.test(line)), p.join("\n"));
+        assert.ok(!p.join("\n").includes("secret-bits"));
+    });
+
+    test("valid extra hosts pass; the program's own connection stays the top-level one", () => {
+        const fp = "SHA256:" + "b".repeat(43);
+        const c = parseConfig({ hosts: JSON.stringify({ compute1: { host: "ssh://ops@192.0.2.2:2222", sshAgent: true, sshHostKey: fp } }) });
+        assert.deepEqual(c.connection, { kind: "local" });
+    });
 
     test("a weak password is rejected without showing it", () => {
         const p = problems({ adminPassword: "a b" });
@@ -87,15 +109,23 @@ describe("config", () => {
     });
 
     test("Pulumi.yaml declares every key with the same default and a description", () => {
-        const project = yaml.load(fs.readFileSync("Pulumi.yaml", "utf8")) as { config: Record<string, { type: string; default: unknown; description: string }> };
+        const project = yaml.load(fs.readFileSync("Pulumi.yaml", "utf8")) as { config: Record<string, { type: string; default: unknown; description: string; items?: { type: string } }> };
         const declared = project.config;
         assert.deepEqual(Object.keys(declared).sort(), [...CONFIG_KEYS].sort());
         const expected: Record<string, unknown> = { ...DEFAULTS, ...SERVICE_IPS, sshPrivateKey: "" };
         for (const k of PASSWORD_KEYS) expected[k] = "";
         for (const [k, decl] of Object.entries(declared)) {
+            assert.ok(decl.description && decl.description.length > 10, `description of ${k}`);
+            if (k in STRUCTURED_DEFAULTS) {
+                // Structures: the same default, typed object or array (items declared).
+                const value = (STRUCTURED_DEFAULTS as Record<string, unknown>)[k];
+                assert.deepEqual(decl.default, value, `default of ${k}`);
+                assert.equal(decl.type, Array.isArray(value) ? "array" : "object", `type of ${k}`);
+                if (Array.isArray(value)) assert.ok(decl.items?.type, `items of ${k}`);
+                continue;
+            }
             assert.equal(decl.default, expected[k], `default of ${k}`);
             assert.equal(decl.type, typeof expected[k] === "number" ? "integer" : typeof expected[k], `type of ${k}`);
-            assert.ok(decl.description && decl.description.length > 10, `description of ${k}`);
         }
     });
 

@@ -3,7 +3,6 @@
 import * as assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { connectionInput } from "../../components/hotstack";
 
 interface Created {
     type: string;
@@ -12,6 +11,8 @@ interface Created {
 }
 
 const created: Created[] = [];
+/** The stack's private key: it must reach no resource (the providers read it from the stack config). */
+const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nunit-test-key-material\n-----END OPENSSH PRIVATE KEY-----\n";
 let outputs: Record<string, any>;
 
 const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
@@ -34,7 +35,13 @@ before(async () => {
         },
         call: () => ({}),
     }, "hotstack-os", "unit", false);
-    pulumi.runtime.setAllConfig({ "hotstack-os:ovsDatapathType": "netdev", "hotstack-os:mtu": "9000" });
+    pulumi.runtime.setAllConfig({
+        "hotstack-os:ovsDatapathType": "netdev",
+        "hotstack-os:mtu": "9000",
+        "hotstack-os:host": "ssh://root@192.0.2.10",
+        "hotstack-os:sshPrivateKey": PRIVATE_KEY,
+        "hotstack-os:sshHostKey": "SHA256:" + "A".repeat(43),
+    });
     const program: () => Promise<Record<string, any>> = require("../../index");
     const raw = await program();
     // Let every registration finish, as the engine would before the deployment ends.
@@ -134,9 +141,14 @@ describe("program graph (setMocks)", () => {
     });
 
     test("no password in any resource input but the secrets themselves", () => {
+        // Only what puts a password in its place holds it: podman's secret store, the root-only
+        // clouds.yaml block, the cloud user it is the password of. (Secret inputs: encrypted in state.)
+        const holders = (c: Created) => c.type.endsWith(":PodmanSecret") || c.type.startsWith("random:") || c.type.endsWith(":FileBlock") || (c.type.endsWith(":CloudObject") && c.inputs.kind === "user");
+        assert.deepEqual(created.filter((c) => !c.type.startsWith("random:") && holders(c) && !c.type.endsWith(":PodmanSecret")).map((c) => c.name).sort(), ["cloud-access-clouds", "post-setup-user"]);
         for (const c of created) {
-            if (c.type.endsWith(":PodmanSecret") || c.type.startsWith("random:")) continue;
-            assert.ok(!JSON.stringify(c.inputs).includes("generatedpassword0123456789abcdef"), `${c.type} ${c.name}`);
+            if (holders(c)) continue;
+            // (digestKey is a random key, not a password; under these mocks every random value is the same text)
+            assert.ok(!JSON.stringify({ ...c.inputs, digestKey: undefined }).includes("generatedpassword0123456789abcdef"), `${c.type} ${c.name}`);
         }
     });
 
@@ -147,9 +159,23 @@ describe("program graph (setMocks)", () => {
         assert.match(outputs.cloudsYaml, /password: "generatedpassword0123456789abcdef"/);
     });
 
-    test("an ssh connection with a key is a secret input; a local one is not", async () => {
-        const ssh = connectionInput({ kind: "ssh", address: "10.0.0.1", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----", hostKeySha256: "SHA256:x" });
-        assert.equal(await pulumi.isSecret(pulumi.output(ssh)), true);
-        assert.equal(await pulumi.isSecret(pulumi.output(connectionInput({ kind: "local" }))), false);
+    test("resources name their host; no connection detail, let alone the key, is a resource input", () => {
+        const hostResources = created.filter((c) => c.type.startsWith("pulumi-nodejs:dynamic/hotstack:"));
+        assert.ok(hostResources.length > 50);
+        for (const c of hostResources) {
+            assert.equal(c.inputs.host, "main", `${c.type} ${c.name}`);
+            assert.equal(c.inputs.connection, undefined, `${c.type} ${c.name}`);
+        }
+        for (const c of created) {
+            const text = JSON.stringify(c.inputs);
+            assert.ok(!text.includes("unit-test-key-material") && !text.includes("192.0.2.10"), `${c.type} ${c.name}`);
+        }
+    });
+
+    test("every podman secret's digest is keyed by the stack's one random digest key", () => {
+        const keys = created.filter((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name.endsWith("-digest-key"));
+        assert.equal(keys.length, 1);
+        assert.deepEqual([keys[0].inputs.length, keys[0].inputs.special], [32, false]);
+        for (const s of ofType("PodmanSecret")) assert.equal(s.inputs.digestKey, "generatedpassword0123456789abcdef", s.name);
     });
 });

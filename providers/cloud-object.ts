@@ -1,0 +1,176 @@
+// CloudObject: one object of the cloud that post-setup makes (a project, a flavor, a network, an
+// image…), reached through the host connection (providers/openstack/api.ts) and authenticated
+// with the credentials the host holds now. Find-then-create by name, as post-setup does: an
+// object that exists is adopted (brought to the spec, never removed); one this program made is
+// recorded in an ownership ledger before it is made, so a crashed create is safe to run again
+// and delete removes only what the program made. A cloud whose services are gone holds no
+// objects (read: gone; delete: done); a service that exists but does not answer is an error.
+import * as crypto from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { claim, readLedger, release } from "./host/ledger";
+import { Host } from "./host/transport";
+import { GONE, checker, defined, hostProvider, isUnknown, same } from "./kit";
+import { ADMIN_CLOUD, Cloud, SERVICES, USER_CLOUD } from "./openstack/api";
+import { Ctx, Kind, ObjectProps } from "./openstack/kind";
+import { KINDS } from "./openstack/kinds";
+import { HostArgs, HostResource } from "./resource";
+
+export interface CloudObjectArgs extends HostArgs {
+    kind: pulumi.Input<string>;
+    name: pulumi.Input<string>;
+    scope?: pulumi.Input<string>;
+    spec: pulumi.Input<Record<string, unknown>>;
+    /** A secret the object is given (a user's password). */
+    password?: pulumi.Input<string>;
+    /** Keys the password's digest in state (a per-stack random secret). */
+    digestKey?: pulumi.Input<string>;
+    /** Where the ownership ledger of cloud objects lives on the host (beside the cloud's data). */
+    ledgerDir: pulumi.Input<string>;
+}
+
+const LEDGER_KIND = "cloud-object";
+
+function kindOf(p: { kind: string }): Kind {
+    const k = KINDS[p.kind];
+    if (!k) throw new Error(`unknown cloud object kind ${JSON.stringify(p.kind)}`);
+    return k;
+}
+
+const ledgerKey = (p: ObjectProps) => `${p.kind}/${p.scope ?? ""}/${p.name}`;
+const label = (p: ObjectProps) => `${p.kind} ${p.scope ? `${p.scope}/` : ""}${p.name}`;
+const passwordDigest = (key: string | undefined, password: string) => crypto.createHmac("sha256", key ?? "").update(password).digest("hex");
+
+function ctx(host: Host, p: Record<string, any>): Ctx {
+    const kind = kindOf(p as ObjectProps);
+    return { host, props: p as ObjectProps, cloud: new Cloud(host, p.host, kind.asUser ? USER_CLOUD : ADMIN_CLOUD) };
+}
+
+/** The attributes this resource manages: the kind's compared ones that its spec sets (an adopted object's others are left alone). */
+function managed(kind: Kind, spec: Record<string, unknown>): string[] {
+    return (kind.compare ?? Object.keys(spec)).filter((f) => f in spec);
+}
+
+/** Spec attributes that differ from what the cloud showed (unknown desired values count as different). */
+function changedFields(kind: Kind, observed: Record<string, unknown> | undefined, spec: Record<string, unknown>): string[] {
+    return managed(kind, spec).filter((f) => isUnknown(spec[f]) || !same(observed?.[f], spec[f]));
+}
+
+/** Attributes that replace the object when they change: compared with the cloud, or else with the last spec. */
+function replacedFields(kind: Kind, olds: Record<string, any>, spec: Record<string, unknown>): string[] {
+    const compared = managed(kind, spec);
+    return (kind.replaceOn ?? []).filter((f) => f in spec).filter((f) => (compared.includes(f) ? isUnknown(spec[f]) || !same(olds.observed?.[f], spec[f]) : isUnknown(spec[f]) || !same(olds.spec?.[f], spec[f])));
+}
+
+function outputs(p: Record<string, any>, observed: Record<string, unknown>, adopted: boolean, secret?: string): Record<string, unknown> {
+    return defined({
+        kind: p.kind,
+        name: p.name,
+        scope: p.scope,
+        spec: p.spec,
+        ledgerDir: p.ledgerDir,
+        observed,
+        adopted,
+        passwordDigest: p.password === undefined ? undefined : passwordDigest(p.digestKey, p.password),
+        secret,
+    });
+}
+
+export const cloudObjectProvider = hostProvider({
+    async check(_olds, news) {
+        return checker({ ...news })
+            .oneOf("kind", Object.keys(KINDS))
+            .check("name", (v) => (typeof v === "string" && v.length > 0 && v.length <= 255 ? undefined : "must be a name of 1-255 characters"))
+            .check("spec", (v) => (v && typeof v === "object" && !Array.isArray(v) ? undefined : "must be an object of attributes"))
+            .absolutePath("ledgerDir")
+            .result();
+    },
+
+    async diff(olds, news) {
+        if (["kind", "name", "scope"].some((k) => !isUnknown(news[k]) && olds[k] !== news[k]) || isUnknown(news.kind)) {
+            return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+        }
+        const kind = kindOf(news as ObjectProps);
+        const spec = news.spec ?? {};
+        if (isUnknown(spec)) return { changes: true, replaces: [], deleteBeforeReplace: true };
+        const changed = changedFields(kind, olds.observed, spec);
+        const replaces = replacedFields(kind, olds, spec).map((f) => `spec.${f}`);
+        const secretChanged = news.password !== undefined && (isUnknown(news.password) || isUnknown(news.digestKey) || passwordDigest(news.digestKey, news.password) !== olds.passwordDigest);
+        return { changes: changed.length > 0 || replaces.length > 0 || secretChanged, replaces, deleteBeforeReplace: true };
+    },
+
+    async create(host, inputs) {
+        const x = ctx(host, inputs);
+        const kind = kindOf(x.props);
+        if (await x.cloud.gone(kind.service)) throw new Error(`cannot make ${label(x.props)}: the ${kind.service} service (${SERVICES[kind.service]}) is not deployed on ${host.label}`);
+        let found = await kind.find(x);
+        const key = ledgerKey(x.props);
+        const entry = await readLedger(host, LEDGER_KIND, key, inputs.ledgerDir);
+        if (found && kind.foreign === "refuse") {
+            if (!entry?.created) {
+                throw new Error(`${label(x.props)} already exists and was not made by this program; its secret cannot be read back. Delete it (openstack application credential delete ${x.props.name}) or configure another name.`);
+            }
+            // Ours, from a run that died before it recorded the secret: make it again.
+            await kind.remove(x, found.id);
+            found = undefined;
+        }
+        const owned = await claim(host, LEDGER_KIND, key, found ? (kind.always ? found.attrs : { id: found.id }) : undefined, undefined, inputs.ledgerDir);
+        if (!found) {
+            const made = await kind.create(x);
+            return { id: made.id, outs: outputs(inputs, made.attrs, false, made.secret) };
+        }
+        // Found: adopted (or ours from a crashed run). Immutable differences cannot be fixed in place.
+        const replace = (kind.replaceOn ?? []).filter((f) => managed(kind, inputs.spec).includes(f) && !same(found!.attrs[f], inputs.spec[f]));
+        if (replace.length && !kind.always) {
+            const what = replace.map((f) => `${f} ${JSON.stringify(found!.attrs[f])} (wanted ${JSON.stringify(inputs.spec[f])})`).join(", ");
+            throw new Error(`${label(x.props)} exists with ${what}, which cannot be changed in place; ${owned.created ? "delete it" : "it was not made by this program: delete it or change the config to match"}`);
+        }
+        const changed = changedFields(kind, found.attrs, inputs.spec);
+        const observed = (changed.length || inputs.password !== undefined) && kind.update ? await kind.update(x, found.id, changed) : found;
+        return { id: observed.id, outs: outputs(inputs, observed.attrs, !owned.created) };
+    },
+
+    async read(host, id, props) {
+        const x = ctx(host, props);
+        const kind = kindOf(x.props);
+        if (await x.cloud.gone(kind.service)) return GONE;
+        const o = await kind.get(x, id);
+        if (!o) return GONE;
+        return { id, props: { ...props, observed: o.attrs } };
+    },
+
+    async update(host, id, olds, news) {
+        const x = ctx(host, news);
+        const kind = kindOf(x.props);
+        const changed = changedFields(kind, olds.observed, news.spec);
+        const observed = kind.update ? await kind.update(x, id, changed) : await kind.get(x, id);
+        if (!observed) throw new Error(`${label(x.props)} (${id}) is gone; run again to make it`);
+        return { outs: outputs(news, observed.attrs, olds.adopted === true, olds.secret) };
+    },
+
+    async delete(host, id, props) {
+        const x = ctx(host, props);
+        const kind = kindOf(x.props);
+        // The cloud went first (its units are gone): its objects went with it.
+        if (await x.cloud.gone(kind.service)) return;
+        await release(host, LEDGER_KIND, ledgerKey(x.props), props.adopted, {
+            remove: () => kind.remove(x, id),
+            restore: kind.restore ? (original) => kind.restore!(x, id, original) : undefined,
+        }, props.ledgerDir);
+    },
+});
+
+export class CloudObject extends HostResource {
+    declare readonly kind: pulumi.Output<string>;
+    declare readonly name: pulumi.Output<string>;
+    /** The attributes the cloud shows. */
+    declare readonly observed: pulumi.Output<Record<string, any>>;
+    /** True when the object existed before and is only adopted (never removed). */
+    declare readonly adopted: pulumi.Output<boolean>;
+    /** A secret the cloud returned at creation (an application credential's). */
+    declare readonly secret: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: CloudObjectArgs, opts?: pulumi.CustomResourceOptions) {
+        super(cloudObjectProvider, "CloudObject", name, { observed: undefined, adopted: undefined, secret: undefined, passwordDigest: undefined, ...args },
+            { ...opts, additionalSecretOutputs: ["secret", ...(opts?.additionalSecretOutputs ?? [])] });
+    }
+}

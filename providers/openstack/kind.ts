@@ -1,0 +1,73 @@
+// What one kind of cloud object (a project, a flavor, a subnet…) tells the CloudObject provider:
+// where it lives, how it is found by name (the spec's find-then-create), read by id, created,
+// changed and removed. Kinds differ in data and a few API calls, never in structure.
+import { Host } from "../host/transport";
+import { Cloud, ServiceType } from "./api";
+
+/** An object as the cloud shows it: its id and its attributes in the spec's own terms. */
+export interface Observed {
+    id: string;
+    attrs: Record<string, unknown>;
+    /** A value the cloud returns only once, at creation (an application credential's secret). */
+    secret?: string;
+}
+
+export interface ObjectProps {
+    kind: string;
+    /** The object's name (unique within its scope). */
+    name: string;
+    /** What scopes the name, when the name alone is not unique (a project, a user, a security group). */
+    scope?: string;
+    /** The desired attributes (kind-specific; ids of other objects included). */
+    spec: Record<string, any>;
+    /** A secret to set (a user's password); only its digest is kept. */
+    password?: string;
+}
+
+export interface Ctx {
+    host: Host;
+    props: ObjectProps;
+    /** The cloud as admin, or as the project user (hotstack), as the kind needs. */
+    cloud: Cloud;
+}
+
+export interface Kind {
+    service: ServiceType;
+    /** Act as the project's user rather than admin (what only the owner may do). */
+    asUser?: boolean;
+    /** Spec attributes compared with the cloud (default: every key of spec). */
+    compare?: string[];
+    /** Spec attributes that cannot change in place: a change replaces the object. */
+    replaceOn?: string[];
+    /** "refuse": an object found by name that this program did not make fails the create. */
+    foreign?: "adopt" | "refuse";
+    /** Objects that always exist (quotas): never created or removed, put back as found. */
+    always?: boolean;
+    find(x: Ctx): Promise<Observed | undefined>;
+    get(x: Ctx, id: string): Promise<Observed | undefined>;
+    create(x: Ctx): Promise<Observed>;
+    /** Brings an existing object to the spec (the changed attributes given). */
+    update?(x: Ctx, id: string, changed: string[]): Promise<Observed>;
+    remove(x: Ctx, id: string): Promise<void>;
+    /** For `always` kinds: put back the attributes found before the program changed them. */
+    restore?(x: Ctx, id: string, original: Record<string, unknown>): Promise<void>;
+}
+
+/** The first item of a list response that matches, as {id, attrs}. */
+export function pick<T extends { id: string }>(items: T[] | undefined, attrs: (o: T) => Record<string, unknown>, match: (o: T) => boolean = () => true): Observed | undefined {
+    const o = (items ?? []).find(match);
+    return o ? { id: o.id, attrs: attrs(o) } : undefined;
+}
+
+/** GET that reads a 404 as "absent". */
+export async function getOrUndefined(x: Ctx, service: ServiceType, path: string, microversion?: string): Promise<any> {
+    const r = await x.cloud.request(service, "GET", path, { ok: [404], microversion });
+    return r.status === 404 ? undefined : r.body;
+}
+
+/** DELETE that reads a 404 as done. */
+export async function removeIfThere(x: Ctx, service: ServiceType, path: string, microversion?: string): Promise<void> {
+    await x.cloud.request(service, "DELETE", path, { ok: [404], microversion });
+}
+
+export const q = encodeURIComponent;

@@ -1,0 +1,85 @@
+// Nova objects of post-setup (post-setup-and-smoke.md §1.2, §1.3, §1.7): flavors, the project's
+// compute quotas and the project user's keypair.
+import { Kind, getOrUndefined, pick, q, removeIfThere } from "../kind";
+
+const flavorAttrs = (f: any) => ({ vcpus: f.vcpus, ram: f.ram, disk: f.disk, public: f["os-flavor-access:is_public"] !== false });
+
+/** Flavors cannot change: any difference replaces the flavor (same name, so the old one goes first). */
+export const flavor: Kind = {
+    service: "compute",
+    replaceOn: ["vcpus", "ram", "disk", "public"],
+    async find(x) {
+        const r = await x.cloud.request("compute", "GET", "/flavors/detail?is_public=None");
+        return pick(r.body.flavors, flavorAttrs, (f: any) => f.name === x.props.name);
+    },
+    async get(x, id) {
+        const b = await getOrUndefined(x, "compute", `/flavors/${id}`);
+        return b && { id, attrs: flavorAttrs(b.flavor) };
+    },
+    async create(x) {
+        const s = x.props.spec;
+        const r = await x.cloud.request("compute", "POST", "/flavors", {
+            body: { flavor: { name: x.props.name, vcpus: s.vcpus, ram: s.ram, disk: s.disk, "os-flavor-access:is_public": s.public } },
+        });
+        return { id: r.body.flavor.id, attrs: flavorAttrs(r.body.flavor) };
+    },
+    remove: (x, id) => removeIfThere(x, "compute", `/flavors/${id}`),
+};
+
+// Keypairs of another user need the user_id parameter (compute API microversion 2.10).
+const KEYPAIR_VERSION = "compute 2.10";
+const keypairAttrs = (k: any) => ({ publicKey: String(k.public_key ?? "").trim(), user: k.user_id });
+
+export const keypair: Kind = {
+    service: "compute",
+    replaceOn: ["publicKey", "user"],
+    async find(x) {
+        return keypair.get(x, `${x.props.spec.user}/${x.props.name}`);
+    },
+    async get(x, id) {
+        const [user, name] = id.split("/");
+        const b = await getOrUndefined(x, "compute", `/os-keypairs/${q(name)}?user_id=${q(user)}`, KEYPAIR_VERSION);
+        return b && { id, attrs: keypairAttrs(b.keypair) };
+    },
+    async create(x) {
+        const s = x.props.spec;
+        const r = await x.cloud.request("compute", "POST", "/os-keypairs", {
+            microversion: KEYPAIR_VERSION,
+            body: { keypair: { name: x.props.name, public_key: s.publicKey, user_id: s.user, type: "ssh" } },
+        });
+        return { id: `${s.user}/${x.props.name}`, attrs: keypairAttrs(r.body.keypair) };
+    },
+    async remove(x, id) {
+        const [user, name] = id.split("/");
+        await removeIfThere(x, "compute", `/os-keypairs/${q(name)}?user_id=${q(user)}`, KEYPAIR_VERSION);
+    },
+};
+
+/** A project's compute quotas (spec: the limits to set). They always exist: delete puts back what was found. */
+export const computeQuota: Kind = {
+    service: "compute",
+    always: true,
+    async find(x) {
+        return computeQuota.get(x, x.props.spec.project ?? x.props.scope);
+    },
+    async get(x, id) {
+        const r = await x.cloud.request("compute", "GET", `/os-quota-sets/${id}`);
+        const keys = Object.keys(x.props.spec).filter((k) => k !== "project");
+        return { id, attrs: { project: id, ...Object.fromEntries(keys.map((k) => [k, r.body.quota_set[k]])) } };
+    },
+    async create(x) {
+        return computeQuota.update!(x, x.props.spec.project, []);
+    },
+    async update(x, id) {
+        const { project: _p, ...limits } = x.props.spec;
+        await x.cloud.request("compute", "PUT", `/os-quota-sets/${id}`, { body: { quota_set: limits } });
+        return (await computeQuota.get(x, id))!;
+    },
+    async restore(x, id, original) {
+        const { project: _p, ...limits } = original;
+        await x.cloud.request("compute", "PUT", `/os-quota-sets/${id}`, { body: { quota_set: limits }, ok: [404] });
+    },
+    async remove() {
+        // quotas are never removed
+    },
+};

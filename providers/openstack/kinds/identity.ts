@@ -1,0 +1,134 @@
+// Keystone objects of post-setup (post-setup-and-smoke.md §1.1, §1.6): the project, its user,
+// the user's role on it, and the user's application credential.
+import { Ctx, Kind, Observed, getOrUndefined, pick, q, removeIfThere } from "../kind";
+
+const projectAttrs = (p: any) => ({ description: p.description ?? "", domain: p.domain_id, enabled: p.enabled });
+
+export const project: Kind = {
+    service: "identity",
+    compare: ["description", "enabled"],
+    replaceOn: ["domain"],
+    async find(x) {
+        const r = await x.cloud.request("identity", "GET", `/projects?name=${q(x.props.name)}&domain_id=${q(x.props.spec.domain)}`);
+        return pick(r.body.projects, projectAttrs);
+    },
+    async get(x, id) {
+        const b = await getOrUndefined(x, "identity", `/projects/${id}`);
+        return b && { id, attrs: projectAttrs(b.project) };
+    },
+    async create(x) {
+        const s = x.props.spec;
+        const r = await x.cloud.request("identity", "POST", "/projects", { body: { project: { name: x.props.name, domain_id: s.domain, description: s.description, enabled: s.enabled } } });
+        return { id: r.body.project.id, attrs: projectAttrs(r.body.project) };
+    },
+    async update(x, id) {
+        const s = x.props.spec;
+        const r = await x.cloud.request("identity", "PATCH", `/projects/${id}`, { body: { project: { description: s.description, enabled: s.enabled } } });
+        return { id, attrs: projectAttrs(r.body.project) };
+    },
+    remove: (x, id) => removeIfThere(x, "identity", `/projects/${id}`),
+};
+
+const userAttrs = (u: any) => ({ defaultProject: u.default_project_id ?? "", domain: u.domain_id, enabled: u.enabled });
+
+/** The password is not readable: set on create, on adoption and whenever its digest changes. */
+export const user: Kind = {
+    service: "identity",
+    compare: ["defaultProject", "enabled"],
+    replaceOn: ["domain"],
+    async find(x) {
+        const r = await x.cloud.request("identity", "GET", `/users?name=${q(x.props.name)}&domain_id=${q(x.props.spec.domain)}`);
+        return pick(r.body.users, userAttrs);
+    },
+    async get(x, id) {
+        const b = await getOrUndefined(x, "identity", `/users/${id}`);
+        return b && { id, attrs: userAttrs(b.user) };
+    },
+    async create(x) {
+        const s = x.props.spec;
+        const r = await x.cloud.request("identity", "POST", "/users", {
+            body: { user: { name: x.props.name, domain_id: s.domain, default_project_id: s.defaultProject, enabled: s.enabled, password: x.props.password } },
+        });
+        return { id: r.body.user.id, attrs: userAttrs(r.body.user) };
+    },
+    async update(x, id) {
+        const s = x.props.spec;
+        const r = await x.cloud.request("identity", "PATCH", `/users/${id}`, {
+            body: { user: { default_project_id: s.defaultProject, enabled: s.enabled, ...(x.props.password ? { password: x.props.password } : {}) } },
+        });
+        return { id, attrs: userAttrs(r.body.user) };
+    },
+    remove: (x, id) => removeIfThere(x, "identity", `/users/${id}`),
+};
+
+async function roleId(x: Ctx, names: string[]): Promise<string> {
+    for (const name of names) {
+        const r = await x.cloud.request("identity", "GET", `/roles?name=${q(name)}`);
+        if (r.body.roles?.length) return r.body.roles[0].id;
+    }
+    throw new Error(`keystone has none of the roles ${names.join(", ")}`);
+}
+
+/** A role of a user on a project; the name is the role's, spec {user, project, fallbacks}. */
+export const roleAssignment: Kind = {
+    service: "identity",
+    replaceOn: ["user", "project"],
+    compare: ["user", "project"],
+    async find(x) {
+        const s = x.props.spec;
+        const id = await roleId(x, [x.props.name, ...(s.fallbacks ?? [])]);
+        return roleAssignment.get(x, `${s.project}/${s.user}/${id}`);
+    },
+    async get(x, id) {
+        const [project, userId, role] = id.split("/");
+        const r = await x.cloud.request("identity", "HEAD", `/projects/${project}/users/${userId}/roles/${role}`, { ok: [404] });
+        return r.status === 404 ? undefined : { id, attrs: { user: userId, project } };
+    },
+    async create(x) {
+        const s = x.props.spec;
+        const role = await roleId(x, [x.props.name, ...(s.fallbacks ?? [])]);
+        await x.cloud.request("identity", "PUT", `/projects/${s.project}/users/${s.user}/roles/${role}`);
+        return { id: `${s.project}/${s.user}/${role}`, attrs: { user: s.user, project: s.project } };
+    },
+    async remove(x, id) {
+        const [project, userId, role] = id.split("/");
+        await removeIfThere(x, "identity", `/projects/${project}/users/${userId}/roles/${role}`);
+    },
+};
+
+const credentialAttrs = (c: any) => ({ unrestricted: c.unrestricted === true, project: c.project_id });
+
+/**
+ * An application credential of the project user, made by that user (keystone lets only the
+ * owner create one). Its secret is returned once, at creation: one with the same name that
+ * this program did not make is refused, since its secret cannot be had.
+ */
+export const applicationCredential: Kind = {
+    service: "identity",
+    asUser: true,
+    foreign: "refuse",
+    replaceOn: ["unrestricted"],
+    compare: ["unrestricted"],
+    async find(x) {
+        const user = await x.cloud.userId();
+        const r = await x.cloud.request("identity", "GET", `/users/${user}/application_credentials?name=${q(x.props.name)}`);
+        return pick(r.body.application_credentials, credentialAttrs);
+    },
+    async get(x, id) {
+        const user = await x.cloud.userId();
+        const b = await getOrUndefined(x, "identity", `/users/${user}/application_credentials/${id}`);
+        return b && { id, attrs: credentialAttrs(b.application_credential) };
+    },
+    async create(x): Promise<Observed> {
+        const user = await x.cloud.userId();
+        const r = await x.cloud.request("identity", "POST", `/users/${user}/application_credentials`, {
+            body: { application_credential: { name: x.props.name, unrestricted: x.props.spec.unrestricted === true, description: "hotstack-os (pulumi): the project user's credential for tools" } },
+        });
+        const c = r.body.application_credential;
+        return { id: c.id, attrs: credentialAttrs(c), secret: c.secret };
+    },
+    async remove(x, id) {
+        const user = await x.cloud.userId();
+        await removeIfThere(x, "identity", `/users/${user}/application_credentials/${id}`);
+    },
+};

@@ -1,0 +1,208 @@
+// The real dynamic provider host, driven as the Pulumi engine drives it: one
+// `@pulumi/pulumi/cmd/dynamic-provider` process per provider instance (the engine starts
+// `pulumi-resource-pulumi-nodejs`, which runs exactly that file), with the environment the
+// engine gives it, its port read from the first line it prints, then Configure / Check / Diff /
+// Create / Read / Update / Delete over gRPC with the SDK's generated stubs. Nothing here
+// re-implements how a serialized provider is loaded or called: that is the host's code.
+import * as childProcess from "node:child_process";
+import * as path from "node:path";
+import * as readline from "node:readline";
+import { Wire, secret } from "./wire";
+
+const grpc = require("@grpc/grpc-js");
+const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
+const provproto = require("@pulumi/pulumi/proto/provider_pb");
+const statusproto = require("@pulumi/pulumi/proto/status_pb");
+const structproto = require("google-protobuf/google/protobuf/struct_pb");
+const emptyproto = require("google-protobuf/google/protobuf/empty_pb");
+
+export const DYNAMIC_PROVIDER = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
+
+/** An error from the provider host; `initFailed` when the object exists but did not come up. */
+export interface ProviderError extends Error {
+    initFailed?: { id: string; properties: Record<string, any>; reasons: string[] };
+}
+
+export interface ProviderHostOptions {
+    project: string;
+    /** Project directory: the engine starts plugins there (require() of the providers resolves from it). */
+    cwd: string;
+    /** The default provider's inputs: the whole stack config, namespaced keys, secrets wrapped. */
+    config: Record<string, Wire>;
+    /** Pulumi.yaml runtime options, passed as PULUMI_RUNTIME_<NAME> (e.g. typescript: true). */
+    runtimeOptions?: Record<string, unknown>;
+    /** Where the provider's own output goes (the CLI shows it as diagnostics). */
+    log?: (line: string) => void;
+}
+
+const toStruct = (o: Record<string, unknown>) => structproto.Struct.fromJavaScript(o);
+
+export class ProviderHost {
+    private constructor(
+        private readonly child: childProcess.ChildProcess,
+        private readonly client: any,
+        readonly label: string,
+    ) {}
+
+    /** Starts the host, connects and configures it with the stack config. */
+    static async start(opts: ProviderHostOptions): Promise<ProviderHost> {
+        const env: NodeJS.ProcessEnv = {
+            ...process.env,
+            // What the engine puts in a provider plugin's environment (pkg/resource/plugin/provider_plugin.go):
+            PULUMI_NODEJS_PROJECT: opts.project,
+            PULUMI_PROJECT: opts.project,
+            // only config of the plugin's own namespace ("pulumi-nodejs"): none here
+            PULUMI_CONFIG: "{}",
+        };
+        for (const [k, v] of Object.entries(opts.runtimeOptions ?? {})) env[`PULUMI_RUNTIME_${k.toUpperCase()}`] = String(v);
+        // The engine passes its own address; the dynamic provider only checks that it is there.
+        const child = childProcess.spawn(process.execPath, [DYNAMIC_PROVIDER, "127.0.0.1:1"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        const log = opts.log ?? (() => undefined);
+        const port = await new Promise<number>((resolve, reject) => {
+            const lines = readline.createInterface({ input: child.stdout! });
+            let first = true;
+            lines.on("line", (line) => {
+                if (first) {
+                    first = false;
+                    const p = Number(line.trim());
+                    if (Number.isInteger(p) && p > 0) resolve(p);
+                    else reject(new Error(`dynamic provider host printed ${JSON.stringify(line)} instead of its port`));
+                    return;
+                }
+                log(line);
+            });
+            readline.createInterface({ input: child.stderr! }).on("line", log);
+            child.once("exit", (code, signal) => reject(new Error(`dynamic provider host exited before it listened (code ${code}, signal ${signal})`)));
+            child.once("error", reject);
+        });
+        const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+            "grpc.max_receive_message_length": 256 * 1024 * 1024,
+            "grpc.max_send_message_length": 256 * 1024 * 1024,
+        });
+        const host = new ProviderHost(child, client, `${path.basename(DYNAMIC_PROVIDER)} pid ${child.pid}`);
+        const req = new provproto.ConfigureRequest();
+        req.setArgs(toStruct(opts.config));
+        req.setAcceptsecrets(true);
+        req.setAcceptresources(true);
+        await host.call("configure", req);
+        return host;
+    }
+
+    get pid(): number | undefined {
+        return this.child.pid;
+    }
+
+    private call(method: string, req: unknown): Promise<any> {
+        return new Promise((resolve, reject) => {
+            this.client[method](req, (err: any, resp: any) => {
+                if (err) reject(providerError(err));
+                else resolve(resp);
+            });
+        });
+    }
+
+    async check(urn: string, olds: Record<string, any>, news: Record<string, any>): Promise<{ inputs: Record<string, any>; failures: { property: string; reason: string }[] }> {
+        const req = new provproto.CheckRequest();
+        req.setUrn(urn);
+        req.setOlds(toStruct(olds));
+        req.setNews(toStruct(news));
+        const resp = await this.call("check", req);
+        return {
+            inputs: resp.getInputs()?.toJavaScript() ?? {},
+            failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+        };
+    }
+
+    async diff(urn: string, id: string, olds: Record<string, any>, news: Record<string, any>, oldInputs: Record<string, any>): Promise<{ changes?: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+        const req = new provproto.DiffRequest();
+        req.setUrn(urn);
+        req.setId(id);
+        req.setOlds(toStruct(olds));
+        req.setNews(toStruct(news));
+        req.setOldInputs(toStruct(oldInputs));
+        const resp = await this.call("diff", req);
+        const c = resp.getChanges();
+        const D = provproto.DiffResponse.DiffChanges;
+        return {
+            changes: c === D.DIFF_SOME ? true : c === D.DIFF_NONE ? false : undefined,
+            replaces: resp.getReplacesList(),
+            deleteBeforeReplace: resp.getDeletebeforereplace(),
+        };
+    }
+
+    async create(urn: string, properties: Record<string, any>): Promise<{ id: string; properties: Record<string, any> }> {
+        const req = new provproto.CreateRequest();
+        req.setUrn(urn);
+        req.setProperties(toStruct(properties));
+        const resp = await this.call("create", req);
+        return { id: resp.getId(), properties: resp.getProperties()?.toJavaScript() ?? {} };
+    }
+
+    async read(urn: string, id: string, properties: Record<string, any>, inputs: Record<string, any>): Promise<{ id: string; properties: Record<string, any>; inputs?: Record<string, any> }> {
+        const req = new provproto.ReadRequest();
+        req.setUrn(urn);
+        req.setId(id);
+        req.setProperties(toStruct(properties));
+        req.setInputs(toStruct(inputs));
+        const resp = await this.call("read", req);
+        return { id: resp.getId(), properties: resp.getProperties()?.toJavaScript() ?? {}, inputs: resp.getInputs()?.toJavaScript() };
+    }
+
+    async update(urn: string, id: string, olds: Record<string, any>, news: Record<string, any>, oldInputs: Record<string, any>): Promise<Record<string, any>> {
+        const req = new provproto.UpdateRequest();
+        req.setUrn(urn);
+        req.setId(id);
+        req.setOlds(toStruct(olds));
+        req.setNews(toStruct(news));
+        req.setOldInputs(toStruct(oldInputs));
+        const resp = await this.call("update", req);
+        return resp.getProperties()?.toJavaScript() ?? {};
+    }
+
+    async delete(urn: string, id: string, properties: Record<string, any>, oldInputs: Record<string, any>): Promise<void> {
+        const req = new provproto.DeleteRequest();
+        req.setUrn(urn);
+        req.setId(id);
+        req.setProperties(toStruct(properties));
+        req.setOldInputs(toStruct(oldInputs));
+        await this.call("delete", req);
+    }
+
+    /** The engine closes its connection and the plugin exits with it. */
+    async stop(): Promise<void> {
+        this.client.close();
+        if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+        const exited = new Promise((r) => this.child.once("exit", r));
+        this.child.kill("SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    }
+}
+
+/** A gRPC error as the engine reads it: the message, and ErrorResourceInitFailed details if any. */
+function providerError(err: any): ProviderError {
+    const e: ProviderError = new Error(err?.details || err?.message || String(err));
+    const bin = err?.metadata?.get?.("grpc-status-details-bin")?.[0];
+    if (bin) {
+        const status = statusproto.Status.deserializeBinary(new Uint8Array(bin));
+        for (const any of status.getDetailsList()) {
+            if (!String(any.getTypeUrl()).endsWith("pulumirpc.ErrorResourceInitFailed")) continue;
+            const d = provproto.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
+            e.initFailed = { id: d.getId(), properties: d.getProperties()?.toJavaScript() ?? {}, reasons: d.getReasonsList() };
+        }
+    }
+    return e;
+}
+
+/** The default provider's inputs: every config key namespaced, secret ones wrapped (as the engine keeps them). */
+export function providerConfig(project: string, config: Record<string, unknown>, secretKeys: string[]): Record<string, Wire> {
+    const out: Record<string, Wire> = {};
+    for (const [k, v] of Object.entries(config)) {
+        const key = k.includes(":") ? k : `${project}:${k}`;
+        const text = typeof v === "string" ? v : JSON.stringify(v);
+        out[key] = secretKeys.includes(k) ? secret(text) : text;
+    }
+    return out;
+}
+
+void emptyproto;
