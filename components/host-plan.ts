@@ -56,6 +56,7 @@ export interface HostPlan {
     hostsEntries: { ip: string; names: string[] }[];
     podmanNetwork: { name: string; subnet: string; interfaceName: string };
     firewall: { zone: string; sources: string[]; interfaces: string[] };
+    nat: { unitName: string; unit: string; rulesPath: string; rules: string };
 }
 
 /** Directories under (or beside) the data dir; owners only where the spec sets them (host.md §5.8). */
@@ -155,6 +156,9 @@ function fabricUnit(gatewayCidr: string): string {
 
 /** The host units the containers are ordered after (service.ts). */
 export const FABRIC_UNIT = "hotstack-os-fabric.service";
+export const NAT_UNIT = "hotstack-os-nat.service";
+export const NAT_TABLE = "hotstack_os_nat";
+export const NAT_RULES = "/etc/hotstack-os/provider-nat.nft";
 export const SHARED_MOUNTS_UNIT = "hotstack-os-shared-mounts.service";
 
 /**
@@ -187,14 +191,59 @@ function sharedMountsUnit(paths: string[]): string {
     ].join("\n");
 }
 
+/**
+ * NAT of the provider network where firewalld does not run (Debian and Ubuntu by default): the
+ * guests' floating IPs and the routers' gateways leave the host masqueraded. A table of our own,
+ * loaded at boot and removed on stop; no other table is touched. Where firewalld runs, its zone
+ * (FirewallZone, masquerade on the default zone) does this instead.
+ */
+export function natRules(providerNetwork: string, containerNetwork: string): string {
+    return [
+        "# Managed by hotstack-os (pulumi up): masquerade of the provider network leaving the host.",
+        `table ip ${NAT_TABLE} {`,
+        "    chain postrouting {",
+        "        type nat hook postrouting priority srcnat; policy accept;",
+        `        ip saddr ${providerNetwork} ip daddr != { ${providerNetwork}, ${containerNetwork} } oifname != "hot-ex" masquerade`,
+        "    }",
+        "}",
+        "",
+    ].join("\n");
+}
+
+function natUnit(): string {
+    const start = [
+        'if systemctl is-active --quiet firewalld; then echo "firewalld runs: its zone masquerades the provider network"; exit 0; fi',
+        // Routing between hot-ex and the uplink (per network namespace).
+        "sysctl -qw net.ipv4.ip_forward=1",
+        `nft list table ip ${NAT_TABLE} >/dev/null 2>&1 && nft delete table ip ${NAT_TABLE}`,
+        `nft -f ${NAT_RULES}`,
+    ].join("; ");
+    return [
+        "[Unit]",
+        "Description=hotstack-os: NAT of the provider network (nftables table hotstack_os_nat) where firewalld does not run",
+        `After=network-online.target ${FABRIC_UNIT} firewalld.service`,
+        "Wants=network-online.target",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        "RemainAfterExit=yes",
+        `ExecStart=/bin/sh -c '${start}'`,
+        `ExecStop=/bin/sh -c 'nft list table ip ${NAT_TABLE} >/dev/null 2>&1 && nft delete table ip ${NAT_TABLE} || true'`,
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n");
+}
+
 export function hostPlan(c: HotStackConfig): HostPlan {
     const provider = parseCidr(c.providerNetwork)!;
     const gatewayCidr = `${c.hotExIp}/${provider.prefix}`;
     return {
         packages: {
             // curl: the post-setup providers reach the cloud's APIs with it; ping and ssh: the smoke test.
-            debian: ["podman", "openvswitch-switch", "libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils", "ovmf", "libcap2-bin", "iproute2", "curl", "iputils-ping", "openssh-client"],
-            fedora: ["podman", "openvswitch", "libvirt", "qemu-kvm", "edk2-ovmf", "libcap", "iproute", "curl", "iputils", "openssh-clients"],
+            debian: ["podman", "openvswitch-switch", "libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils", "ovmf", "libcap2-bin", "iproute2", "nftables", "curl", "iputils-ping", "openssh-client"],
+            fedora: ["podman", "openvswitch", "libvirt", "qemu-kvm", "edk2-ovmf", "libcap", "iproute", "nftables", "curl", "iputils", "openssh-clients"],
         },
         services: {
             // System libvirt is socket-activated (libvirtd exits when idle): the socket is what must run.
@@ -219,5 +268,6 @@ export function hostPlan(c: HotStackConfig): HostPlan {
         hostsEntries: [{ ip: c.hotExIp, names: PUBLIC_SERVICES.map((s) => `${s}.${PUBLIC_DOMAIN}`) }],
         podmanNetwork: { name: PODMAN_NETWORK, subnet: c.containerNetwork, interfaceName: PODMAN_NETWORK },
         firewall: { zone: FIREWALL_ZONE, sources: [c.providerNetwork], interfaces: ["hot-ex"] },
+        nat: { unitName: NAT_UNIT, unit: natUnit(), rulesPath: NAT_RULES, rules: natRules(c.providerNetwork, c.containerNetwork) },
     };
 }

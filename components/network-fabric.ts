@@ -2,6 +2,8 @@
 // the gateway address where HAProxy, dnsmasq and VNC listen), a boot unit that puts the address
 // back after a reboot, firewalld where it runs, the /etc/hosts names, and the podman network.
 import * as pulumi from "@pulumi/pulumi";
+import { Directory } from "../providers/directory";
+import { File } from "../providers/file";
 import { FirewallZone } from "../providers/firewall-zone";
 import { HostsBlock } from "../providers/hosts-block";
 import { OvsBridge } from "../providers/ovs-bridge";
@@ -30,6 +32,10 @@ export class NetworkFabric extends pulumi.ComponentResource {
         new FirewallZone(`${name}-firewall`, {
             name: plan.firewall.zone, target: "ACCEPT", sources: plan.firewall.sources, interfaces: plan.firewall.interfaces, masqueradeDefaultZone: true,
         }, { ...child, dependsOn: this.bridges["hot-ex"] });
+        // NAT of the provider network where firewalld does not run: our own nftables table, loaded at boot.
+        const natDir = new Directory(`${name}-nat-dir`, { path: plan.nat.rulesPath.slice(0, plan.nat.rulesPath.lastIndexOf("/")), owner: "root", group: "root", mode: "0755" }, child);
+        const natRules = new File(`${name}-nat-rules`, { path: plan.nat.rulesPath, content: plan.nat.rules, mode: "0644" }, { ...child, dependsOn: natDir });
+        new SystemdUnit(`${name}-nat`, { name: plan.nat.unitName, content: plan.nat.unit, triggers: [natRules.contentSha256] }, { ...child, dependsOn: [natRules, ...Object.values(this.bridges)] });
         this.hostsBlock = new HostsBlock(`${name}-hosts`, { entries: plan.hostsEntries }, child);
         this.podmanNetwork = new PodmanNetwork(`${name}-podman`, { ...plan.podmanNetwork }, child);
         this.gateway = this.bridges["hot-ex"].address.apply((a) => (a ?? "").split("/")[0]);

@@ -48,7 +48,7 @@ export interface SmokeResult {
     ok: boolean;
     stackSeconds: number;
     floatingIps: string[];
-    /** Seconds from stack complete to the first successful SSH into each guest. */
+    /** Seconds from the stack being complete to the first successful SSH into each guest. */
     sshSeconds: number[];
 }
 
@@ -119,6 +119,7 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
         await sleep(5);
     }
     const stackSeconds = (Date.now() - started) / 1000;
+    const complete = Date.now();
     if (!check("stack CREATE_COMPLETE", status === "CREATE_COMPLETE", `${status} after ${stackSeconds.toFixed(0)} s${status === "CREATE_COMPLETE" ? "" : `: ${await os(`stack show ${sh(o.stackName)} -f value -c stack_status_reason`, { allowFailure: true })}`}`)) {
         await diagnose();
         return done(stackSeconds);
@@ -167,8 +168,13 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
                 if (!answer.includes("smoke-ok")) await sleep(5);
             }
             const ok = check(`ssh ${o.sshUsername}@${ip} with the key from metadata`, answer.includes("smoke-ok"));
-            if (ok) sshSeconds.push((Date.now() - started) / 1000);
-            if (ok && i === 1) check("instance2 sees its extra volume as a disk", /\bvdb\b/.test(answer), answer.split("\n").filter((l) => /vd[a-z]/.test(l)).map((l) => l.trim().split(/\s+/).pop()).join(" "));
+            if (!ok) continue;
+            // seconds from the stack being complete (the guests ACTIVE) to the guest answering SSH
+            sshSeconds.push((Date.now() - complete) / 1000);
+            const server = String(out(`instance${i + 1}_name`) ?? "");
+            const hostname = answer.split("\n")[1]?.trim() ?? "";
+            check(`instance${i + 1}'s hostname came from metadata`, server !== "" && hostname.split(".")[0].toLowerCase() === server.split(".")[0].toLowerCase().replace(/[^a-z0-9-]/g, "-"), `hostname ${JSON.stringify(hostname)}, server ${JSON.stringify(server)}`);
+            if (i === 1) check("instance2 sees its extra volume as a disk", /\bvdb\b/.test(answer), answer.split("\n").filter((l) => /vd[a-z]/.test(l)).map((l) => l.trim().split(/\s+/).pop()).join(" "));
         }
     }
     if (!checks.every((c) => c.ok)) await diagnose();

@@ -1,61 +1,34 @@
-// npm run e2e:cloud — the whole cloud (23 containers) from a bare test host through the harness,
-// used with the openstack client as admin: services up, provider + tenant networks and a router,
-// a tiny image, a flavor, a server to ACTIVE, a volume attached (both wrappers), a floating IP, a
-// Heat stack created and deleted; tempest's API smoke subset; run 2 = no-op; destroy removes
-// everything the program made and leaves a foreign libvirt domain alone. One line of figures.
+// npm run e2e:cloud — the whole cloud from a bare test host through the harness (the real
+// provider host process): 23 containers and post-setup's objects (checked with the product's
+// `openstack` on the host, as admin and as the project user; drift; a one-value change; bad
+// input), then the data plane with a real guest built offline (assets/guest): HotStack-OS's
+// smoke test — DHCP, metadata, ping and SSH through floating IPs, a trunk, boot from volume,
+// an attached volume — NAT out of the provider network into a namespace that has no route back,
+// the seeds' restart sequence with a guest left running, tempest's API smoke subset, post-setup
+// turned off on a live cloud, run 2 = no-op, and a destroy that user objects inside the cloud do
+// not block. Every check can fail; the run always cleans up and ends with one line of figures.
 import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { changeCount } from "../harness/engine";
+import { Report, changeCount, preview } from "../harness/engine";
+import { hostLabel } from "../../providers/host/connection";
+import { closeAllConnections, connect } from "../../providers/host/transport";
+import { smoke } from "../../tools/smoke";
 import { TH, loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
+import { Checks, memorySampler } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
 
-const OS = "openstack --os-cloud hotstack-os-admin";
+const ADMIN = "openstack --os-cloud hotstack-os-admin";
+const USER = "openstack --os-cloud hotstack-os";
+const GUEST_IMAGE = "hotstack-guest";
+const GUEST_FILE = "/var/tmp/hotstack-guest.raw";
+const OUTSIDE_IP = "198.51.100.2";
 
-/** Runs an openstack command on the host; returns stdout (value format). */
-function os(cmd: string, allowFailure = false): string {
-    return onHost(`${OS} ${cmd}`, { allowFailure }).trim();
-}
-
-async function waitFor(what: string, seconds: number, test: () => boolean): Promise<number> {
-    const t = Date.now();
-    while (!test()) {
-        if (Date.now() - t > seconds * 1000) throw new Error(`${what}: not reached in ${seconds} s`);
-        await new Promise((r) => setTimeout(r, 3000));
-    }
-    return (Date.now() - t) / 1000;
-}
-
-/**
- * A 1 MiB raw disk whose boot sector loops forever: bootable, made offline, boots in any emulator.
- * It carries one partition entry: nova's image safety check rejects an MBR without partitions.
- */
-function tinyImage(): Buffer {
-    const img = Buffer.alloc(1024 * 1024);
-    img[0] = 0xeb; // jmp $
-    img[1] = 0xfe;
-    const pte = 446; // first partition table entry: active, Linux, LBA 1 up to the end of the disk
-    img.set([0x80, 0x00, 0x02, 0x00, 0x83, 0xfe, 0xff, 0xff], pte);
-    img.writeUInt32LE(1, pte + 8);
-    img.writeUInt32LE(img.length / 512 - 1, pte + 12);
-    img[510] = 0x55; // boot signature
-    img[511] = 0xaa;
-    return img;
-}
+const json = (cmd: string) => JSON.parse(onHost(`${cmd} -f json`));
 
 function putFile(remote: string, data: Buffer | string): void {
     childProcess.execFileSync("bash", [path.join(__dirname, "../testhost/ssh.sh"), `cat > ${remote}`], { input: data, env: { ...process.env, TH } });
-}
-
-/** Peak memory of the test host container (all nested containers included), sampled. */
-function memorySampler(): { stop: () => number } {
-    let peak = 0;
-    const sample = () => {
-        const r = childProcess.spawnSync("podman", ["stats", "--no-stream", "--format", "{{.MemUsage}}", "hotstack-testhost"]);
-        const m = /^([\d.]+)([kMG]i?B)/.exec(r.stdout?.toString().trim() ?? "");
-        if (m) peak = Math.max(peak, Number(m[1]) * ({ kB: 1 / 1024, kiB: 1 / 1024, MB: 1, MiB: 1, GB: 1024, GiB: 1024 } as Record<string, number>)[m[2]]);
-    };
-    const timer = setInterval(sample, 10000);
-    return { stop: () => (clearInterval(timer), sample(), Math.round(peak)) };
 }
 
 const NETWORK_EXTENSIONS = ["address-scope", "agent", "allowed-address-pairs", "binding", "dhcp_agent_scheduler", "external-net",
@@ -134,138 +107,314 @@ region = RegionOne
 `;
 }
 
+/** The guest disk image, built here from Debian packages (assets/guest), cached between runs. */
+function buildGuest(): string {
+    const out = path.join(TH, "guest", "hotstack-guest.raw");
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    childProcess.execFileSync("bash", [path.resolve(__dirname, "../../assets/guest/build.sh"), out], { stdio: ["ignore", "inherit", "inherit"] });
+    return out;
+}
+
+/** Quota values as the openstack client shows them (an object, or a list of {Resource, Limit}). */
+function quotaValues(shown: any): Record<string, number> {
+    if (Array.isArray(shown)) return Object.fromEntries(shown.map((r: any) => [String(r.Resource ?? r.resource).replace(/-/g, "_"), Number(r.Limit ?? r.limit)]));
+    return Object.fromEntries(Object.entries(shown).map(([k, v]) => [k.replace(/-/g, "_"), Number(v)]));
+}
+
+const objectSteps = (r: Report) => r.steps.filter((s) => s.type.endsWith(":CloudObject"));
+const stepNames = (r: Report, ops = ["create", "update", "replace", "delete"]) =>
+    r.steps.filter((s) => ops.includes(s.op) && !s.type.startsWith("pulumi:providers:")).map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort();
+
 async function main(): Promise<void> {
-    const conn = startTestHost(true);
-    loadBaseImage();
-    log("test tooling on the test host (not the product): openstack client, tempest, heat tempest plugin");
-    onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends python3-openstackclient python3-heatclient tempest heat-tempest-plugin >/dev/null");
-    // A libvirt domain that is not nova's: destroy must leave it alone.
-    onHost("virsh -c qemu:///system define /dev/stdin >/dev/null <<'EOF'\n<domain type='qemu'><name>foreign-vm</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>\nEOF");
+    const checks = new Checks();
+    const fig: Record<string, string | number> = {};
     const state = stateFile("e2e-cloud");
-    rmState(state);
-    const opts = () => ({ stateFile: state, ...testStackConfig(conn, { serviceSet: "full" }) });
-    const problems: string[] = [];
-    const expect = (ok: boolean, what: string) => {
-        if (!ok) problems.push(what);
-        log(`${ok ? "ok  " : "FAIL"} ${what}`);
-    };
-    const mem = memorySampler();
-
-    const run1 = await converge("run 1 (bare host: 11 images, 23 containers)", opts());
-    const bareToApis = run1.seconds;
-    onHost(`mkdir -p /root/.config/openstack && cat > /root/.config/openstack/clouds.yaml <<'EOF'\n${run1.outputs.cloudsYaml}EOF`);
-
-    log("services");
-    await waitFor("nova-compute up", 300, () => /nova-compute\s+up/.test(os("compute service list -f value -c Binary -c State", true)));
-    expect(true, "compute service list: nova-compute up");
-    await waitFor("OVN controller alive", 180, () => /OVN Controller.*(True|:-\))/.test(os("network agent list -f value -c 'Agent Type' -c Alive", true)));
-    expect(true, "network agent list: OVN controller alive");
-    await waitFor("cinder-volume up", 180, () => /cinder-volume\s+up/.test(os("volume service list -f value -c Binary -c State", true)));
-    expect(true, "volume service list: cinder-volume up");
-    expect(onHostOk(`${OS} orchestration service list`), "orchestration service list works");
-
-    log("admin scenario");
-    const step = async (what: string, fn: () => Promise<unknown> | unknown) => {
-        const t = Date.now();
-        try {
-            await fn();
-            log(`  ${((Date.now() - t) / 1000).toFixed(1).padStart(6)} s  ${what}`);
-        } catch (e) {
-            problems.push(`${what}: ${(e as Error).message.split("\n").slice(0, 4).join(" ")}`);
-            log(`  FAIL ${what}: ${(e as Error).message.split("\n").slice(0, 6).join(" | ")}`);
-        }
-    };
-    const ids: Record<string, string> = {};
-    let serverActiveS = -1;
-    await step("provider network public on physnet provider + subnet", () => {
-        ids.publicNet = os("network create public --external --share --provider-network-type flat --provider-physical-network provider -f value -c id");
-        os("subnet create public-subnet --network public --subnet-range 172.31.0.128/25 --gateway 172.31.0.129 --no-dhcp --allocation-pool start=172.31.0.130,end=172.31.0.200");
-    });
-    await step("tenant network, subnet, router with external gateway", () => {
-        os("network create private");
-        os("subnet create private-subnet --network private --subnet-range 192.168.100.0/24 --dns-nameserver 172.31.0.129");
-        os("router create router1 --external-gateway public");
-        os("router add subnet router1 private-subnet");
-    });
-    await step("image (a bootable 1 MiB raw disk made offline)", () => {
-        putFile("/tmp/tiny.raw", tinyImage());
-        ids.image = os("image create tiny --disk-format raw --container-format bare --public --file /tmp/tiny.raw -f value -c id");
-    });
-    await step("flavor", () => {
-        ids.flavor = os("flavor create tiny --vcpus 1 --ram 128 --disk 1 --public -f value -c id");
-    });
-    await step("server to ACTIVE", async () => {
-        os(`server create vm1 --image tiny --flavor tiny --network private`);
-        serverActiveS = await waitFor("server ACTIVE", 600, () => {
-            const s = os("server show vm1 -f value -c status", true);
-            if (s === "ERROR") throw new Error(`server in ERROR: ${os("server show vm1 -f value -c fault", true)}`);
-            return s === "ACTIVE";
+    let destroyed = false;
+    let mem: ReturnType<typeof memorySampler> | undefined;
+    try {
+        const conn = startTestHost(true);
+        loadBaseImage();
+        mem = memorySampler("hotstack-testhost");
+        log("test tooling on the test host (not the product): tempest, the heat tempest plugin");
+        onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends tempest heat-tempest-plugin >/dev/null");
+        // A libvirt domain that is not nova's: destroy must leave it alone.
+        onHost("virsh -c qemu:///system define /dev/stdin >/dev/null <<'EOF'\n<domain type='qemu'><name>foreign-vm</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>\nEOF");
+        log("the guest image, built offline from Debian packages (assets/guest/build.sh)");
+        putFile(GUEST_FILE, fs.readFileSync(buildGuest()));
+        const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "hotstack-e2e-key-"));
+        childProcess.execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "hotstack-e2e", "-f", `${keyDir}/id`]);
+        const publicKey = fs.readFileSync(`${keyDir}/id.pub`, "utf8").trim();
+        rmState(state);
+        let quotas = "{}";
+        let postSetup = "true";
+        const opts = () => ({
+            stateFile: state,
+            ...testStackConfig(conn, {
+                serviceSet: "full",
+                images: JSON.stringify([{ name: GUEST_IMAGE, file: GUEST_FILE, diskFormat: "raw", properties: {} }]),
+                sshPublicKey: publicKey,
+                quotas,
+                postSetup,
+            }),
         });
-    });
-    await step("volume created and attached (qemu-img and mount.nfs wrappers)", async () => {
-        os("volume create --size 1 vol1");
-        await waitFor("volume available", 300, () => os("volume show vol1 -f value -c status", true) === "available");
-        os("server add volume vm1 vol1");
-        await waitFor("volume in-use", 300, () => os("volume show vol1 -f value -c status", true) === "in-use");
-    });
-    await step("floating IP on the provider network, associated", () => {
-        const fip = os("floating ip create public -f value -c floating_ip_address");
-        os(`server add floating ip vm1 ${fip}`);
-    });
-    await step("heat stack created and deleted", async () => {
-        putFile("/tmp/stack.yaml", "heat_template_version: rocky\nresources:\n  net:\n    type: OS::Neutron::Net\n  subnet:\n    type: OS::Neutron::Subnet\n    properties:\n      network: {get_resource: net}\n      cidr: 10.77.0.0/24\n");
-        os("stack create -t /tmp/stack.yaml --wait st1");
-        os("stack delete --yes --wait st1");
-    });
 
-    log("tempest: API smoke subset (identity, compute, network, image, volume, orchestration)");
-    let tempest = { passed: 0, failed: 0, skipped: 0 };
-    await step("tempest", () => {
-        onHost("[ -d /root/tempest/etc ] || tempest init --name hotstack /root/tempest >/dev/null");
-        putFile("/root/tempest/etc/tempest.conf", tempestConf(ids, run1.outputs.adminPassword));
-        const regex = "^(tempest\\.api\\.(identity|compute|network|image|volume)\\..*\\[.*\\bsmoke\\b.*\\]|heat_tempest_plugin\\.tests\\.api\\.)";
-        const out = onHost(`cd /root/tempest && timeout 1500 tempest run --concurrency 2 --regex '${regex}' --exclude-regex '${TEMPEST_EXCLUDE}' 2>&1 | tail -40`, { allowFailure: true });
-        const num = (label: string) => Number(new RegExp(`- ${label}: (\\d+)`).exec(out)?.[1] ?? 0);
-        tempest = { passed: num("Passed"), failed: num("Failed"), skipped: num("Skipped") };
-        log(`  tempest passed=${tempest.passed} failed=${tempest.failed} skipped=${tempest.skipped}`);
-        if (tempest.failed > 0 || tempest.passed === 0) log(`  tempest output (tail):\n${out}`);
-        if (tempest.passed === 0) throw new Error("tempest ran no test");
-    });
+        // ---- run 1: bare host to a usable cloud ------------------------------------------------
+        const run1 = await converge("run 1 (bare host: 11 images, 23 containers, post-setup)", opts());
+        fig.bare_to_apis_s = run1.seconds.toFixed(0);
+        const made = objectSteps(run1).filter((s) => s.op === "create" && s.startedAt && s.endedAt);
+        fig.post_setup_objects = made.length;
+        fig.post_setup_s = made.length ? ((Math.max(...made.map((s) => s.endedAt!)) - Math.min(...made.map((s) => s.startedAt!))) / 1000).toFixed(0) : "n/a";
+        const out = run1.outputs;
 
-    const run2 = await converge("run 2", opts());
-    expect(changeCount(run2) === 0, "run 2 changes nothing");
-    const peakMem = mem.stop();
+        log("post-setup: every object of spec §1, with the product's openstack client on the host");
+        checks.expect(onHostOk(`${USER} token issue -f value -c id >/dev/null`), "openstack --os-cloud hotstack-os token issue");
+        await checks.step("project, user and role", () => {
+            const p = json(`${ADMIN} project show hotstack`);
+            checks.expect(p.description === "HotStack project for development and testing" && p.enabled === true, "project hotstack", p.description);
+            const u = json(`${ADMIN} user show hotstack`);
+            checks.expect(u.default_project_id === p.id, "user hotstack, default project hotstack");
+            const roles = onHost(`${ADMIN} role assignment list --user hotstack --project hotstack --names -f value -c Role`).trim().split("\n");
+            checks.expect(roles.includes("member"), "user hotstack has role member on hotstack", roles.join(","));
+            checks.expect(out.project?.name === "hotstack" && out.project?.id === p.id && out.username === "hotstack", "outputs project and username");
+        });
+        await checks.step("the 17 quotas", () => {
+            const q = { ...quotaValues(json(`${ADMIN} quota show --compute hotstack`)), ...quotaValues(json(`${ADMIN} quota show --network hotstack`)), ...quotaValues(json(`${ADMIN} quota show --volume hotstack`)) };
+            const want: Record<string, number> = { cores: 96, ram: 307200, instances: 50, key_pairs: 10, server_groups: 10, server_group_members: 10,
+                networks: 20, subnets: 20, ports: 100, routers: 20, floating_ips: 20, secgroups: 20, secgroup_rules: 100, volumes: 50, snapshots: 20, gigabytes: 1000, per_volume_gigabytes: 500 };
+            const wrong = Object.entries(want).filter(([k, v]) => q[k] !== v && q[k.replace(/s$/, "")] !== v && q[{ networks: "network", subnets: "subnet", ports: "port", routers: "router", floating_ips: "floatingip", secgroups: "security_group", secgroup_rules: "security_group_rule" }[k] ?? k] !== v);
+            checks.expect(wrong.length === 0, "quotas of project hotstack are the spec's", wrong.length ? `differ: ${wrong.map(([k, v]) => `${k} ${q[k]} (want ${v})`).join(", ")}; shown: ${JSON.stringify(q)}` : "17 values");
+        });
+        await checks.step("the 7 flavors", () => {
+            const flavors = json(`${ADMIN} flavor list --long`) as any[];
+            const hot = flavors.filter((f) => String(f.Name).startsWith("hotstack.")).map((f) => `${f.Name}:${f.VCPUs}:${f.RAM}:${f.Disk}:${f["Is Public"]}`).sort();
+            checks.expect(hot.join(" ") === "hotstack.large:4:8192:80:true hotstack.medium:2:4096:40:true hotstack.mlarge:2:6144:60:true hotstack.small:1:2048:20:true hotstack.xlarge:8:16384:160:true hotstack.xxlarge:12:32768:160:true hotstack.xxxlarge:12:49152:160:true", "flavors", hot.join(" "));
+        });
+        const ids: Record<string, string> = {};
+        await checks.step("networks, subnets, router", () => {
+            const pub = json(`${ADMIN} network show public`);
+            ids.publicNet = pub.id;
+            checks.expect(pub["router:external"] === true && pub.shared === true && pub["provider:network_type"] === "flat" && pub["provider:physical_network"] === "provider", "network public: external, shared, flat on physnet provider");
+            const ps = json(`${ADMIN} subnet show public-subnet`);
+            checks.expect(ps.enable_dhcp === false && ps.gateway_ip === "172.31.0.129" && ps.cidr === "172.31.0.128/25" && JSON.stringify(ps.allocation_pools) === JSON.stringify([{ start: "172.31.0.130", end: "172.31.0.200" }]), "public-subnet: DHCP off, gateway hot-ex, pool .130-.200", JSON.stringify(ps.allocation_pools));
+            const priv = json(`${ADMIN} network show private`);
+            checks.expect(priv.shared === true, "network private: shared");
+            const pvs = json(`${ADMIN} subnet show private-subnet`);
+            checks.expect(pvs.cidr === "192.168.100.0/24" && pvs.enable_dhcp === true && JSON.stringify(pvs.dns_nameservers) === '["172.31.0.129"]', "private-subnet: 192.168.100.0/24, DHCP on, DNS hot-ex", JSON.stringify(pvs.dns_nameservers));
+            const r = json(`${ADMIN} router show router1`);
+            const ifaces = JSON.stringify(r.interfaces_info ?? []);
+            checks.expect(r.external_gateway_info?.network_id === pub.id && ifaces.includes(pvs.id), "router1: gateway on public, interface on private-subnet");
+            checks.expect(out.publicNetwork?.id === pub.id && out.privateNetwork?.id === priv.id && out.router?.id === r.id && out.privateNetwork?.subnetId === pvs.id, "outputs publicNetwork, privateNetwork, router");
+        });
+        await checks.step("ingress TCP 22 and ICMP on the default security groups of admin and hotstack", () => {
+            for (const project of ["admin", "hotstack"]) {
+                const sg = onHost(`${ADMIN} security group list --project ${project} -f value -c ID -c Name | awk '$2 == "default" {print $1}'`).trim();
+                const rules = json(`${ADMIN} security group rule list ${sg} --ingress --long`) as any[];
+                const has = (proto: string, ports: string) => rules.some((r) => r["IP Protocol"] === proto && r["IP Range"] === "0.0.0.0/0" && (ports === "" ? true : String(r["Port Range"]).startsWith(ports)));
+                checks.expect(has("tcp", "22:22") && has("icmp", ""), `default group of ${project}: tcp 22 and icmp from 0.0.0.0/0`);
+            }
+        });
+        await checks.step("image, application credential, keypair", () => {
+            const img = json(`${ADMIN} image show ${GUEST_IMAGE}`);
+            ids.image = img.id;
+            checks.expect(img.status === "active" && img.visibility === "public" && img.disk_format === "raw" && out.images?.[GUEST_IMAGE] === img.id, "image uploaded from a file on the host: active, public, raw");
+            const secret = /application_credential_secret: "([^"]+)"/.exec(out.cloudSecretYaml ?? "")?.[1];
+            const id = /application_credential_id: (\S+)/.exec(out.cloudSecretYaml ?? "")?.[1];
+            checks.expect(!!secret && id === out.appCredentialId && secret === out.appCredentialSecret && /auth_type: v3applicationcredential/.test(out.cloudSecretYaml), "cloudSecretYaml: the spec's hotstack_cloud_secrets document");
+            // The secret reaches the client through the environment (root-only /proc), not argv.
+            const token = onHost(`export OS_AUTH_TYPE=v3applicationcredential OS_AUTH_URL=${out.authUrl} OS_APPLICATION_CREDENTIAL_ID=${id} OS_APPLICATION_CREDENTIAL_SECRET='${secret}' OS_INTERFACE=public; openstack token issue -f value -c project_id`, { allowFailure: true }).trim();
+            checks.expect(token === out.project?.id, "the application credential authenticates (v3applicationcredential)", token.slice(0, 80));
+            const kp = onHost(`${USER} keypair show hotstack -f value -c name`, { allowFailure: true }).trim();
+            checks.expect(kp === "hotstack", "keypair hotstack of user hotstack, from sshPublicKey");
+        });
 
-    log("destroy (fresh process, state file only)");
-    destroyFresh(state);
-    const probes: [string, string][] = [
-        ["containers", "podman ps -a --format '{{.Names}}' | grep -q hotstack-os-"],
-        ["units", "ls /etc/containers/systemd/hotstack-os-* /etc/systemd/system/hotstack-os* >/dev/null 2>&1"],
-        ["images", "podman images | grep -q hotstack-os-"],
-        ["secrets", "podman secret ls | grep -q hotstack-os-"],
-        ["podman network", "podman network exists hotstack-os"],
-        ["bridges", "ovs-vsctl br-exists hot-int || ovs-vsctl br-exists hot-ex"],
-        ["user hotstack", "id hotstack"],
-        ["data", "test -e /var/lib/hotstack-os"],
-        ["nova domains", "pgrep -f notapet-"],
-    ];
-    const left = probes.filter(([, c]) => onHostOk(c)).map(([w]) => w);
-    expect(left.length === 0, `destroy leaves nothing the program made (${left.join(", ")})`);
-    expect(onHostOk("virsh -c qemu:///system dominfo foreign-vm >/dev/null"), "a foreign libvirt domain is untouched");
+        // ---- drift, a one-value change, run 2 -------------------------------------------------
+        await checks.step("drift made by hand: a flavor and a security group rule deleted, a quota changed", async () => {
+            onHost(`${ADMIN} flavor delete hotstack.xxxlarge`);
+            const sg = onHost(`${ADMIN} security group list --project hotstack -f value -c ID -c Name | awk '$2 == "default" {print $1}'`).trim();
+            const icmp = onHost(`${ADMIN} security group rule list ${sg} --ingress --protocol icmp -f value -c ID`).trim().split("\n")[0];
+            onHost(`${ADMIN} security group rule delete ${icmp}`);
+            onHost(`${ADMIN} quota set --cores 10 hotstack`);
+            const p = await preview(require("./common").program, { ...opts(), refresh: true });
+            const drift = stepNames(p);
+            checks.expect(JSON.stringify(drift) === JSON.stringify(["create post-setup-flavor-hotstack.xxxlarge", "create post-setup-sg-hotstack-icmp", "update post-setup-quota-compute"]), "the preview shows exactly those three", drift.join(", "));
+            const fix = await converge("drift repaired", opts());
+            checks.expect(JSON.stringify(stepNames(fix)) === JSON.stringify(drift), "the next run puts back exactly those", stepNames(fix).join(", "));
+            checks.expect(onHost(`${ADMIN} flavor show hotstack.xxxlarge -f value -c vcpus`, { allowFailure: true }).trim() === "12", "flavor back");
+        });
+        await checks.step("one value changed in config: a quota", async () => {
+            quotas = JSON.stringify({ cores: 95 });
+            const r = await converge("one quota changed", opts());
+            checks.expect(JSON.stringify(stepNames(r)) === JSON.stringify(["update post-setup-quota-compute"]), "exactly that resource updates", stepNames(r).join(", "));
+        });
+        const run2 = await converge("run 2", opts());
+        fig.run2_changes = changeCount(run2);
+        fig.run2_s = run2.seconds.toFixed(1);
+        checks.expect(changeCount(run2) === 0, "run 2 changes nothing", stepNames(run2).join(", "));
 
-    if (!process.env.KEEP_TESTHOST) stopTestHost();
-    rmState(state);
-    console.log(problems.length ? `\n${problems.length} problem(s):\n  ${problems.join("\n  ")}` : "\nall checks passed");
-    console.log(figures({
-        bare_to_apis_s: bareToApis.toFixed(0),
-        server_active_s: serverActiveS.toFixed(0),
-        run2_changes: changeCount(run2),
-        tempest_passed: tempest.passed,
-        tempest_failed: tempest.failed,
-        peak_mem_mb: peakMem,
-        destroy_leftovers: left.length,
-    }));
-    if (problems.length || left.length) process.exitCode = 1;
+        // ---- services, and the admin's own server (a user object inside the cloud) ------------
+        log("services");
+        await checks.waitFor("compute service list: nova-compute up", 300, () => /nova-compute\s+up/.test(onHost(`${ADMIN} compute service list -f value -c Binary -c State`, { allowFailure: true })));
+        await checks.waitFor("network agent list: OVN controller alive", 180, () => /OVN Controller.*(True|:-\))/.test(onHost(`${ADMIN} network agent list -f value -c 'Agent Type' -c Alive`, { allowFailure: true })));
+        await checks.waitFor("volume service list: cinder-volume up", 180, () => /cinder-volume\s+up/.test(onHost(`${ADMIN} volume service list -f value -c Binary -c State`, { allowFailure: true })));
+        checks.expect(onHostOk(`${ADMIN} orchestration service list`), "orchestration service list works");
+        ids.flavor = onHost(`${ADMIN} flavor show hotstack.small -f value -c id`).trim();
+        await checks.step("a server of the admin's on private (it stays: destroy must not be blocked by it)", async () => {
+            onHost(`${ADMIN} server create vm1 --image ${GUEST_IMAGE} --flavor hotstack.small --network private -f value -c id`);
+            const s = await checks.waitFor("server vm1 ACTIVE", 600, () => {
+                const st = onHost(`${ADMIN} server show vm1 -f value -c status`, { allowFailure: true }).trim();
+                if (st === "ERROR") throw new Error(`vm1 in ERROR: ${onHost(`${ADMIN} server show vm1 -f value -c fault`, { allowFailure: true })}`);
+                return st === "ACTIVE";
+            });
+            fig.server_active_s = s === undefined ? "n/a" : s.toFixed(0);
+        });
+
+        // ---- the data plane: the seeds' smoke test with the guest ---------------------------------
+        const host = await connect(conn);
+        log(`smoke test on ${hostLabel(conn)} (tools/smoke.ts, the product's npm run smoke)`);
+        onHost([
+            // "Outside": a namespace beyond the host with no route back to the provider network,
+            // so only the masquerade of provider traffic makes its replies come back.
+            "ip netns add outside 2>/dev/null || true",
+            "ip link add veth-out type veth peer name veth-in 2>/dev/null || true",
+            "ip link set veth-in netns outside 2>/dev/null || true",
+            "ip addr replace 198.51.100.1/24 dev veth-out; ip link set veth-out up",
+            `ip netns exec outside sh -c 'ip addr replace ${OUTSIDE_IP}/24 dev veth-in; ip link set veth-in up; ip link set lo up'`,
+        ].join("\n"));
+        const smokeOpts = { keypairName: "hotstack-smoke-test", sshUsername: "cirros", image: GUEST_IMAGE, flavor: "hotstack.small", externalNetwork: "public", cloud: "hotstack-os",
+            cleanupOnly: false, testConnectivity: true, testSsh: true, log: (l: string) => log(`  [smoke] ${l}`) };
+        const s1 = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test", keepStack: true });
+        for (const c of s1.checks) (c.ok ? checks.passed : checks.failed).push(`smoke: ${c.name}`);
+        const ok = (re: RegExp) => (s1.checks.some((c) => re.test(c.name)) && s1.checks.filter((c) => re.test(c.name)).every((c) => c.ok) ? 1 : 0);
+        fig.smoke_stack_s = s1.stackSeconds.toFixed(0);
+        fig.guest_boot_s = s1.sshSeconds.length ? Math.max(...s1.sshSeconds).toFixed(0) : "n/a";
+        fig.ping_ok = ok(/^ping /);
+        fig.ssh_ok = ok(/^ssh /);
+        fig.metadata_ok = ok(/hostname came from metadata/) && ok(/^ssh /) ? 1 : 0;
+        fig.bfv_ok = ok(/booted from its volume/);
+        fig.trunk_ok = ok(/trunk/);
+        const [fip1, fip2] = s1.floatingIps;
+        const key = "/var/tmp/hotstack-os-smoke/id_ed25519";
+        const inGuest = (ip: string, cmd: string) => onHost(`ssh -i ${key} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR cirros@${ip} '${cmd}'`, { allowFailure: true });
+
+        await checks.step("NAT: a guest reaches an address beyond the host only through the provider network's masquerade", async () => {
+            const reach = () => /1 packets received|, 0% packet loss|[1-9] received/.test(inGuest(fip2, `ping -c 2 -W 2 ${OUTSIDE_IP}`));
+            const withNat = reach();
+            onHost("systemctl stop hotstack-os-nat.service");
+            const without = reach();
+            onHost("systemctl start hotstack-os-nat.service");
+            const again = reach();
+            checks.expect(withNat && !without && again, "guest -> outside namespace: works with the NAT unit, fails without it, works again", `with=${withNat} without=${without} again=${again}`);
+            fig.nat_ok = withNat && !without && again ? 1 : 0;
+        });
+
+        // ---- the seeds' CI sequence with a guest left running ---------------------------------
+        await checks.step("stop hotstack-os.target, 60 s, the libvirt session and the guest stay up, start it again, smoke again", async () => {
+            onHost("systemctl stop hotstack-os.target");
+            await new Promise((r) => setTimeout(r, 60000));
+            const uid = onHost("id -u hotstack").trim();
+            checks.expect(onHostOk("systemctl --user -M hotstack@ is-active --quiet hotstack-os-libvirtd-session.service"), "the hotstack user's libvirt session unit is still active");
+            const running = onHost(`virsh -c 'qemu:///session?socket=/run/user/${uid}/libvirt/libvirt-sock' list --name`, { allowFailure: true });
+            checks.expect(/notapet-/.test(running), "the guests are still running", running.trim().split("\n").join(" "));
+            checks.expect(onHostOk(`ping -c 1 -W 2 ${fip2}`) || onHostOk(`ping -c 3 -W 2 ${fip2}`), "a guest answers ping through its floating IP while the services are stopped");
+            onHost("systemctl start hotstack-os.target");
+            await checks.waitFor("hotstack-os.target active again", 300, () => onHostOk("systemctl is-active --quiet hotstack-os.target"), 5);
+            await checks.waitFor("compute and network agents up again", 300, () => /nova-compute\s+up/.test(onHost(`${ADMIN} compute service list -f value -c Binary -c State`, { allowFailure: true }))
+                && /OVN Controller.*(True|:-\))/.test(onHost(`${ADMIN} network agent list -f value -c 'Agent Type' -c Alive`, { allowFailure: true })), 5);
+            const s2 = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test-2", keepStack: false });
+            for (const c of s2.checks) (c.ok ? checks.passed : checks.failed).push(`smoke after restart: ${c.name}`);
+            fig.restart_smoke_ok = s2.ok ? 1 : 0;
+            checks.expect(/smoke-ok/.test(inGuest(fip1, "echo smoke-ok")), "the guest that stayed up is still reachable through its floating IP (SSH)");
+        });
+        fig.restart_smoke_ok ??= 0;
+        await checks.step("npm run smoke -- --cleanup-only removes what a smoke run left", async () => {
+            const c = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test", keepStack: false, cleanupOnly: true });
+            checks.expect(c.ok, "cleanup-only deletes the kept stack");
+            const left = onHost(`${USER} server list -f value -c Name`, { allowFailure: true }).trim();
+            checks.expect(left === "", "no guest of the smoke test is left", left);
+        });
+        await closeAllConnections();
+
+        // ---- tempest: any failure or error fails the run ----------------------------------------
+        log("tempest: API smoke subset (identity, compute, network, image, volume, orchestration)");
+        await checks.step("tempest", () => {
+            onHost("[ -d /root/tempest/etc ] || tempest init --name hotstack /root/tempest >/dev/null");
+            putFile("/root/tempest/etc/tempest.conf", tempestConf(ids, out.adminPassword));
+            const regex = "^(tempest\\.api\\.(identity|compute|network|image|volume)\\..*\\[.*\\bsmoke\\b.*\\]|heat_tempest_plugin\\.tests\\.api\\.)";
+            const r = childProcess.spawnSync("bash", [path.join(__dirname, "../testhost/ssh.sh"), `cd /root/tempest && timeout 1500 tempest run --concurrency 2 --regex '${regex}' --exclude-regex '${TEMPEST_EXCLUDE}' > /root/tempest/run.log 2>&1; echo "exit=$?"; tail -40 /root/tempest/run.log; stestr last --subunit 2>/dev/null | subunit2csv 2>/dev/null | awk -F, '$2 == "fail" {print "FAILED " $1}' | head -50`], { env: { ...process.env, TH }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+            const text = `${r.stdout}${r.stderr}`;
+            const exit = Number(/exit=(\d+)/.exec(text)?.[1] ?? -1);
+            const num = (label: string) => Number(new RegExp(`- ${label}: (\\d+)`).exec(text)?.[1] ?? NaN);
+            const passed = num("Passed");
+            const failed = num("Failed");
+            fig.tempest_passed = Number.isNaN(passed) ? "n/a" : passed;
+            fig.tempest_failed = Number.isNaN(failed) ? "n/a" : failed;
+            const names = [...text.matchAll(/^(?:FAILED |\{\d+\} )(\S+).*\.\.\. FAILED/gm), ...text.matchAll(/^FAILED (\S+)/gm)].map((m) => m[1]);
+            const good = exit === 0 && passed > 0 && failed === 0;
+            checks.expect(good, "tempest: every test passed", `exit ${exit}, passed ${passed}, failed ${failed}${names.length ? `; failing: ${[...new Set(names)].join(", ")}` : ""}`);
+            if (!good) log(`tempest output (tail):\n${text}`);
+        });
+
+        // ---- post-setup off on a live cloud ----------------------------------------------------
+        await checks.step("post-setup turned off while a user's server sits on private: refused, naming it", async () => {
+            postSetup = "false";
+            let message = "";
+            try {
+                await converge("post-setup off (vm1 on private)", opts());
+            } catch (e) {
+                message = (e as Error).message;
+            }
+            const vm1 = onHost(`${ADMIN} server show vm1 -f value -c id`, { allowFailure: true }).trim();
+            checks.expect(/network private .* is in use by objects this program did not make/.test(message) && message.includes(vm1), "the run fails and names vm1's port on private", message.split("\n").find((l) => /in use/.test(l))?.slice(0, 300) ?? message.slice(0, 300));
+            checks.expect(onHostOk(`${ADMIN} network show private -f value -c id`) && onHostOk(`${ADMIN} server show vm1 -f value -c id`), "private and vm1 are kept");
+            postSetup = "true";
+            const back = await converge("post-setup on again", opts());
+            checks.expect(onHostOk(`${ADMIN} flavor show hotstack.small -f value -c id`) && onHostOk(`${ADMIN} image show ${GUEST_IMAGE} -f value -c id`), "post-setup on again: its objects are back", `${changeCount(back)} changes`);
+        });
+
+        // ---- destroy: vm1 (a user object inside the cloud) does not block it ------------------
+        log("destroy (fresh process, state file only; vm1 still runs in the cloud)");
+        destroyFresh(state);
+        destroyed = true;
+        const probes: [string, string][] = [
+            ["containers", "podman ps -a --format '{{.Names}}' | grep -q hotstack-os-"],
+            ["units", "ls /etc/containers/systemd/hotstack-os-* /etc/systemd/system/hotstack-os* >/dev/null 2>&1"],
+            ["images", "podman images | grep -q hotstack-os-"],
+            ["secrets", "podman secret ls | grep -q hotstack-os-"],
+            ["podman network", "podman network exists hotstack-os"],
+            ["bridges", "ovs-vsctl br-exists hot-int || ovs-vsctl br-exists hot-ex"],
+            ["user hotstack", "id hotstack"],
+            ["data", "test -e /var/lib/hotstack-os"],
+            ["nova domains", "pgrep -f notapet-"],
+            ["clouds.yaml", "test -e /etc/openstack/clouds.yaml"],
+            ["openstack wrapper", "test -e /usr/local/bin/openstack"],
+            ["nat table", "nft list table ip hotstack_os_nat"],
+            ["ownership ledger", "test -e /var/lib/hotstack-os-ledger"],
+        ];
+        const left = probes.filter(([, c]) => onHostOk(c)).map(([w]) => w);
+        fig.destroy_leftovers = left.length;
+        checks.expect(left.length === 0, "destroy leaves nothing the program made", left.join(", "));
+        checks.expect(onHostOk("virsh -c qemu:///system dominfo foreign-vm >/dev/null"), "a foreign libvirt domain is untouched");
+        checks.expect(onHostOk("ip netns list | grep -q outside"), "the test's own namespace is untouched");
+    } catch (e) {
+        checks.expect(false, "e2e:cloud ran to its end", (e as Error).stack?.split("\n").slice(0, 6).join(" | "));
+    } finally {
+        const peak = mem?.stop(checks);
+        fig.peak_mem_mb = peak ?? "n/a";
+        if (!destroyed) {
+            try {
+                destroyFresh(state);
+            } catch (e) {
+                checks.expect(false, "cleanup destroy", (e as Error).message.split("\n")[0]);
+            }
+        }
+        await closeAllConnections();
+        if (!process.env.KEEP_TESTHOST) stopTestHost();
+        rmState(state);
+    }
+    console.log(`\n${checks.summary()}`);
+    const order = ["bare_to_apis_s", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "peak_mem_mb", "destroy_leftovers"];
+    console.log(figures(Object.fromEntries(order.map((k) => [k, fig[k] ?? "n/a"]))));
+    if (checks.failed.length) process.exitCode = 1;
 }
 
 main().catch((e) => {

@@ -46,6 +46,9 @@ export interface Step {
     op: Op;
     urn: string;
     type: string;
+    /** When its provider operation started and ended (ms since the epoch), for steps that made one. */
+    startedAt?: number;
+    endedAt?: number;
 }
 
 export interface Report {
@@ -217,13 +220,16 @@ class Deployment {
         this.state.secretsSalt = snap.secretsSalt;
     }
 
-    /** Runs one provider operation, recorded as in flight (in the checkpoint) while it runs. */
+    /** Runs one provider operation, recorded as in flight (in the checkpoint) while it runs, and timed. */
     async inflight<T>(res: StateResource, type: PendingOperation["type"], fn: () => Promise<T>): Promise<T> {
         this.inFlight.set(res, type);
         this.checkpoint();
+        const step = [...this.steps].reverse().find((st) => st.urn === res.urn);
+        if (step) step.startedAt = Date.now();
         try {
             return await fn();
         } finally {
+            if (step) step.endedAt = Date.now();
             this.inFlight.delete(res);
         }
     }

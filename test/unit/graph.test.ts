@@ -63,7 +63,7 @@ describe("program graph (setMocks)", () => {
         assert.equal(count("HostsBlock"), 1);
         assert.equal(count("FileCapability"), 1);
         assert.equal(count("FirewallZone"), 1);
-        assert.equal(count("SystemdUnit"), 4, "the libvirt session, the fabric boot unit, the shared mounts, hotstack-os.target");
+        assert.equal(count("SystemdUnit"), 5, "the libvirt session, the fabric boot unit, the provider NAT, the shared mounts, hotstack-os.target");
         assert.ok(count("Directory") >= 17);
     });
 
