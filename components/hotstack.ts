@@ -14,7 +14,7 @@ import { PostSetup } from "./post-setup";
 import { Secrets } from "./secrets";
 import { serviceContext } from "./services/context";
 import { STATS_PORT } from "./services/haproxy";
-import { serviceSpecs } from "./services/index";
+import { serviceSpecs, startAfter } from "./services/index";
 import { ServiceRuntime } from "./services/runtime";
 import { HotStackService } from "./services/service";
 import { StorageLayout } from "./storage-layout";
@@ -110,7 +110,7 @@ export class HotStack extends pulumi.ComponentResource {
         const secrets = new Secrets("secrets", { config, needed: [...new Set(specs.flatMap((sp) => sp.secrets ?? []))] }, after);
         const runtime = new ServiceRuntime("runtime", { ...child, dependsOn: [host.packages, host.fabric] });
         for (const spec of specs) {
-            const first = [...(spec.wants ?? []), ...(spec.after ?? [])].filter((n) => this.services[n]).map((n) => this.services[n]);
+            const first = startAfter(spec, specs).map((n) => this.services[n]);
             this.services[spec.name] = new HotStackService(spec.name, {
                 spec,
                 imageId: images.id(spec.image),

@@ -27,6 +27,24 @@ export function testStackConfig(conn: SshConnection, extra: Record<string, strin
 
 export const program = (): Promise<Record<string, unknown>> => require("../../index")();
 
+const ROOT = path.resolve(__dirname, "../..");
+
+/**
+ * A copy of the program (index.ts, components, providers, assets, project files) in the test's
+ * work directory, with the repository's node_modules: for runs that edit the program's files
+ * (e.g. touch a Containerfile), so that a killed run never leaves the repository dirty.
+ */
+export function workCopy(name: string): { dir: string; program: () => Promise<Record<string, unknown>> } {
+    const dir = path.join(TH, `work-${name}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of ["index.ts", "components", "providers", "assets", "Pulumi.yaml", "package.json", "tsconfig.json"]) {
+        fs.cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    return { dir, program: () => require(path.join(dir, "index.ts"))() };
+}
+
 export function stateFile(name: string): string {
     return path.join(TH, `${name}-state.json`);
 }
@@ -35,9 +53,9 @@ export function log(line: string): void {
     console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 }
 
-export async function converge(what: string, opts: HarnessOptions): Promise<Report & { seconds: number }> {
+export async function converge(what: string, opts: HarnessOptions, prog: () => Promise<Record<string, unknown>> = program): Promise<Report & { seconds: number }> {
     const t = Date.now();
-    const r = await up(program, { refresh: true, log: (l) => log(`    ${l}`), ...opts });
+    const r = await up(prog, { refresh: true, log: (l) => log(`    ${l}`), ...opts });
     const seconds = (Date.now() - t) / 1000;
     log(`${what}: ${seconds.toFixed(1)} s, ${changeCount(r)} changes ${JSON.stringify(r.ops)}`);
     for (const st of r.steps) log(`    ${st.op} ${st.urn.split("::").pop()}`);

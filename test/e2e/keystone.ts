@@ -10,7 +10,7 @@ import { ASSETS } from "../../components/images";
 import { changeCount, loadState, preview } from "../harness/engine";
 import { reveal } from "../harness/wire";
 import { loadBaseImage, onHost, onHostOk, rebootTestHost, startTestHost, stopTestHost } from "../support/testhost";
-import { converge, destroyFresh, figures, log, program, rmState, stateFile, testStackConfig } from "./common";
+import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
 
 const SERVICES = ["mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone"];
 
@@ -40,31 +40,47 @@ function passwords(state: string): string[] {
     return loadState(state).resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => reveal(r.outputs).result as string);
 }
 
-function leaks(secrets: string[]): string[] {
+/**
+ * Where a password could leak, each probe searched for every generated password. A probe must
+ * prove it looked: it lists what it searched (a probe that finds nothing to search, or whose
+ * command fails, is a failed check, never "0 leaks").
+ */
+function leaks(secrets: string[], stateText: string, expect: (ok: boolean, what: string) => void): string[] {
     const found: string[] = [];
-    const patterns = secrets.join("\n");
-    onHost(`cat > /tmp/hotstack-e2e-patterns <<'EOF'\n${patterns}\nEOF`);
-    const check = (what: string, cmd: string) => {
-        const out = onHost(`{ ${cmd}; } 2>/dev/null | grep -F -f /tmp/hotstack-e2e-patterns -c || true`).trim();
-        if (out !== "0") found.push(`${what} (${out} lines)`);
-        log(`  ${out === "0" ? "ok  " : "LEAK"} ${what}`);
+    onHost(`cat > /tmp/hotstack-e2e-patterns <<'EOF'\n${secrets.join("\n")}\nEOF`);
+    const probe = (what: string, list: string, content: string) => {
+        // `list` prints one line per thing searched; `content` prints what is searched.
+        const r = onHost(`n=$( { ${list}; } 2>/dev/null | wc -l ); hits=$( { ${content}; } 2>/dev/null | grep -F -f /tmp/hotstack-e2e-patterns -c ); echo "searched=$n hits=$hits"`, { allowFailure: true });
+        const searched = Number(/searched=(\d+)/.exec(r)?.[1] ?? 0);
+        const hits = Number(/hits=(\d+)/.exec(r)?.[1] ?? -1);
+        expect(searched > 0 && hits >= 0, `leak probe "${what}" looked (${searched} searched)`);
+        if (hits !== 0) found.push(`${what} (${hits} lines)`);
+        log(`  ${hits === 0 ? "ok  " : "LEAK"} ${what}: ${searched} searched, ${hits} lines with a password`);
     };
-    check("process command lines (ps)", "ps -eo args");
-    check("Quadlet unit files", "cat /etc/containers/systemd/*.container");
-    check("generated systemd units", "cat /run/systemd/generator/hotstack-os-*.service");
-    check("podman inspect (env and config of every container)", "for c in $(podman ps -a --format '{{.Names}}'); do podman inspect $c; done");
-    check("world-readable files under /etc /var/lib/hotstack-os /var/lib/hotstack /run /tmp /var/tmp",
+    probe("process command lines (ps)", "ps -eo pid", "ps -eo args");
+    probe("Quadlet unit files", "ls /etc/containers/systemd/*.container", "cat /etc/containers/systemd/*.container");
+    probe("generated systemd units", "ls /run/systemd/generator/hotstack-os-*.service", "cat /run/systemd/generator/hotstack-os-*.service");
+    probe("podman inspect (env and config of every container)", "podman ps -a --format '{{.Names}}'", "for c in $(podman ps -a --format '{{.Names}}'); do podman inspect $c; done");
+    probe("the journal of every unit", "journalctl --no-pager -o cat -F _SYSTEMD_UNIT", "journalctl --no-pager -o cat");
+    probe("world-readable files under /etc /var/lib/hotstack-os /var/lib/hotstack /run /tmp /var/tmp",
+        "find /etc /var/lib/hotstack-os /var/lib/hotstack /run /tmp /var/tmp -xdev -type f -perm -o+r ! -name hotstack-e2e-patterns -size -2M",
         "find /etc /var/lib/hotstack-os /var/lib/hotstack /run /tmp /var/tmp -xdev -type f -perm -o+r ! -name hotstack-e2e-patterns -size -2M -exec cat {} +");
-    check("world-readable files of the container store", "find /var/lib/containers/storage/overlay -type f -perm -o+r -path '*/diff/etc/*' -size -2M -exec cat {} +");
+    probe("world-readable files of the container store", "find /var/lib/containers/storage/overlay -type f -perm -o+r -path '*/diff/etc/*' -size -2M",
+        "find /var/lib/containers/storage/overlay -type f -perm -o+r -path '*/diff/etc/*' -size -2M -exec cat {} +");
     onHost("rm -f /tmp/hotstack-e2e-patterns");
+    // The harness's state file (the engine's checkpoint): secrets are ciphertext there.
+    const inState = secrets.filter((p) => stateText.includes(p)).length;
+    expect(stateText.length > 0 && secrets.length > 0, `leak probe "the state file" looked (${stateText.length} bytes, ${secrets.length} passwords)`);
+    if (inState) found.push(`the state file (${inState} passwords in plain text)`);
+    log(`  ${inState === 0 ? "ok  " : "LEAK"} the state file`);
     return found;
 }
 
 async function main(): Promise<void> {
     const conn = startTestHost(true);
     loadBaseImage();
-    log("installing the openstack client and dig on the test host (test tooling, not the product)");
-    onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends python3-openstackclient bind9-dnsutils >/dev/null");
+    log("installing dig on the test host (test tooling, not the product; the openstack client is the product's)");
+    onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends bind9-dnsutils >/dev/null");
     const state = stateFile("e2e-keystone");
     rmState(state);
     let tokenExpiration = "3600";
@@ -75,11 +91,14 @@ async function main(): Promise<void> {
         log(`${ok ? "ok  " : "FAIL"} ${what}`);
     };
 
+    // The program runs from a copy (this test edits a Containerfile): the repository stays clean.
+    const work = workCopy("keystone");
     const t0 = Date.now();
-    const run1 = await converge("run 1 (bare host: images, secrets, six services)", opts());
-    const imagesCreated = onHost("podman image inspect --format '{{.Created.Unix}}' $(podman images -q --filter reference='localhost/hotstack-os-*')").trim().split("\n").map(Number);
-    const imagesBuildS = Math.max(...imagesCreated) - Math.floor(t0 / 1000);
-    fs.mkdirSync("/tmp", { recursive: true });
+    const run1 = await converge("run 1 (bare host: images, secrets, six services)", opts(), work.program);
+    // The builds themselves: from the first image build's start to the last one's end.
+    const builds = run1.steps.filter((s) => s.type.endsWith(":ContainerImage") && s.op === "create" && s.startedAt && s.endedAt);
+    expect(builds.length === 4, `the four images were built in run 1 (${builds.map((b) => b.urn.split("::").pop()).join(", ")})`);
+    const imagesBuildS = builds.length ? Math.round((Math.max(...builds.map((b) => b.endedAt!)) - Math.min(...builds.map((b) => b.startedAt!))) / 1000) : "n/a";
     onHost(`mkdir -p /root/.config/openstack && cat > /root/.config/openstack/clouds.yaml <<'EOF'\n${run1.outputs.cloudsYaml}EOF\nchmod 600 /root/.config/openstack/clouds.yaml`);
     let token = false;
     for (let i = 0; i < 30 && !token; i++) {
@@ -93,40 +112,38 @@ async function main(): Promise<void> {
     expect(onHost("dig +short @172.31.0.129 keystone.hotstack-os.local", { allowFailure: true }).trim() === "172.31.0.129", "dnsmasq resolves keystone.hotstack-os.local to the hot-ex address");
 
     const imagesBefore = imageIds();
-    const run2 = await converge("run 2", opts());
-    const rebuiltOnNoop = Object.keys(imagesBefore).filter((k) => imageIds()[k] !== imagesBefore[k]).length;
-    expect(changeCount(run2) === 0 && rebuiltOnNoop === 0, "run 2: zero changes, no image rebuilt");
+    expect(JSON.stringify(Object.keys(imagesBefore).sort()) === JSON.stringify(["base", "infra", "keystone", "openstack"]), `the images are there to compare (${Object.keys(imagesBefore).join(", ")})`);
+    const run2 = await converge("run 2", opts(), work.program);
+    const after2 = imageIds();
+    const rebuiltOnNoop = Object.keys(imagesBefore).filter((k) => after2[k] !== imagesBefore[k]).length;
+    expect(changeCount(run2) === 0 && rebuiltOnNoop === 0 && Object.keys(after2).length === 4, "run 2: zero changes, no image rebuilt");
 
     let before = startTimes();
     tokenExpiration = "7200";
-    const optRun = await converge("keystone option (token expiration 3600 -> 7200)", opts());
-    const changed = optRun.steps.map((s) => s.urn.split("::").pop()).sort();
+    const optRun = await converge("keystone option (token expiration 3600 -> 7200)", opts(), work.program);
+    const changed = optRun.steps.filter((s) => !s.type.startsWith("pulumi:providers:")).map((s) => s.urn.split("::").pop()).sort();
     const restartedOnOption = restartedSince(before);
     expect(JSON.stringify(changed) === JSON.stringify(["keystone-container", "keystone-keystone.conf"]), `only keystone's config and unit change: ${changed.join(", ")}`);
     expect(JSON.stringify(restartedOnOption) === JSON.stringify(["keystone"]), `only keystone restarted: ${restartedOnOption.join(", ")}`);
 
-    const containerfile = path.join(ASSETS, "keystone", "Containerfile");
-    const original = fs.readFileSync(containerfile, "utf8");
+    // Touch the copy's Containerfile, never the repository's.
+    const containerfile = path.join(work.dir, "assets", "images", "keystone", "Containerfile");
     before = startTimes();
     const idsBefore = imageIds();
-    try {
-        fs.writeFileSync(containerfile, `${original}# touched by e2e:keystone\n`);
-        const touched = await converge("touch keystone/Containerfile", opts());
-        const rebuilt = Object.keys(idsBefore).filter((k) => imageIds()[k] !== idsBefore[k]);
-        expect(JSON.stringify(rebuilt) === JSON.stringify(["keystone"]), `only the keystone image was rebuilt: ${rebuilt.join(", ")}`);
-        expect(JSON.stringify(restartedSince(before)) === JSON.stringify(["keystone"]), "only its service restarted");
-        void touched;
-    } finally {
-        fs.writeFileSync(containerfile, original);
-    }
-    await converge("Containerfile restored", opts());
+    fs.appendFileSync(containerfile, "# touched by e2e:keystone\n");
+    await converge("touch keystone/Containerfile", opts(), work.program);
+    const rebuilt = Object.keys(idsBefore).filter((k) => imageIds()[k] !== idsBefore[k]);
+    expect(JSON.stringify(rebuilt) === JSON.stringify(["keystone"]), `only the keystone image was rebuilt: ${rebuilt.join(", ")}`);
+    expect(JSON.stringify(restartedSince(before)) === JSON.stringify(["keystone"]), "only its service restarted");
+    fs.writeFileSync(containerfile, fs.readFileSync(path.join(ASSETS, "keystone", "Containerfile")));
+    await converge("Containerfile restored", opts(), work.program);
 
     log("drift: systemctl stop hotstack-os-mariadb");
     onHost("systemctl stop hotstack-os-mariadb.service");
-    const p = await preview(program, { ...opts(), refresh: true });
+    const p = await preview(work.program, { ...opts(), refresh: true });
     const drift = p.steps.filter((s) => s.op === "update").map((s) => s.urn.split("::").pop());
     expect(JSON.stringify(drift) === JSON.stringify(["mariadb-container"]), `preview shows the drift: ${drift.join(", ")}`);
-    await converge("repair run", opts());
+    await converge("repair run", opts(), work.program);
     expect(onHost("systemctl is-active hotstack-os-mariadb.service", { allowFailure: true }).trim() === "active", "mariadb runs again");
 
     log("reboot: services come back on their own, in dependency order");
@@ -150,7 +167,8 @@ async function main(): Promise<void> {
     expect(tokenAgain, `a token after the reboot (${((Date.now() - tokenAfter) / 1000).toFixed(1)} s after all were active)`);
 
     log("secrets: the generated passwords must appear nowhere readable");
-    const leaked = leaks(passwords(state));
+    const leaked = leaks(passwords(state), fs.readFileSync(state, "utf8"), expect);
+    expect(leaked.length === 0, `no password leaked (${leaked.join("; ") || "none"})`);
 
     log("destroy (fresh process, state file only)");
     destroyFresh(state);
@@ -170,7 +188,8 @@ async function main(): Promise<void> {
         restarted_on_keystone_change: restartedOnOption.length,
         secrets_leaked: leaked.length,
     }));
-    if (problems.length || leaked.length) process.exitCode = 1;
+    fs.rmSync(work.dir, { recursive: true, force: true });
+    if (problems.length) process.exitCode = 1;
 }
 
 main().catch((e) => {

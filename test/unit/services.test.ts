@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { parseConfig } from "../../components/config";
 import { serviceContext } from "../../components/services/context";
 import { renderHaproxyConfig } from "../../components/services/haproxy";
-import { serviceSpecs } from "../../components/services/index";
+import { SERVICE_NAMES, serviceSpecs, startAfter } from "../../components/services/index";
 import { ResolvedSpec, podmanSecretName, renderQuadlet, templateHostPath } from "../../components/services/service";
 
 const ctx = serviceContext(parseConfig({}));
@@ -13,8 +13,25 @@ const specs = raw as Record<string, ResolvedSpec>;
 
 describe("service specs", () => {
     test("every service starts after the ones it wants, which come first in the list", () => {
-        const order = serviceSpecs(ctx).map((s) => s.name);
-        for (const s of serviceSpecs(ctx)) for (const w of [...(s.wants ?? []), ...(s.after ?? [])]) assert.ok(order.indexOf(w) < order.indexOf(s.name), `${w} before ${s.name}`);
+        const all = serviceSpecs(ctx);
+        assert.deepEqual(all.map((s) => s.name), [...SERVICE_NAMES], "the full set is every service, in start order");
+        for (const s of all) {
+            const names = [...(s.wants ?? []), ...(s.after ?? [])];
+            assert.ok(names.every((n) => all.findIndex((x) => x.name === n) >= 0), `${s.name}: ${names.join(", ")} are services`);
+            assert.deepEqual(startAfter(s, all), names);
+        }
+        const identity = serviceSpecs(serviceContext(parseConfig({ serviceSet: "identity" })));
+        for (const s of identity) startAfter(s, identity);
+    });
+
+    test("a name in wants or after that is no service is an error of the program, not dropped", () => {
+        const all = serviceSpecs(ctx);
+        const keystone = all.find((s) => s.name === "keystone")!;
+        assert.throws(() => startAfter({ ...keystone, wants: [...keystone.wants!, "mariadbb"] }, all), /keystone orders itself after "mariadbb", which is no service/);
+        assert.throws(() => startAfter({ ...keystone, after: ["memcache"] }, all), /which is no service/);
+        assert.throws(() => startAfter({ ...keystone, wants: ["nova-api"] }, all), /keystone wants nova-api, which comes later/);
+        const identity = serviceSpecs(serviceContext(parseConfig({ serviceSet: "identity" })));
+        assert.throws(() => startAfter({ ...keystone, wants: ["glance"] }, identity), /keystone wants glance, which does not run in this service set/);
     });
 
     test("templates carry secret tokens, never values; configs reach services through them", () => {
