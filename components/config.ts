@@ -62,6 +62,7 @@ export const DEFAULTS = {
     region: "RegionOne",
     chassisHostname: "",
     virtType: "auto" as (typeof VIRT_TYPES)[number],
+    cpuModel: "",
     ovsDatapathType: "system" as (typeof DATAPATH_TYPES)[number],
     baseImage: "docker.io/library/debian:trixie-slim",
     buildParallel: 2,
@@ -105,6 +106,8 @@ export interface HotStackConfig {
     /** OVN chassis name and nova's [DEFAULT] host; empty = the host's FQDN, found at deploy time. */
     chassisHostname: string;
     virtType: (typeof VIRT_TYPES)[number];
+    /** The guests' CPU: "" = per virt type (host-passthrough with KVM, Nehalem emulated), "none", or a libvirt model. */
+    cpuModel: string;
     ovsDatapathType: (typeof DATAPATH_TYPES)[number];
     baseImage: string;
     buildParallel: number;
@@ -251,6 +254,13 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
     const baseImage = str("baseImage");
     if (!/^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$/.test(baseImage)) bad("baseImage", baseImage, "must be an image reference like docker.io/library/debian:trixie-slim");
 
+    const cpuModel = () => {
+        const v = str("cpuModel");
+        if (v && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v)) bad("cpuModel", v, 'must be a libvirt CPU model name (e.g. Nehalem, Skylake-Client), "host-passthrough", "host-model" or "none"');
+        if (v === "host-passthrough" && raw.virtType === "qemu") bad("cpuModel", v, `needs KVM: ${PROJECT}:virtType is qemu`);
+        return v;
+    };
+
     // passwords: URL-safe, because they end up in database and broker URLs
     const passwords: Partial<Record<PasswordKey, string>> = {};
     for (const k of PASSWORD_KEYS) {
@@ -286,6 +296,7 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
         ips,
         chassisHostname,
         virtType: oneOf("virtType", VIRT_TYPES),
+        cpuModel: cpuModel(),
         ovsDatapathType: oneOf("ovsDatapathType", DATAPATH_TYPES),
         baseImage,
         buildParallel: int("buildParallel", 1, 16),

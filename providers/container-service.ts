@@ -36,12 +36,27 @@ interface ServiceInputs {
 interface ServiceOutputs extends Omit<ServiceInputs, "content"> {
     contentSha256: string;
     active: boolean;
+    /** The digest of the inputs the running container was started with (the host's record). */
+    applied?: string;
     adopted?: boolean;
 }
 
 const KIND = "container-service";
 const unitOf = (name: string) => `hotstack-os-${name}.service`;
 const fileOf = (name: string) => `${QUADLET_DIR}/hotstack-os-${name}.container`;
+/**
+ * What the running container was started with — a digest of its unit (image ID included) and
+ * of its triggers (config file hashes, secret digests) — written beside the unit after every
+ * successful (re)start. Create and update compare the desired inputs with this record, not with
+ * the state: a run killed after it changed a secret but before it recorded anything still
+ * restarts the services that use it on the next run. (Quadlet ignores files of other suffixes.)
+ */
+const appliedOf = (name: string) => `${QUADLET_DIR}/hotstack-os-${name}.container.applied`;
+
+/** The digest of a container's inputs: its unit text and its restart triggers. */
+export function inputsDigest(content: string, triggers: string[]): string {
+    return sha256(JSON.stringify({ unit: sha256(content), triggers }));
+}
 
 /** The inputs this resource manages, never the wrapper's fields. */
 function own(p: Record<string, any>): ServiceInputs {
@@ -53,15 +68,16 @@ function scope(name: string): string {
     return `${unitScope({ scope: "system", name: unitOf(name) }, { manager: "wait", unitDir: QUADLET_DIR, journalLines: 60, plainJournal: true })}\nf=${sh(fileOf(name))}`;
 }
 
-async function observe(host: Host, name: string): Promise<{ sha?: string; active: boolean }> {
+async function observe(host: Host, name: string): Promise<{ sha?: string; active: boolean; applied?: string }> {
     const r = await host.run([
-        `f=${sh(fileOf(name))}`,
+        `f=${sh(fileOf(name))}; a=${sh(appliedOf(name))}`,
         'if [ -f "$f" ]; then echo "sha=$(sha256sum < "$f" | cut -d" " -f1)"; fi',
+        'if [ -f "$a" ]; then echo "applied=$(cat "$a")"; fi',
         // is-active exits non-zero for "inactive": the text is the answer.
         `echo "active=$(systemctl is-active ${sh(unitOf(name))} 2>/dev/null || true)"`,
     ].join("\n"), { what: `inspect container service ${name}` });
     const get = keyValues(r.stdout);
-    return { sha: get("sha") || undefined, active: get("active") === "active" };
+    return { sha: get("sha") || undefined, active: get("active") === "active", applied: get("applied") || undefined };
 }
 
 /**
@@ -77,10 +93,20 @@ async function converge(host: Host, p: ServiceInputs, restart: boolean): Promise
             'systemctl cat "$n" >/dev/null 2>&1 || { echo "quadlet did not generate $n from $f:" >&2; /usr/libexec/podman/quadlet -dryrun 2>&1 | grep -i -A3 "hotstack-os-" | tail -20 >&2; exit 1; }',
         ]),
         startUnitScript({ restart, timeoutSeconds: p.startTimeoutSeconds }),
+        // Only now, running with these inputs: record them.
+        `printf '%s\\n' ${sh(inputsDigest(p.content, p.triggers))} > ${sh(appliedOf(p.name))}.tmp && mv -f ${sh(appliedOf(p.name))}.tmp ${sh(appliedOf(p.name))}`,
     ];
     await host.run(lines.join("\n"), { stdin: p.content, what: `start container service ${p.name}` });
     const { content, ...rest } = p;
-    return { ...rest, contentSha256: sha256(content), active: true };
+    return { ...rest, contentSha256: sha256(content), active: true, applied: inputsDigest(content, p.triggers) };
+}
+
+/**
+ * Whether a running unit must restart: it runs with other inputs than the desired ones, as the
+ * host's record says (or it has no record: started by something else than this program).
+ */
+function mustRestart(found: { active: boolean; applied?: string }, p: ServiceInputs): boolean {
+    return found.active && found.applied !== inputsDigest(p.content, p.triggers);
 }
 
 export const containerServiceProvider = hostProvider({
@@ -94,9 +120,13 @@ export const containerServiceProvider = hostProvider({
     },
 
     async diff(olds, news) {
-        return diffFields(olds, news, { name: "replace", content: "update", triggers: "update", startTimeoutSeconds: "update", active: "update" },
+        // `applied`: what the host says the container runs with (read back on refresh).
+        return diffFields(olds, news, { name: "replace", content: "update", triggers: "update", startTimeoutSeconds: "update", active: "update", applied: "update" },
             (f) => (f === "content" ? olds.contentSha256 : olds[f]),
-            (f) => (f === "content" ? (isUnknown(news.content) ? news.content : sha256(news.content)) : f === "active" ? true : news[f]));
+            (f) => (f === "content" ? (isUnknown(news.content) ? news.content : sha256(news.content))
+                : f === "active" ? true
+                : f === "applied" ? (isUnknown(news.content) || isUnknown(news.triggers) ? news.content : inputsDigest(news.content, news.triggers ?? []))
+                : news[f]));
     },
 
     async create(host, inputs) {
@@ -104,7 +134,9 @@ export const containerServiceProvider = hostProvider({
         const found = await observe(host, p.name);
         const entry = await claim(host, KIND, p.name, found.sha ? {} : undefined);
         try {
-            return { id: p.name, outs: { ...(await converge(host, p, false)), adopted: !entry.created } };
+            // Found running (e.g. started by a run that was killed): adopted as it is only when it
+            // runs with exactly these inputs; otherwise restarted with them.
+            return { id: p.name, outs: { ...(await converge(host, p, mustRestart(found, p))), adopted: !entry.created } };
         } catch (e) {
             // The unit exists but did not come up healthy: keep it in state so the next run retries it.
             const { content, ...rest } = p;
@@ -116,14 +148,14 @@ export const containerServiceProvider = hostProvider({
         const p = own({ ...props, name: props.name ?? id });
         const o = await observe(host, p.name);
         if (!o.sha) return GONE;
-        return { id, props: defined({ ...p, contentSha256: o.sha, active: o.active, adopted: props.adopted }) };
+        return { id, props: defined({ ...p, contentSha256: o.sha, active: o.active, applied: o.applied, adopted: props.adopted }) };
     },
 
     async update(host, _id, olds, news) {
         const p = own(news);
-        const changed = sha256(p.content) !== olds.contentSha256 || JSON.stringify(p.triggers) !== JSON.stringify(olds.triggers);
+        // The host's record decides, not the state: the state may be older than what runs.
         // Only this unit restarts: dependants are ordered after it with Wants=, which does not propagate restarts.
-        const outs = await converge(host, p, changed && olds.active === true);
+        const outs = await converge(host, p, mustRestart(await observe(host, p.name), p));
         return { outs: defined({ ...outs, adopted: olds.adopted }) };
     },
 
@@ -135,7 +167,7 @@ export const containerServiceProvider = hostProvider({
                     "set -e",
                     scope(name),
                     stopUnitScript(),
-                    'rm -f "$f"',
+                    `rm -f "$f" ${sh(appliedOf(name))}`,
                     "systemctl daemon-reload",
                     // Only a unit that failed is still loaded now: forgetting it is all that is left.
                     'systemctl reset-failed "$n" 2>/dev/null || true',

@@ -9,7 +9,8 @@ set -euo pipefail
 
 pkgs=(openssh-server openssh-client openvswitch-switch podman runc uidmap containernetworking-plugins
       iproute2 libcap2-bin busybox-static sudo passwd procps psmisc acl
-      mmdebstrap socat nftables e2fsprogs)
+      mmdebstrap socat nftables e2fsprogs strace
+      kmod cpio dosfstools mtools syslinux syslinux-common fdisk qemu-system-x86 qemu-utils python3)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -20,6 +20,19 @@ export function fakeNfsShare(ctx: ServiceContext): { share: string; wrapperConf:
     return { share, wrapperConf: `# Managed by hotstack-os: the share cinder and nova "mount" is a bind mount of a local directory.\nNFS_SHARE=${share}\nLOCAL_PATH=${dir}\n` };
 }
 
+/**
+ * The guests' CPU (config cpuModel). Default per virt type: KVM passes the host CPU through;
+ * emulated guests (qemu) get Nehalem, an x86-64-v2 model TCG emulates — qemu's own default
+ * (qemu64, what cpu_mode "none" gives) is below the baseline that CentOS Stream 9, RHEL 9 and
+ * other current distributions' kernels need. "none" leaves the choice to qemu; any other value
+ * is a libvirt CPU model name.
+ */
+export function cpuSettings(cpuModel: string, virtType: string): Record<string, string> {
+    const model = cpuModel || (virtType === "kvm" ? "host-passthrough" : "Nehalem");
+    if (model === "host-passthrough" || model === "host-model" || model === "none") return { cpu_mode: model };
+    return { cpu_mode: "custom", cpu_models: model };
+}
+
 function novaConf(ctx: ServiceContext, hostname: string, uid: number, virtType: string): string {
     const c = ctx.config;
     const keystoneauth = (user: string) => serviceUser(ctx, user);
@@ -58,8 +71,7 @@ function novaConf(ctx: ServiceContext, hostname: string, uid: number, virtType: 
         },
         libvirt: {
             virt_type: virtType,
-            // Emulated guests (qemu) cannot pass the host CPU through.
-            cpu_mode: virtType === "kvm" ? "host-passthrough" : "none",
+            ...cpuSettings(c.cpuModel, virtType),
             connection_uri: `qemu+unix:///session?socket=/run/user/${uid}/libvirt/libvirt-sock`,
             nfs_mount_point_base: c.novaNfsMountPointBase,
             nfs_mount_options: "vers=4.2,nolock",

@@ -56,7 +56,9 @@ export class ProviderHost {
         };
         for (const [k, v] of Object.entries(opts.runtimeOptions ?? {})) env[`PULUMI_RUNTIME_${k.toUpperCase()}`] = String(v);
         // The engine passes its own address; the dynamic provider only checks that it is there.
-        const child = childProcess.spawn(process.execPath, [DYNAMIC_PROVIDER, "127.0.0.1:1"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        // HARNESS_PROVIDER_NODE_ARGS: extra node flags for the provider process (e.g. --cpu-prof when profiling).
+        const nodeArgs = (process.env.HARNESS_PROVIDER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+        const child = childProcess.spawn(process.execPath, [...nodeArgs, DYNAMIC_PROVIDER, "127.0.0.1:1"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
         const log = opts.log ?? (() => undefined);
         const port = await new Promise<number>((resolve, reject) => {
             const lines = readline.createInterface({ input: child.stdout! });

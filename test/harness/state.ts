@@ -45,6 +45,37 @@ export interface State {
     pendingOperations?: PendingOperation[];
 }
 
+/**
+ * On disk, each serialized provider text (tens of KB, one per resource kind) is written once,
+ * in `providers`, and resources name it by its hash: the file is rewritten after every step, and
+ * most of an engine checkpoint would otherwise be copies of the same few texts.
+ */
+interface StoredState extends State {
+    providers?: Record<string, string>;
+}
+
+const PROVIDER_REF = "hotstack-harness-provider:";
+
+function dedupProviders(state: State): { resources: StateResource[]; providers: Record<string, string> } {
+    const providers: Record<string, string> = {};
+    const ref = (v: Wire): Wire => {
+        if (typeof v !== "string" || v.length < 256) return v;
+        const h = crypto.createHash("sha256").update(v).digest("hex").slice(0, 24);
+        providers[h] = v;
+        return PROVIDER_REF + h;
+    };
+    const strip = (props: Wire) => (props && typeof props === "object" && "__provider" in props ? { ...props, __provider: ref(props.__provider) } : props);
+    return { resources: state.resources.map((r) => ({ ...r, inputs: strip(r.inputs), outputs: strip(r.outputs) })), providers };
+}
+
+function restoreProviders(resources: StateResource[], providers: Record<string, string>): StateResource[] {
+    const back = (props: Wire) => {
+        const v = props?.__provider;
+        return typeof v === "string" && v.startsWith(PROVIDER_REF) ? { ...props, __provider: providers[v.slice(PROVIDER_REF.length)] } : props;
+    };
+    return resources.map((r) => ({ ...r, inputs: back(r.inputs), outputs: back(r.outputs) }));
+}
+
 const DEFAULT_PASSPHRASE = "hotstack-os-harness";
 
 function passphrase(): string {
@@ -90,7 +121,9 @@ function mapResource(r: StateResource, fn: (s: Record<string, any>) => Record<st
 /** The state with secrets decrypted into the wire form ({sig, value}); empty when there is none. */
 export function loadState(file: string): State {
     if (!fs.existsSync(file)) return { resources: [] };
-    const stored = JSON.parse(fs.readFileSync(file, "utf8")) as State;
+    const read = JSON.parse(fs.readFileSync(file, "utf8")) as StoredState;
+    const { providers, ...rest } = read;
+    const stored: State = { ...rest, resources: restoreProviders(read.resources, providers ?? {}) };
     if (!stored.secretsSalt) return stored;
     const key = keyOf(stored.secretsSalt);
     const open = (s: Record<string, any>) => ({ [SIG_KEY]: SECRET_SIG, value: "ciphertext" in s ? JSON.parse(decrypt(key, s.ciphertext)) : s.value });
@@ -106,9 +139,11 @@ export function saveState(file: string, state: State): void {
     const secretsSalt = state.secretsSalt ?? crypto.randomBytes(16).toString("base64");
     const key = keyOf(secretsSalt);
     const seal = (s: Record<string, any>) => ({ [SIG_KEY]: SECRET_SIG, ciphertext: encrypt(key, JSON.stringify(s.value)) });
-    const stored: State = {
+    const { resources, providers } = dedupProviders(state);
+    const stored: StoredState = {
         secretsSalt,
-        resources: state.resources.map((r) => mapResource(r, seal)),
+        providers,
+        resources: resources.map((r) => mapResource(r, seal)),
         ...(state.pendingOperations?.length ? { pendingOperations: state.pendingOperations.map((op) => ({ ...op, resource: mapResource(op.resource, seal) })) } : {}),
     };
     state.secretsSalt = secretsSalt;

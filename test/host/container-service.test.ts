@@ -77,6 +77,35 @@ describe("ContainerService [ssh, test host]", () => {
         assert.equal(onHostOk(`podman container exists hotstack-os-${name}`), false);
     });
 
+    test("what runs is compared with the host's record of its inputs, not with the state [ssh]", async () => {
+        // A run that was killed: it started the unit (and recorded its inputs), the state never heard of it.
+        const p = await serialized(containerServiceProvider);
+        const name = `k${suffix()}`;
+        const v1 = await checked(p, { name, content: quadlet(name, true), triggers: ["secret-digest-1"], startTimeoutSeconds: 60 });
+        await create(p, v1);
+        const t1 = started(name);
+        // The next run creates it again with the same inputs: adopted as it runs, no restart.
+        const again = await create(p, v1);
+        assert.equal(started(name), t1, "same inputs: not restarted");
+        // ... or with a new secret (the killed run's passwords were never recorded): restarted.
+        const v2 = await checked(p, { ...v1, triggers: ["secret-digest-2"] });
+        const made = await create(p, v2);
+        assert.notEqual(started(name), t1, "other inputs than the running ones: restarted");
+        assert.equal(made.outs.applied, onHost(`cat /etc/containers/systemd/hotstack-os-${name}.container.applied`).trim());
+        // A state that lags behind the host (update from v1 outputs to v2 inputs, host already v2): no restart.
+        const t2 = started(name);
+        await update(p, name, again.outs, v2);
+        assert.equal(started(name), t2, "the host already runs v2: the update does not restart it");
+        // Refresh sees what the host runs: a record of other inputs is drift.
+        onHost(`echo other > /etc/containers/systemd/hotstack-os-${name}.container.applied`);
+        const back = await read(p, name, made.outs);
+        assert.equal((await p.diff(name, back.props, v2)).changes, true, "the host's record differs: an update");
+        await update(p, name, back.props, v2);
+        assert.notEqual(started(name), t2, "and that update restarts it");
+        await p.delete(name, made.outs);
+        assert.equal(onHostOk(`test -e /etc/containers/systemd/hotstack-os-${name}.container.applied`), false);
+    });
+
     test("a service that never gets healthy fails with its journal, and stays in state to retry [ssh]", async () => {
         const p = await serialized(containerServiceProvider);
         const name = `u${suffix()}`;

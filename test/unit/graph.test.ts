@@ -129,6 +129,9 @@ describe("program graph (setMocks)", () => {
         assert.match(novaConf, /^host = lab1\.example\.org$/m);
         assert.match(novaConf, /^connection_uri = qemu\+unix:\/\/\/session\?socket=\/run\/user\/990\/libvirt\/libvirt-sock$/m);
         assert.match(novaConf, /^virt_type = qemu$/m);
+        // Emulated guests get an x86-64-v2 model (qemu64, cpu_mode none, is below current kernels' baseline).
+        assert.match(novaConf, /^cpu_mode = custom$/m);
+        assert.match(novaConf, /^cpu_models = Nehalem$/m);
         assert.match(novaConf, /^instances_path = \/var\/lib\/hotstack-os\/nova-instances$/m);
         const controller = ofType("ContainerService").find((c) => c.inputs.name === "ovn-controller")!.inputs.content as string;
         assert.match(controller, /^Environment=CHASSIS_HOSTNAME=lab1\.example\.org$/m);

@@ -3,6 +3,7 @@ import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseConfig } from "../../components/config";
 import { serviceContext } from "../../components/services/context";
+import { cpuSettings } from "../../components/services/nova";
 import { renderHaproxyConfig } from "../../components/services/haproxy";
 import { SERVICE_NAMES, serviceSpecs, startAfter } from "../../components/services/index";
 import { ResolvedSpec, podmanSecretName, renderQuadlet, templateHostPath } from "../../components/services/service";
@@ -10,6 +11,17 @@ import { ResolvedSpec, podmanSecretName, renderQuadlet, templateHostPath } from 
 const ctx = serviceContext(parseConfig({}));
 const raw = Object.fromEntries(serviceSpecs(ctx).map((s) => [s.name, s]));
 const specs = raw as Record<string, ResolvedSpec>;
+
+describe("guest CPU (config cpuModel)", () => {
+    test("per virt type by default; none; a model; host-passthrough only with KVM", () => {
+        assert.deepEqual(cpuSettings("", "kvm"), { cpu_mode: "host-passthrough" });
+        assert.deepEqual(cpuSettings("", "qemu"), { cpu_mode: "custom", cpu_models: "Nehalem" });
+        assert.deepEqual(cpuSettings("none", "qemu"), { cpu_mode: "none" });
+        assert.deepEqual(cpuSettings("Skylake-Client", "kvm"), { cpu_mode: "custom", cpu_models: "Skylake-Client" });
+        assert.throws(() => parseConfig({ virtType: "qemu", cpuModel: "host-passthrough" }), /hotstack-os:cpuModel = "host-passthrough": needs KVM/);
+        assert.throws(() => parseConfig({ cpuModel: "Sky lake" }), /hotstack-os:cpuModel = "Sky lake": must be a libvirt CPU model name/);
+    });
+});
 
 describe("service specs", () => {
     test("every service starts after the ones it wants, which come first in the list", () => {

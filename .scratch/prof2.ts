@@ -1,0 +1,26 @@
+import * as pulumi from "/work/main/node_modules/@pulumi/pulumi";
+import { fileProvider } from "/work/main/providers/file";
+import { ProviderHost, providerConfig } from "/work/main/test/harness/provider-host";
+(async () => {
+  const text = (await pulumi.runtime.serializeFunction(() => fileProvider, { allowSecrets: true })).text;
+  console.log("provider text KB", (text.length / 1024).toFixed(1));
+  const t0 = Date.now();
+  const h = await ProviderHost.start({ project: "hotstack-os", cwd: "/work/main", config: providerConfig("hotstack-os", { host: "local" }, []), log: (l) => console.log("[p]", l) });
+  console.log("start", Date.now() - t0);
+  const news = { __provider: text, host: "main", path: "/tmp/prof-x", content: "x", providerVersion: "1", owner: "root", group: "root", mode: "0644" };
+  let t = Date.now();
+  for (let i = 0; i < 50; i++) await h.check("urn:a::b::c::d" + i, {}, news);
+  console.log("50 sequential checks ms", Date.now() - t);
+  t = Date.now();
+  await Promise.all(Array.from({ length: 50 }, (_, i) => h.check("urn:x" + i, {}, news)));
+  console.log("50 parallel checks ms", Date.now() - t);
+  const c = await h.create("urn:c", { ...news });
+  t = Date.now();
+  for (let i = 0; i < 20; i++) await h.read("urn:c", c.id, c.properties, news);
+  console.log("20 sequential reads ms", Date.now() - t);
+  t = Date.now();
+  await Promise.all(Array.from({ length: 20 }, () => h.read("urn:c", c.id, c.properties, news)));
+  console.log("20 parallel reads ms", Date.now() - t);
+  await h.delete("urn:c", c.id, c.properties, news);
+  await h.stop();
+})();
