@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { claim, release } from "./host/ledger";
 import { exitIfAbsent, sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { GONE, checker, defined, diffFields, hostProvider, isUnknown } from "./kit";
+import { GONE, checker, defined, diffFields, hostProvider, isUnknown, lines, progress } from "./kit";
 import { HostArgs, HostResource } from "./resource";
 
 export interface ContainerImageArgs extends HostArgs {
@@ -81,18 +81,33 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         "set -u",
         // One of `parallel` build slots; a slot is held for the whole build.
         `slots=${p.parallel}; lockdir=/run/lock; mkdir -p "$lockdir"`,
-        'while :; do for i in $(seq "$slots"); do exec 9>"$lockdir/hotstack-os-build.$i"; if flock -n 9; then break 2; fi; done; sleep 1; done',
+        'waited=0; while :; do for i in $(seq "$slots"); do exec 9>"$lockdir/hotstack-os-build.$i"; if flock -n 9; then break 2; fi; done; [ $((waited % 10)) -eq 0 ] && echo "PROGRESS waiting for a build slot ($waited s)" >&2; waited=$((waited + 1)); sleep 1; done',
         'ctx=$(mktemp -d /var/tmp/hotstack-os-build.XXXXXX); log="$ctx.log"',
         'trap \'rm -rf "$ctx" "$log"\' EXIT',
         'tar -x -C "$ctx"',
-        `if ! podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} -t ${sh(p.name)} "$ctx" >"$log" 2>&1; then`,
+        // The build's steps as they start (for progress), its whole log kept for failures.
+        `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} -t ${sh(p.name)} "$ctx" >"$log" 2>&1 & pid=$!`,
+        'tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | grep --line-buffered -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" | sed -u "s/^/PROGRESS /" >&2',
+        'rc=0; wait "$pid" || rc=$?',
+        'if [ "$rc" -ne 0 ]; then',
         // The log's tail, then the failing step last, where an error message's tail shows it.
         '  echo "--- build log (last 12 lines) ---" >&2; tail -12 "$log" >&2',
         '  echo "failed at: $(grep -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" "$log" | tail -1)" >&2; exit 1',
         "fi",
         `podman image inspect ${sh(p.name)} --format '{{.Id}}'`,
     ];
-    const r = await host.run(script.join("\n"), { stdin: contextTar(p), what: `build image ${p.name}` });
+    const short = p.name.replace(/^localhost\//, "").replace(/:latest$/, "");
+    progress(`image ${short}`, "build started", true);
+    const r = await host.run(script.join("\n"), {
+        stdin: contextTar(p),
+        what: `build image ${p.name}`,
+        onOutput: lines((l) => {
+            // "STEP 3/12: RUN apt-get …" (podman prints "[2/3] STEP …" for multi-stage builds)
+            const m = /^PROGRESS (?:\[\d+\/\d+\] )?(?:STEP (\d+)\/(\d+): ?(.*)|(.*))$/.exec(l);
+            if (m) progress(`image ${short}`, m[1] ? `build step ${m[1]}/${m[2]}: ${m[3].slice(0, 100)}` : m[4]);
+        }),
+    });
+    progress(`image ${short}`, "built", true);
     const imageId = r.stdout.trim().split("\n").pop()!;
     // The previous build is now untagged: drop it unless a container (or a child image) still
     // uses it (rmi exits 2) or it is gone already (1); any other failure is reported.

@@ -10,7 +10,7 @@ import { claim, release } from "./host/ledger";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
 import { startUnitScript, stopUnitScript, unitScope, writeUnitScript } from "./host/units";
-import { GONE, checker, defined, diffFields, hostProvider, isUnknown, keyValues, sha256 } from "./kit";
+import { GONE, checker, defined, diffFields, hostProvider, isUnknown, keyValues, lines as onLines, progress, sha256 } from "./kit";
 import { HostArgs, HostResource } from "./resource";
 
 export const QUADLET_DIR = "/etc/containers/systemd";
@@ -96,7 +96,13 @@ async function converge(host: Host, p: ServiceInputs, restart: boolean): Promise
         // Only now, running with these inputs: record them.
         `printf '%s\\n' ${sh(inputsDigest(p.content, p.triggers))} > ${sh(appliedOf(p.name))}.tmp && mv -f ${sh(appliedOf(p.name))}.tmp ${sh(appliedOf(p.name))}`,
     ];
-    await host.run(lines.join("\n"), { stdin: p.content, what: `start container service ${p.name}` });
+    progress(`service ${p.name}`, restart ? "restarting" : "starting", true);
+    await host.run(lines.join("\n"), {
+        stdin: p.content,
+        what: `start container service ${p.name}`,
+        onOutput: onLines((l) => l.startsWith("PROGRESS ") && progress(`service ${p.name}`, l.slice(9))),
+    });
+    progress(`service ${p.name}`, "active and healthy", true);
     const { content, ...rest } = p;
     return { ...rest, contentSha256: sha256(content), active: true, applied: inputsDigest(content, p.triggers) };
 }

@@ -166,6 +166,33 @@ export function keyValues(text: string): (key: string) => string | undefined {
     return (key) => values.get(key);
 }
 
+// ---- progress ------------------------------------------------------------------------------
+
+/**
+ * Progress of a long step (an image build, a wait for health), as lines on the provider
+ * process's output: the Pulumi CLI shows them (unattached to the resource in 3.270: a dynamic
+ * provider has no engine connection), so each names its resource. At most one line every
+ * `everyMs` per resource, except the first and `force`d ones.
+ */
+export function progress(resource: string, message: string, force = false, everyMs = 3000): void {
+    const g = globalThis as any;
+    const last: Map<string, number> = (g[Symbol.for("hotstack-os.progress")] ??= new Map<string, number>());
+    const now = Date.now();
+    if (!force && now - (last.get(resource) ?? 0) < everyMs) return;
+    last.set(resource, now);
+    console.log(`hotstack-os ${resource}: ${message}`);
+}
+
+/** Feeds complete output lines to `onLine` (for RunOptions.onOutput). */
+export function lines(onLine: (line: string) => void): (stream: "stdout" | "stderr", text: string) => void {
+    let rest = "";
+    return (_stream, text) => {
+        const parts = (rest + text).split("\n");
+        rest = parts.pop() ?? "";
+        for (const l of parts) if (l.trim()) onLine(l);
+    };
+}
+
 // ---- the host wrapper ---------------------------------------------------------------------
 
 /** Fields the wrapper adds to every resource: its host's name, the code version, the machine. */

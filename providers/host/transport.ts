@@ -26,6 +26,8 @@ export interface RunOptions {
     what?: string;
     /** Kill the script after this long. */
     timeoutMs?: number;
+    /** Sees the output as it arrives (for progress during long commands); it is still collected. */
+    onOutput?: (stream: "stdout" | "stderr", text: string) => void;
 }
 
 export interface Host {
@@ -145,8 +147,8 @@ function runLocal(argv: string[], opts: RunOptions): Promise<ExecResult> {
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs) : undefined;
-        child.stdout.on("data", (d: Buffer) => out.push(d));
-        child.stderr.on("data", (d: Buffer) => err.push(d));
+        child.stdout.on("data", (d: Buffer) => (out.push(d), opts.onOutput?.("stdout", d.toString())));
+        child.stderr.on("data", (d: Buffer) => (err.push(d), opts.onOutput?.("stderr", d.toString())));
         child.on("error", reject);
         child.on("close", (code, signal) => {
             if (timer) clearTimeout(timer);
@@ -288,8 +290,8 @@ function execOnce(client: Client, cmd: string, opts: RunOptions): Promise<ExecRe
             const out: Buffer[] = [];
             const errs: Buffer[] = [];
             const timer = opts.timeoutMs ? setTimeout(() => stream.close(), opts.timeoutMs) : undefined;
-            stream.on("data", (d: Buffer) => out.push(d));
-            stream.stderr.on("data", (d: Buffer) => errs.push(d));
+            stream.on("data", (d: Buffer) => (out.push(d), opts.onOutput?.("stdout", d.toString())));
+            stream.stderr.on("data", (d: Buffer) => (errs.push(d), opts.onOutput?.("stderr", d.toString())));
             stream.on("close", (code: number | null, signal?: string) => {
                 if (timer) clearTimeout(timer);
                 resolve({

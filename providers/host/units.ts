@@ -113,7 +113,16 @@ export function startUnitScript(o: StartOptions): string {
     const why = o.timeoutSeconds ? `$SC $action failed or timed out after ${o.timeoutSeconds} s` : "$SC $action failed";
     return [
         `action=${o.restart ? "restart" : "start"}`,
-        `if ! ${run}; then echo "$n did not start (${why}); journal:" >&2; journal >&2; exit 1; fi`,
+        // While a long start runs (a container's health wait), a line every 10 s for progress.
+        ...(o.timeoutSeconds
+            ? [
+                // (it ends with this script whatever happens: an orphan would hold the output open)
+                `( t=0; while sleep 10 </dev/null >/dev/null 2>&1 && kill -0 $$ 2>/dev/null; do t=$((t + 10)); echo "PROGRESS waiting for $n to become active and healthy ($t s of at most ${o.timeoutSeconds} s)" >&2; done ) & ticker=$!`,
+                "trap 'kill \"$ticker\" 2>/dev/null' EXIT",
+            ]
+            : []),
+        `if ! ${run}; then ${o.timeoutSeconds ? 'kill "$ticker" 2>/dev/null; ' : ""}echo "$n did not start (${why}); journal:" >&2; journal >&2; exit 1; fi`,
+        ...(o.timeoutSeconds ? ['kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || :'] : []),
         // Type=notify/oneshot units are active once start returns; give others a moment to settle.
         'for i in $(seq 20); do [ "$($SC is-active "$n")" = activating ] || break; sleep 0.5; done',
         ...(o.settle ? ['[ "$($SC show -p Type --value "$n")" = oneshot ] || for i in 1 2 3 4 5; do $SC is-active --quiet "$n" || break; sleep 0.2; done'] : []),
