@@ -48,10 +48,13 @@ function pulumiConfig(stack: string | undefined): Record<string, unknown> {
     return out;
 }
 
-/** The deployed stack's main host, connected. */
-export async function hostFromCli(args: Args): Promise<Host> {
+/**
+ * The stack's config as the commands see it: with --host (or HOTSTACK_HOST) just the connection
+ * from flags/environment, otherwise the whole stack config from the Pulumi CLI (bare keys).
+ */
+export function configFromCli(args: Args): Record<string, unknown> {
     const flagHost = args.get("host") ?? process.env.HOTSTACK_HOST;
-    const config: Record<string, unknown> = flagHost
+    return flagHost
         ? {
             host: flagHost,
             sshPrivateKeyPath: args.get("ssh-key-file") ?? process.env.HOTSTACK_SSH_KEY_FILE,
@@ -59,6 +62,10 @@ export async function hostFromCli(args: Args): Promise<Host> {
             sshTrustOnFirstUse: args.flag("ssh-trust-on-first-use") ? "true" : undefined,
         }
         : pulumiConfig(args.get("stack"));
+}
+
+/** The deployed stack's main host, connected (`config`: what configFromCli read, to read it once). */
+export async function hostFromCli(args: Args, config: Record<string, unknown> = configFromCli(args)): Promise<Host> {
     const { connection, problems } = connectionFromConfig(PROJECT, (k) => config[k], MAIN_HOST, (p) => fs.readFileSync(p, "utf8"), os.homedir);
     if (problems.length) throw new Error(`cannot reach the stack's host:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return connect(connection);

@@ -1,8 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
+import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
 import { describe, test } from "node:test";
 import { fileProvider } from "../../providers/file";
+import { connect } from "../../providers/host/transport";
 import { checked, create, read, serialized, sh, suffix, transports, update } from "../support/providers";
 import { SSH_TEST_USER } from "../support/sshd";
 
@@ -64,21 +66,33 @@ for (const t of transports()) {
                 e.message.includes(`write ${path} failed on ${t.name === "local" ? "local host" : `${SSH_TEST_USER}@127.0.0.1`}`) && /No such file or directory/.test(e.message));
         });
 
-        test(`content never appears in the command line [${t.name}]`, async () => {
+        test(`content never appears in any command line: every exec traced [${t.name}]`, async () => {
+            // strace follows every process the host commands start (children of this process
+            // locally, of the test's sshd over SSH) and records each execve with its whole argv.
             const p = await serialized(fileProvider);
             const path = `/tmp/hotstack-test-argv-${suffix()}`;
             const secret = `argv-secret-${suffix()}`;
-            // Watch every process' argv while the write runs.
-            const seen: string[] = [];
-            const timer = setInterval(() => seen.push(sh("ps -eo args")), 2);
+            const control = `argv-control-${suffix()}`;
+            const log = `/tmp/hotstack-test-strace-${suffix()}.log`;
+            const tracer = childProcess.spawn("strace", ["-f", "-qq", "-e", "trace=execve", "-s", "65536", "-o", log, "-p", String(t.hostPid())], { stdio: "ignore" });
             try {
+                // strace is attached once its log has the first line it writes for an exec.
+                for (let i = 0; i < 100 && !(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes(control)); i++) {
+                    await (await connect(t.connection)).run(`true ${control}`);
+                    await new Promise((r) => setTimeout(r, 50));
+                }
                 const made = await create(p, await checked(p, { host: t.host, path, content: secret, mode: "0600" }));
                 await p.delete(path, made.outs);
             } finally {
-                clearInterval(timer);
+                tracer.kill("SIGINT");
+                await new Promise((r) => tracer.once("exit", r));
             }
-            assert.ok(seen.length > 0);
-            assert.ok(!seen.some((s) => s.includes(secret)));
+            const trace = fs.readFileSync(log, "utf8");
+            fs.rmSync(log, { force: true });
+            const execs = trace.split("\n").filter((l) => l.includes("execve("));
+            assert.ok(trace.includes(control), "the tracer saw the commands of this transport (a string put in argv on purpose)");
+            assert.ok(execs.some((l) => l.includes("/bin/sh")), `the write's shell was traced (${execs.length} execs)`);
+            assert.ok(!trace.includes(secret), "the content was in no process's argv");
         });
     });
 }

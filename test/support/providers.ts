@@ -44,6 +44,8 @@ export function shOk(cmd: string): boolean {
 
 export interface Transport {
     name: "local" | "ssh";
+    /** The process whose children run the host commands: this one (local), or the test's sshd. */
+    hostPid: () => number;
     /** The host name resources carry. */
     host: string;
     /** The connection behind it (for tests that reach the host themselves). */
@@ -61,8 +63,11 @@ export function sshHostConfig(name: string, c: SshConnection): Record<string, un
  * `hosts`). Starts sshd before and stops it after the file.
  */
 export function transports(): Transport[] {
-    const list: Transport[] = [{ name: "local", host: "main", connection: { kind: "local" } }, { name: "ssh", host: "ssh", connection: { kind: "local" } }];
     let sshd: TestSshd | undefined;
+    const list: Transport[] = [
+        { name: "local", host: "main", connection: { kind: "local" }, hostPid: () => process.pid },
+        { name: "ssh", host: "ssh", connection: { kind: "local" }, hostPid: () => sshd!.pid },
+    ];
     before(async () => {
         sshd = await startSshd();
         list[1].connection = sshd.sudoConnection;

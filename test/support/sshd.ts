@@ -19,6 +19,8 @@ export interface TestSshd {
     rootConnection: SshConnection;
     hostKeySha256: string;
     port: number;
+    /** The listening sshd's process id (sessions are its children). */
+    pid: number;
     /** SSH connections accepted so far (from sshd's own log). */
     accepted(): number;
     stop(): Promise<void>;
@@ -103,6 +105,7 @@ export async function startSshd(opts: { port?: number } = {}): Promise<TestSshd>
         rootConnection: { ...base, user: "root" },
         hostKeySha256,
         port,
+        pid: child.pid!,
         accepted: () => (stderr.match(/Accepted publickey for /g) ?? []).length,
         async stop() {
             child.kill("SIGTERM");
