@@ -69,6 +69,10 @@ export const DEFAULTS = {
     debug: false,
     serviceSet: "full" as (typeof SERVICE_SETS)[number],
     tokenExpiration: 3600,
+    // preflight: refuse an unfit host before touching it (0 = the minimum of the service set)
+    preflight: true,
+    preflightMinMemoryMb: 0,
+    preflightMinDiskMb: 0,
     // post-setup (post-setup-and-smoke.md §1)
     postSetup: true,
     postSetupProject: "hotstack",
@@ -117,6 +121,10 @@ export interface HotStackConfig {
     tokenExpiration: number;
     /** Passwords given in config (secrets); the rest are generated. */
     passwords: Partial<Record<PasswordKey, string>>;
+    /** Probe the host before changing it (refuse an unfit one). */
+    preflight: boolean;
+    preflightMinMemoryMb: number;
+    preflightMinDiskMb: number;
     /** The cloud's objects made after the services run; absent when post-setup is off. */
     postSetup?: PostSetupPlan;
     /** The project user's password (secret) when given; generated otherwise. */
@@ -304,6 +312,9 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
         serviceSet,
         tokenExpiration: int("tokenExpiration", 300, 86400),
         passwords,
+        preflight: bool("preflight"),
+        preflightMinMemoryMb: int("preflightMinMemoryMb", 0, 1048576),
+        preflightMinDiskMb: int("preflightMinDiskMb", 0, 104857600),
         postSetup,
         userPassword,
     };

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { HostFacts } from "../providers/host-facts";
+import { Preflight } from "../providers/preflight";
 import { CloudAccess, cloudEntries } from "./cloud-access";
 import { HotStackConfig } from "./config";
 import { HostPackages } from "./host-packages";
@@ -11,6 +12,7 @@ import { Images } from "./images";
 import { LibvirtSession } from "./libvirt-session";
 import { NetworkFabric } from "./network-fabric";
 import { PostSetup } from "./post-setup";
+import { preflightRequirements } from "./preflight-plan";
 import { Secrets } from "./secrets";
 import { serviceContext } from "./services/context";
 import { STATS_PORT } from "./services/haproxy";
@@ -72,7 +74,9 @@ export class HotStack extends pulumi.ComponentResource {
         // stack config, so no connection detail, let alone a key, is ever a resource input.
         const child = { parent: this };
 
-        const packages = new HostPackages("packages", { packages: plan.packages, services: plan.services }, child);
+        // Nothing touches the host before it passed the preflight (run in check, so preview shows it too).
+        const preflight = config.preflight ? [new Preflight("preflight", { requirements: preflightRequirements(config) }, child)] : [];
+        const packages = new HostPackages("packages", { packages: plan.packages, services: plan.services }, { ...child, dependsOn: preflight });
         // Everything below needs the packages (kvm group, OVS, libvirt, podman).
         const after = { ...child, dependsOn: [packages] };
         const libvirt = new LibvirtSession("libvirt", { plan: plan.libvirt }, after);

@@ -1,0 +1,157 @@
+// npm run e2e:resilience — a stack that always converges again (identity set, fresh test host):
+// a first deploy killed (SIGKILL of the run's whole process group, its provider processes
+// included) at three moments of the service layer — during an image build, while MariaDB
+// starts, while Keystone starts — each followed by a new run; the last one converges, a token
+// is issued through HAProxy, run 2 changes nothing, nothing exists twice. Then each password key
+// rotated through config, one at a time: the run succeeds, a token works (with the new admin
+// password when that one changed), every service stays healthy, and exactly the containers that
+// use that password restarted. Ends with one line of figures.
+import * as childProcess from "node:child_process";
+import * as path from "node:path";
+import * as readline from "node:readline";
+import { PASSWORD_KEYS, PasswordKey, parseConfig } from "../../components/config";
+import { serviceContext } from "../../components/services/context";
+import { serviceSpecs } from "../../components/services/index";
+import { changeCount, loadState } from "../harness/engine";
+import { loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
+import { Checks } from "./checks";
+import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
+
+const SECRET_OF: Record<PasswordKey, string> = {
+    adminPassword: "ADMIN_PASSWORD", dbPassword: "DB_PASSWORD", servicePassword: "SERVICE_PASSWORD",
+    mysqlRootPassword: "MYSQL_ROOT_PASSWORD", rabbitmqPassword: "RABBITMQ_PASSWORD",
+};
+
+/** The services of the identity set, and the ones that mount each password. */
+const SPECS = serviceSpecs(serviceContext(parseConfig({ serviceSet: "identity" })));
+const SERVICES = SPECS.map((s) => s.name);
+const users = (key: PasswordKey) => SPECS.filter((s) => (s.secrets ?? []).includes(SECRET_OF[key] as never)).map((s) => s.name).sort();
+
+function startTimes(): Record<string, string> {
+    return Object.fromEntries(SERVICES.map((s) => [s, onHost(`podman inspect -f '{{.State.StartedAt}}' hotstack-os-${s}`, { allowFailure: true }).trim()]));
+}
+
+/**
+ * One `up` in a child process (its own process group, the provider processes inside it),
+ * killed with SIGKILL of the whole group as soon as `killAt` matches a line of its log.
+ */
+function killedRun(opts: object, killAt: RegExp, delayMs: number): Promise<{ killed: boolean; line?: string }> {
+    return new Promise((resolve, reject) => {
+        const child = childProcess.spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "run-once.ts")], {
+            detached: true, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HOTSTACK_E2E_OPTS: JSON.stringify(opts) },
+        });
+        let killed = false;
+        let hit: string | undefined;
+        readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+            if (killed || hit || !killAt.test(line)) return;
+            hit = line;
+            setTimeout(() => {
+                killed = true;
+                log(`  SIGKILL of run ${child.pid}'s process group, ${delayMs} ms after: ${line.trim()}`);
+                try {
+                    process.kill(-child.pid!, "SIGKILL");
+                } catch {
+                    // already over
+                }
+            }, delayMs);
+        });
+        child.once("error", reject);
+        child.once("exit", () => resolve({ killed, line: hit }));
+    });
+}
+
+const tokenWorks = () => onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id >/dev/null");
+
+async function main(): Promise<void> {
+    const checks = new Checks();
+    const fig: Record<string, string | number> = {};
+    const state = stateFile("e2e-resilience");
+    try {
+        const conn = startTestHost(true);
+        loadBaseImage();
+        rmState(state);
+        const passwords: Partial<Record<PasswordKey, string>> = {};
+        const opts = () => ({
+            stateFile: state,
+            ...(() => {
+                const c = testStackConfig(conn, { serviceSet: "identity", ...passwords });
+                return { ...c, secretConfig: [...(c.secretConfig ?? []), ...Object.keys(passwords)] };
+            })(),
+        });
+
+        // ---- a first deploy, killed at three moments of its service layer ---------------------
+        const points: [string, RegExp, number][] = [
+            ["during an image build", /create\s+images-infra$/, 20000],
+            ["while MariaDB starts", /create\s+mariadb-container$/, 2000],
+            ["while Keystone starts", /create\s+keystone-container$/, 3000],
+        ];
+        let killedOk = 0;
+        for (const [what, at, delay] of points) {
+            const r = await killedRun({ ...opts(), refresh: true }, at, delay);
+            if (checks.expect(r.killed, `a first deploy killed ${what}`, r.line)) killedOk++;
+            const pending = loadState(state).pendingOperations ?? [];
+            log(`  state after the kill: ${loadState(state).resources.length} resources, pending: ${pending.map((p) => `${p.type} ${p.resource.urn.split("::").pop()}`).join(", ") || "none"}`);
+        }
+        fig.kill_points = killedOk;
+        const final = await converge("the run after the last kill", opts()).catch((e) => {
+            checks.expect(false, "the run after the kills converges", (e as Error).message.split("\n").slice(0, 4).join(" | "));
+            return undefined;
+        });
+        let converged = !!final;
+        if (final) checks.expect(true, "the run after the kills converges");
+        await checks.waitFor("a token through HAProxy (POST /v3/auth/tokens)", 60, tokenWorks, 2);
+        const run2 = await converge("run 2", opts());
+        converged = converged && checks.expect(changeCount(run2) === 0, "run 2 changes nothing", `${changeCount(run2)} changes`);
+        const names = onHost("podman ps -a --format '{{.Names}}'").trim().split("\n").filter((n) => n.startsWith("hotstack-os-"));
+        checks.expect(names.length === SERVICES.length && new Set(names).size === names.length, "every container exists once", names.join(" "));
+        const images = onHost("podman images --format '{{.Repository}}:{{.Tag}}' | grep hotstack-os- | sort").trim().split("\n");
+        const dangling = onHost("podman images -f dangling=true -q | wc -l").trim();
+        checks.expect(images.length === 4 && new Set(images).size === 4, "every image exists once", images.join(" "));
+        log(`  dangling image layers left by killed builds: ${dangling}`);
+        fig.converge_after_kill_ok = converged && tokenWorks() ? 1 : 0;
+
+        // ---- each password rotated through config, one at a time -----------------------------
+        let rotations = 0;
+        let exact = 0;
+        for (const key of PASSWORD_KEYS) {
+            passwords[key] = `rotated-${key}-${Date.now().toString(36)}`;
+            const before = startTimes();
+            const ok = await converge(`rotate ${key}`, opts()).then(() => true, (e) => {
+                checks.expect(false, `rotating ${key}: the run succeeds`, (e as Error).message.split("\n").slice(0, 4).join(" | "));
+                return false;
+            });
+            if (ok) checks.expect(true, `rotating ${key}: the run succeeds`);
+            const healthy = onHostOk(`systemctl is-active --quiet ${SERVICES.map((s) => `hotstack-os-${s}.service`).join(" ")}`);
+            checks.expect(healthy, `rotating ${key}: every service stays active and healthy`);
+            const token = await checks.waitFor(`rotating ${key}: a token${key === "adminPassword" ? " with the new admin password" : ""}`, 30, tokenWorks, 2);
+            const now = startTimes();
+            const restarted = SERVICES.filter((s) => now[s] !== before[s]).sort();
+            const expected = users(key);
+            const isExact = JSON.stringify(restarted) === JSON.stringify(expected);
+            checks.expect(isExact, `rotating ${key}: exactly the containers that use it restarted`, `restarted [${restarted.join(", ")}], users [${expected.join(", ")}]`);
+            if (ok && healthy && token !== undefined) rotations++;
+            if (isExact) exact++;
+        }
+        fig.rotations_ok = `${rotations}/${PASSWORD_KEYS.length}`;
+        fig.rotation_restarts_exact = `${exact}/${PASSWORD_KEYS.length}`;
+        checks.expect(onHost("grep -c rotated-adminPassword /etc/openstack/clouds.yaml", { allowFailure: true }).trim() === "1", "the host's clouds.yaml has the new admin password");
+    } catch (e) {
+        checks.expect(false, "e2e:resilience ran to its end", (e as Error).stack?.split("\n").slice(0, 5).join(" | "));
+    } finally {
+        try {
+            destroyFresh(state);
+        } catch (e) {
+            checks.expect(false, "destroy", (e as Error).message.split("\n")[0]);
+        }
+        if (!process.env.KEEP_TESTHOST) stopTestHost();
+        rmState(state);
+    }
+    console.log(`\n${checks.summary()}`);
+    console.log(figures(Object.fromEntries(["kill_points", "converge_after_kill_ok", "rotations_ok", "rotation_restarts_exact"].map((k) => [k, fig[k] ?? "n/a"]))));
+    if (checks.failed.length) process.exitCode = 1;
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});

@@ -1,0 +1,93 @@
+// npm run logs -- <service> [-f|--follow] [--lines N] — a service's journal on the stack's host:
+// `journalctl -u hotstack-os-<service> -n 200 --no-pager`, streamed as it arrives; -f keeps
+// following (Ctrl-C ends it). <service> is one of the stack's services (SERVICE_NAMES: keystone,
+// nova-compute, …) or a host unit (fabric, nat, shared-mounts, libvirtd-session); the
+// hotstack-os- prefix and .service suffix may be given too.
+//
+//   The host comes from the Pulumi stack's config (`pulumi config --json --show-secrets`, the
+//   current stack or --stack NAME), or from --host local|ssh://user@address[:port] with
+//   --ssh-key-file FILE and --ssh-host-key SHA256:… (or HOTSTACK_HOST / HOTSTACK_SSH_KEY_FILE /
+//   HOTSTACK_SSH_HOST_KEY).
+import { FABRIC_UNIT, NAT_UNIT, SHARED_MOUNTS_UNIT } from "../components/host-plan";
+import { SERVICE_NAMES } from "../components/services/index";
+import { Host, closeAllConnections } from "../providers/host/transport";
+import { hostFromCli, parseArgs } from "./stack";
+import { LIBVIRT_SESSION_UNIT } from "./status";
+
+/** Units of the host layer, by the short name `logs` takes. */
+export const HOST_UNITS: Record<string, string> = {
+    fabric: FABRIC_UNIT,
+    nat: NAT_UNIT,
+    "shared-mounts": SHARED_MOUNTS_UNIT,
+    "libvirtd-session": LIBVIRT_SESSION_UNIT,
+};
+
+export interface LogsOptions {
+    follow: boolean;
+    lines: number;
+}
+
+/** The journalctl command for a service or host unit; throws with the known names when it is neither. */
+export function logsCommand(name: string, o: LogsOptions): string {
+    const short = name.trim().replace(/^hotstack-os-/, "").replace(/\.service$/, "");
+    if (!Number.isInteger(o.lines) || o.lines < 0) throw new Error(`--lines must be a whole number, got ${o.lines}`);
+    const tail = `-n ${o.lines} --no-pager${o.follow ? " -f" : ""}`;
+    if ((SERVICE_NAMES as readonly string[]).includes(short)) return `journalctl -u hotstack-os-${short}.service ${tail}`;
+    const unit = HOST_UNITS[short];
+    // The libvirt session is a user unit of hotstack: its lines carry _SYSTEMD_USER_UNIT.
+    if (unit === LIBVIRT_SESSION_UNIT) return `journalctl _SYSTEMD_USER_UNIT=${unit} ${tail}`;
+    if (unit) return `journalctl -u ${unit} ${tail}`;
+    const close = [...SERVICE_NAMES, ...Object.keys(HOST_UNITS)].filter((n) => short && (n.includes(short) || short.includes(n)));
+    throw new Error([
+        name.trim() ? `"${name.trim()}" is not a hotstack-os service${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}.` : "which service? npm run logs -- <service> [-f]",
+        `services: ${SERVICE_NAMES.join(", ")}`,
+        `host units: ${Object.keys(HOST_UNITS).join(", ")}`,
+    ].join("\n"));
+}
+
+/** Parses `<service> [-f|--follow] [-n N|--lines N]`. */
+export function logsArgs(argv: string[]): { name: string; options: LogsOptions; rest: string[] } {
+    const rest: string[] = [];
+    let follow = false;
+    let lines = 200;
+    const plain: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "-f" || a === "--follow") follow = true;
+        else if (a === "-n" || a === "--lines") lines = Number(argv[++i]);
+        else if (a.startsWith("--lines=")) lines = Number(a.slice(8));
+        else if (a.startsWith("-")) {
+            // connection flags (--host, --stack, …) and their values
+            rest.push(a);
+            if (!a.includes("=") && i + 1 < argv.length && !argv[i + 1].startsWith("-") && a !== "--ssh-trust-on-first-use") rest.push(argv[++i]);
+        } else plain.push(a);
+    }
+    if (plain.length > 1) throw new Error(`one service at a time, got ${plain.join(" ")}`);
+    return { name: plain[0] ?? "", options: { follow, lines }, rest };
+}
+
+/** Runs the journalctl on the host, handing its output to `write` as it arrives; journalctl's exit status. */
+export async function streamLogs(host: Host, script: string, write: (stream: "stdout" | "stderr", text: string) => void): Promise<number> {
+    const r = await host.run(script, { check: false, what: script, onOutput: write });
+    return r.code;
+}
+
+async function main(): Promise<void> {
+    const { name, options, rest } = logsArgs(process.argv.slice(2));
+    const script = logsCommand(name, options); // before connecting: a wrong name fails at once
+    const host = await hostFromCli(parseArgs(rest));
+    try {
+        // Streamed as it arrives (with -f until Ctrl-C, which ends this process and the connection).
+        const code = await streamLogs(host, script, (stream, text) => (stream === "stdout" ? process.stdout : process.stderr).write(text));
+        process.exitCode = code === 0 ? 0 : 1;
+    } finally {
+        await closeAllConnections();
+    }
+}
+
+if (require.main === module) {
+    main().catch((e) => {
+        console.error(e instanceof Error ? e.message : e);
+        process.exit(2);
+    });
+}
