@@ -15,7 +15,7 @@ const cidr = config.get("cidr") ?? "192.168.200.0/24";
 const sshPublicKey = config.require("sshPublicKey");
 /** A router of this project instead of the stack's router1 (which must belong to the credential's project). */
 const ownRouter = config.getBoolean("ownRouter") ?? false;
-const prefix = config.get("namePrefix") ?? `${pulumi.getProject()}-${pulumi.getStack()}`;
+const prefix = config.get("namePrefix") || `${pulumi.getProject()}-${pulumi.getStack()}`;
 
 const hotstack = new pulumi.StackReference("hotstack", { name: hotstackStack });
 const out = <T>(name: string) => hotstack.requireOutput(name) as pulumi.Output<T>;
@@ -34,7 +34,7 @@ function idOf(what: "flavor" | "image", name: string): pulumi.Output<string> {
 
 // The project user's application credential, scoped to its project. Secret here whatever the
 // referenced stack says: the provider's inputs are stored in this stack's state.
-export const provider = new openstack.Provider("hotstack", {
+const provider = new openstack.Provider("hotstack", {
     authUrl: out<string>("authUrl"),
     region: out<string>("region"),
     applicationCredentialId: out<string>("appCredentialId"),
@@ -42,23 +42,23 @@ export const provider = new openstack.Provider("hotstack", {
 });
 const opts = { provider };
 
-export const network = new openstack.networking.Network("network", { name: `${prefix}-net`, adminStateUp: true }, opts);
-export const subnet = new openstack.networking.Subnet("subnet", { name: `${prefix}-subnet`, networkId: network.id, cidr, ipVersion: 4, enableDhcp: true }, opts);
+const network = new openstack.networking.Network("network", { name: `${prefix}-net`, adminStateUp: true }, opts);
+const subnet = new openstack.networking.Subnet("subnet", { name: `${prefix}-subnet`, networkId: network.id, cidr, ipVersion: 4, enableDhcp: true }, opts);
 
 const routerId = ownRouter
     ? new openstack.networking.Router("router", { name: `${prefix}-router`, externalNetworkId: publicNetwork.id }, opts).id
     : out<Named>("router").id;
-export const routerInterface = new openstack.networking.RouterInterface("router-interface", { routerId, subnetId: subnet.id }, opts);
+const routerInterface = new openstack.networking.RouterInterface("router-interface", { routerId, subnetId: subnet.id }, opts);
 
-export const securityGroup = new openstack.networking.SecGroup("security-group", { name: `${prefix}-sg`, description: "ssh and ping from anywhere" }, opts);
+const securityGroup = new openstack.networking.SecGroup("security-group", { name: `${prefix}-sg`, description: "ssh and ping from anywhere" }, opts);
 const ingress = { securityGroupId: securityGroup.id, direction: "ingress", ethertype: "IPv4", remoteIpPrefix: "0.0.0.0/0" };
 new openstack.networking.SecGroupRule("ssh", { ...ingress, protocol: "tcp", portRangeMin: 22, portRangeMax: 22 }, opts);
 new openstack.networking.SecGroupRule("icmp", { ...ingress, protocol: "icmp" }, opts);
 
-export const keypair = new openstack.compute.Keypair("keypair", { name: `${prefix}-key`, publicKey: sshPublicKey }, opts);
+const keypair = new openstack.compute.Keypair("keypair", { name: `${prefix}-key`, publicKey: sshPublicKey }, opts);
 
 // The server's port on the network made here, with the security group; the floating IP goes on it.
-export const port = new openstack.networking.Port("server-port", {
+const port = new openstack.networking.Port("server-port", {
     name: `${prefix}-server`,
     networkId: network.id,
     fixedIps: [{ subnetId: subnet.id }],
@@ -66,7 +66,7 @@ export const port = new openstack.networking.Port("server-port", {
     adminStateUp: true,
 }, opts);
 
-export const server = new openstack.compute.Instance("server", {
+const server = new openstack.compute.Instance("server", {
     name: `${prefix}-server`,
     flavorId: idOf("flavor", flavorName),
     imageId: idOf("image", imageName),
@@ -75,12 +75,13 @@ export const server = new openstack.compute.Instance("server", {
 }, opts);
 
 // A floating IP needs the subnet on a router with a gateway on the public network.
-export const floatingIp = new openstack.networking.FloatingIp("floating-ip", {
+const floatingIp = new openstack.networking.FloatingIp("floating-ip", {
     pool: publicNetwork.name,
     portId: port.id,
     description: `${prefix}-server`,
 }, { provider, dependsOn: [routerInterface] });
 
+export const networkId = network.id;
 export const serverName = server.name;
 export const address = floatingIp.address;
 export const sshCommand = pulumi.interpolate`ssh ${imageName === "cirros" ? "cirros" : "<user>"}@${floatingIp.address}`;

@@ -96,7 +96,19 @@ async function main(): Promise<void> {
         }
         expect(pattern.test(message), `${key}=${value} refused: ${message.split("\n").find((l) => l.includes(key))?.trim()}`);
     }
-    expect(!onHostOk("id hotstack") && !onHostOk(`test -e ${LEDGER_DIR}`) && !onHostOk("ovs-vsctl br-exists hot-ex"), "the host was not touched by the refused runs");
+    log("an unfit host is refused by the preflight before anything is changed");
+    // An address of someone else's in the provider network (a veth of the test's own).
+    onHost("ip link add pf-test type veth peer name pf-peer && ip addr add 172.31.0.200/25 dev pf-test && ip link set pf-test up");
+    let refusal = "";
+    try {
+        await up(program, { ...opts(), stateFile: `${state}.bad` });
+    } catch (e) {
+        refusal = (e as Error).message;
+    }
+    const line = refusal.split("\n").find((l) => l.includes("preflight:"))?.trim() ?? refusal.slice(0, 200);
+    expect(/preflight: 172\.31\.0\.128\/25 is used on this host already \(pf-test: 172\.31\.0\.200\/25\)/.test(refusal), `the run is refused, naming what was found: ${line}`);
+    onHost("ip link del pf-test");
+    expect(!onHostOk("id hotstack") && !onHostOk(`test -e ${LEDGER_DIR}`) && !onHostOk("ovs-vsctl br-exists hot-ex"), "the host was not touched by the refused runs (no ownership ledger, no user, no bridge)");
     rmState(`${state}.bad`);
 
     const run1 = await converge("run 1 (bare host)", opts());

@@ -8,6 +8,7 @@ import * as childProcess from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { Wire, secret } from "./wire";
+import { encodeMessage } from "./wire-encode";
 
 const grpc = require("@grpc/grpc-js");
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
@@ -37,10 +38,36 @@ export interface ProviderHostOptions {
 
 const toStruct = (o: Record<string, unknown>) => structproto.Struct.fromJavaScript(o);
 
+/**
+ * The provider's CRUD methods with requests encoded by wire-encode.ts (the bytes of the same
+ * protobuf messages) and responses decoded by the SDK's generated stubs.
+ */
+function rawMethod(name: string, response: any) {
+    return {
+        path: `/pulumirpc.ResourceProvider/${name}`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (b: Buffer) => b,
+        requestDeserialize: (b: Buffer) => b,
+        responseSerialize: (m: any) => Buffer.from(m.serializeBinary()),
+        responseDeserialize: (b: Buffer) => response.deserializeBinary(new Uint8Array(b)),
+    };
+}
+
+const RawProviderClient = grpc.makeGenericClientConstructor({
+    check: rawMethod("Check", provproto.CheckResponse),
+    diff: rawMethod("Diff", provproto.DiffResponse),
+    create: rawMethod("Create", provproto.CreateResponse),
+    read: rawMethod("Read", provproto.ReadResponse),
+    update: rawMethod("Update", provproto.UpdateResponse),
+    delete: rawMethod("Delete", emptyproto.Empty),
+}, "ResourceProvider");
+
 export class ProviderHost {
     private constructor(
         private readonly child: childProcess.ChildProcess,
         private readonly client: any,
+        private readonly raw: any,
         readonly label: string,
     ) {}
 
@@ -77,11 +104,10 @@ export class ProviderHost {
             child.once("exit", (code, signal) => reject(new Error(`dynamic provider host exited before it listened (code ${code}, signal ${signal})`)));
             child.once("error", reject);
         });
-        const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-            "grpc.max_receive_message_length": 256 * 1024 * 1024,
-            "grpc.max_send_message_length": 256 * 1024 * 1024,
-        });
-        const host = new ProviderHost(child, client, `${path.basename(DYNAMIC_PROVIDER)} pid ${child.pid}`);
+        const channelOptions = { "grpc.max_receive_message_length": 256 * 1024 * 1024, "grpc.max_send_message_length": 256 * 1024 * 1024 };
+        const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), channelOptions);
+        const raw = new RawProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), channelOptions);
+        const host = new ProviderHost(child, client, raw, `${path.basename(DYNAMIC_PROVIDER)} pid ${child.pid}`);
         const req = new provproto.ConfigureRequest();
         req.setArgs(toStruct(opts.config));
         req.setAcceptsecrets(true);
@@ -94,9 +120,9 @@ export class ProviderHost {
         return this.child.pid;
     }
 
-    private call(method: string, req: unknown): Promise<any> {
+    private call(method: string, req: unknown, client: any = this.client): Promise<any> {
         return new Promise((resolve, reject) => {
-            this.client[method](req, (err: any, resp: any) => {
+            client[method](req, (err: any, resp: any) => {
                 if (err) reject(providerError(err));
                 else resolve(resp);
             });
@@ -104,11 +130,7 @@ export class ProviderHost {
     }
 
     async check(urn: string, olds: Record<string, any>, news: Record<string, any>): Promise<{ inputs: Record<string, any>; failures: { property: string; reason: string }[] }> {
-        const req = new provproto.CheckRequest();
-        req.setUrn(urn);
-        req.setOlds(toStruct(olds));
-        req.setNews(toStruct(news));
-        const resp = await this.call("check", req);
+        const resp = await this.call("check", encodeMessage([[1, "string", urn], [2, "struct", olds], [3, "struct", news]]), this.raw);
         return {
             inputs: resp.getInputs()?.toJavaScript() ?? {},
             failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
@@ -116,13 +138,7 @@ export class ProviderHost {
     }
 
     async diff(urn: string, id: string, olds: Record<string, any>, news: Record<string, any>, oldInputs: Record<string, any>): Promise<{ changes?: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-        const req = new provproto.DiffRequest();
-        req.setUrn(urn);
-        req.setId(id);
-        req.setOlds(toStruct(olds));
-        req.setNews(toStruct(news));
-        req.setOldInputs(toStruct(oldInputs));
-        const resp = await this.call("diff", req);
+        const resp = await this.call("diff", encodeMessage([[1, "string", id], [2, "string", urn], [3, "struct", olds], [4, "struct", news], [6, "struct", oldInputs]]), this.raw);
         const c = resp.getChanges();
         const D = provproto.DiffResponse.DiffChanges;
         return {
@@ -133,46 +149,28 @@ export class ProviderHost {
     }
 
     async create(urn: string, properties: Record<string, any>): Promise<{ id: string; properties: Record<string, any> }> {
-        const req = new provproto.CreateRequest();
-        req.setUrn(urn);
-        req.setProperties(toStruct(properties));
-        const resp = await this.call("create", req);
+        const resp = await this.call("create", encodeMessage([[1, "string", urn], [2, "struct", properties]]), this.raw);
         return { id: resp.getId(), properties: resp.getProperties()?.toJavaScript() ?? {} };
     }
 
     async read(urn: string, id: string, properties: Record<string, any>, inputs: Record<string, any>): Promise<{ id: string; properties: Record<string, any>; inputs?: Record<string, any> }> {
-        const req = new provproto.ReadRequest();
-        req.setUrn(urn);
-        req.setId(id);
-        req.setProperties(toStruct(properties));
-        req.setInputs(toStruct(inputs));
-        const resp = await this.call("read", req);
+        const resp = await this.call("read", encodeMessage([[1, "string", id], [2, "string", urn], [3, "struct", properties], [4, "struct", inputs]]), this.raw);
         return { id: resp.getId(), properties: resp.getProperties()?.toJavaScript() ?? {}, inputs: resp.getInputs()?.toJavaScript() };
     }
 
     async update(urn: string, id: string, olds: Record<string, any>, news: Record<string, any>, oldInputs: Record<string, any>): Promise<Record<string, any>> {
-        const req = new provproto.UpdateRequest();
-        req.setUrn(urn);
-        req.setId(id);
-        req.setOlds(toStruct(olds));
-        req.setNews(toStruct(news));
-        req.setOldInputs(toStruct(oldInputs));
-        const resp = await this.call("update", req);
+        const resp = await this.call("update", encodeMessage([[1, "string", id], [2, "string", urn], [3, "struct", olds], [4, "struct", news], [8, "struct", oldInputs]]), this.raw);
         return resp.getProperties()?.toJavaScript() ?? {};
     }
 
     async delete(urn: string, id: string, properties: Record<string, any>, oldInputs: Record<string, any>): Promise<void> {
-        const req = new provproto.DeleteRequest();
-        req.setUrn(urn);
-        req.setId(id);
-        req.setProperties(toStruct(properties));
-        req.setOldInputs(toStruct(oldInputs));
-        await this.call("delete", req);
+        await this.call("delete", encodeMessage([[1, "string", id], [2, "string", urn], [3, "struct", properties], [5, "struct", oldInputs]]), this.raw);
     }
 
     /** The engine closes its connection and the plugin exits with it. */
     async stop(): Promise<void> {
         this.client.close();
+        this.raw.close();
         if (this.child.exitCode !== null || this.child.signalCode !== null) return;
         const exited = new Promise((r) => this.child.once("exit", r));
         this.child.kill("SIGTERM");
@@ -207,4 +205,3 @@ export function providerConfig(project: string, config: Record<string, unknown>,
     return out;
 }
 
-void emptyproto;
