@@ -1,6 +1,6 @@
 // Nova objects of post-setup (post-setup-and-smoke.md §1.2, §1.3, §1.7): flavors, the project's
 // compute quotas and the project user's keypair.
-import { Kind, getOrUndefined, pick, q, removeIfThere } from "../kind";
+import { Ctx, Kind, Observed, getOrUndefined, pick, q, removeIfThere } from "../kind";
 
 const flavorAttrs = (f: any) => ({ vcpus: f.vcpus, ram: f.ram, disk: f.disk, public: f["os-flavor-access:is_public"] !== false });
 
@@ -30,17 +30,19 @@ export const flavor: Kind = {
 const KEYPAIR_VERSION = "compute 2.10";
 const keypairAttrs = (k: any) => ({ publicKey: String(k.public_key ?? "").trim(), user: k.user_id });
 
+// (Kinds never call their own exported object: the closure serializer can order a module's
+// exports after their first use, leaving such a reference undefined in the provider.)
+async function getKeypair(x: Ctx, id: string): Promise<Observed | undefined> {
+    const [user, name] = id.split("/");
+    const b = await getOrUndefined(x, "compute", `/os-keypairs/${q(name)}?user_id=${q(user)}`, KEYPAIR_VERSION);
+    return b && { id, attrs: keypairAttrs(b.keypair) };
+}
+
 export const keypair: Kind = {
     service: "compute",
     replaceOn: ["publicKey", "user"],
-    async find(x) {
-        return keypair.get(x, `${x.props.spec.user}/${x.props.name}`);
-    },
-    async get(x, id) {
-        const [user, name] = id.split("/");
-        const b = await getOrUndefined(x, "compute", `/os-keypairs/${q(name)}?user_id=${q(user)}`, KEYPAIR_VERSION);
-        return b && { id, attrs: keypairAttrs(b.keypair) };
-    },
+    find: (x) => getKeypair(x, `${x.props.spec.user}/${x.props.name}`),
+    get: getKeypair,
     async create(x) {
         const s = x.props.spec;
         const r = await x.cloud.request("compute", "POST", "/os-keypairs", {
@@ -55,26 +57,26 @@ export const keypair: Kind = {
     },
 };
 
+async function getComputeQuota(x: Ctx, id: string): Promise<Observed> {
+    const r = await x.cloud.request("compute", "GET", `/os-quota-sets/${id}`);
+    const keys = Object.keys(x.props.spec).filter((k) => k !== "project");
+    return { id, attrs: { project: id, ...Object.fromEntries(keys.map((k) => [k, r.body.quota_set[k]])) } };
+}
+
+async function setComputeQuota(x: Ctx, id: string): Promise<Observed> {
+    const { project: _p, ...limits } = x.props.spec;
+    await x.cloud.request("compute", "PUT", `/os-quota-sets/${id}`, { body: { quota_set: limits } });
+    return getComputeQuota(x, id);
+}
+
 /** A project's compute quotas (spec: the limits to set). They always exist: delete puts back what was found. */
 export const computeQuota: Kind = {
     service: "compute",
     always: true,
-    async find(x) {
-        return computeQuota.get(x, x.props.spec.project ?? x.props.scope);
-    },
-    async get(x, id) {
-        const r = await x.cloud.request("compute", "GET", `/os-quota-sets/${id}`);
-        const keys = Object.keys(x.props.spec).filter((k) => k !== "project");
-        return { id, attrs: { project: id, ...Object.fromEntries(keys.map((k) => [k, r.body.quota_set[k]])) } };
-    },
-    async create(x) {
-        return computeQuota.update!(x, x.props.spec.project, []);
-    },
-    async update(x, id) {
-        const { project: _p, ...limits } = x.props.spec;
-        await x.cloud.request("compute", "PUT", `/os-quota-sets/${id}`, { body: { quota_set: limits } });
-        return (await computeQuota.get(x, id))!;
-    },
+    find: (x) => getComputeQuota(x, x.props.spec.project),
+    get: getComputeQuota,
+    create: (x) => setComputeQuota(x, x.props.spec.project),
+    update: (x, id) => setComputeQuota(x, id),
     async restore(x, id, original) {
         const { project: _p, ...limits } = original;
         await x.cloud.request("compute", "PUT", `/os-quota-sets/${id}`, { body: { quota_set: limits }, ok: [404] });

@@ -69,6 +69,13 @@ async function roleId(x: Ctx, names: string[]): Promise<string> {
     throw new Error(`keystone has none of the roles ${names.join(", ")}`);
 }
 
+/** Whether a user has a role on a project (listing: a HEAD answer has no body for curl to wait for). */
+async function getRoleAssignment(x: Ctx, id: string): Promise<Observed | undefined> {
+    const [project, userId, role] = id.split("/");
+    const r = await x.cloud.request("identity", "GET", `/projects/${project}/users/${userId}/roles`, { ok: [404] });
+    return r.status !== 404 && (r.body.roles ?? []).some((x: { id: string }) => x.id === role) ? { id, attrs: { user: userId, project } } : undefined;
+}
+
 /** A role of a user on a project; the name is the role's, spec {user, project, fallbacks}. */
 export const roleAssignment: Kind = {
     service: "identity",
@@ -77,13 +84,9 @@ export const roleAssignment: Kind = {
     async find(x) {
         const s = x.props.spec;
         const id = await roleId(x, [x.props.name, ...(s.fallbacks ?? [])]);
-        return roleAssignment.get(x, `${s.project}/${s.user}/${id}`);
+        return getRoleAssignment(x, `${s.project}/${s.user}/${id}`);
     },
-    async get(x, id) {
-        const [project, userId, role] = id.split("/");
-        const r = await x.cloud.request("identity", "HEAD", `/projects/${project}/users/${userId}/roles/${role}`, { ok: [404] });
-        return r.status === 404 ? undefined : { id, attrs: { user: userId, project } };
-    },
+    get: getRoleAssignment,
     async create(x) {
         const s = x.props.spec;
         const role = await roleId(x, [x.props.name, ...(s.fallbacks ?? [])]);

@@ -67,6 +67,12 @@ async function attrsOf(x: Ctx, img: any): Promise<Record<string, unknown>> {
     };
 }
 
+// (Kinds never call their own exported object: see compute.ts.)
+async function getImage(x: Ctx, id: string): Promise<Observed | undefined> {
+    const img = await getOrUndefined(x, "image", `/v2/images/${id}`);
+    return img && { id, attrs: await attrsOf(x, img) };
+}
+
 export const image: Kind = {
     service: "image",
     compare: ["diskFormat", "visibility", "properties", "content"],
@@ -76,10 +82,7 @@ export const image: Kind = {
         const img = r.body.images?.[0];
         return img && { id: img.id, attrs: await attrsOf(x, img) };
     },
-    async get(x, id) {
-        const img = await getOrUndefined(x, "image", `/v2/images/${id}`);
-        return img && { id, attrs: await attrsOf(x, img) };
-    },
+    get: getImage,
     async create(x): Promise<Observed> {
         const s = x.props.spec;
         const file = await sourceFile(x);
@@ -109,7 +112,7 @@ export const image: Kind = {
             ...Object.entries(props).map(([k, v]) => ({ op: "add", path: `/${k}`, value: v })),
         ];
         await x.cloud.request("image", "PATCH", `/v2/images/${id}`, { body: ops, contentType: "application/openstack-images-v2.1-json-patch" });
-        return (await image.get(x, id))!;
+        return (await getImage(x, id))!;
     },
     remove: (x, id) => removeIfThere(x, "image", `/v2/images/${id}`),
 };

@@ -1,7 +1,7 @@
 // Neutron objects of post-setup (post-setup-and-smoke.md §1.2, §1.4): the shared tenant network
 // and the provider network with their subnets, the router with its gateway and interface, the
 // default security groups' ingress rules, and the project's network quotas.
-import { Ctx, Kind, getOrUndefined, pick, q, removeIfThere } from "../kind";
+import { Ctx, Kind, Observed, getOrUndefined, pick, q, removeIfThere } from "../kind";
 
 const netAttrs = (n: any) => ({
     shared: n.shared === true,
@@ -48,6 +48,18 @@ const subnetAttrs = (s: any) => ({
     pools: (s.allocation_pools ?? []).map((p: any) => `${p.start}-${p.end}`),
 });
 
+// (Kinds never call their own exported object: the closure serializer can order a module's
+// exports after their first use, leaving such a reference undefined in the provider.)
+async function getSubnet(x: Ctx, id: string): Promise<Observed | undefined> {
+    const b = await getOrUndefined(x, "network", `/v2.0/subnets/${id}`);
+    if (!b) return undefined;
+    const attrs = subnetAttrs(b.subnet);
+    // An unset gateway/pool means "the default": compare only what the spec sets.
+    if (!x.props.spec.gateway) attrs.gateway = "";
+    if (!(x.props.spec.pools ?? []).length) attrs.pools = [];
+    return { id, attrs };
+}
+
 /** spec: network (id), cidr, gateway ("" = the first address), dhcp, dns [ips], pools ["start-end"] ([] = the whole range). */
 export const subnet: Kind = {
     service: "network",
@@ -57,22 +69,14 @@ export const subnet: Kind = {
         const r = await x.cloud.request("network", "GET", `/v2.0/subnets?name=${q(x.props.name)}&network_id=${q(x.props.spec.network)}`);
         return pick(r.body.subnets, subnetAttrs);
     },
-    async get(x, id) {
-        const b = await getOrUndefined(x, "network", `/v2.0/subnets/${id}`);
-        if (!b) return undefined;
-        const attrs = subnetAttrs(b.subnet);
-        // An unset gateway/pool means "the default": compare only what the spec sets.
-        if (!x.props.spec.gateway) attrs.gateway = "";
-        if (!(x.props.spec.pools ?? []).length) attrs.pools = [];
-        return { id, attrs };
-    },
+    get: getSubnet,
     async create(x) {
         const r = await x.cloud.request("network", "POST", "/v2.0/subnets", { body: { subnet: { name: x.props.name, network_id: x.props.spec.network, ip_version: 4, cidr: x.props.spec.cidr, ...subnetBody(x) } } });
-        return (await subnet.get(x, r.body.subnet.id))!;
+        return (await getSubnet(x, r.body.subnet.id))!;
     },
     async update(x, id) {
         await x.cloud.request("network", "PUT", `/v2.0/subnets/${id}`, { body: { subnet: subnetBody(x) } });
-        return (await subnet.get(x, id))!;
+        return (await getSubnet(x, id))!;
     },
     remove: (x, id) => removeNetworkObject(x, `/v2.0/subnets/${id}`, "subnet", id),
 };
@@ -113,18 +117,18 @@ export const router: Kind = {
     remove: (x, id) => removeNetworkObject(x, `/v2.0/routers/${id}`, "router", id),
 };
 
+async function getRouterInterface(x: Ctx, id: string): Promise<Observed | undefined> {
+    const [routerId, subnetId] = id.split("/");
+    const r = await x.cloud.request("network", "GET", `/v2.0/ports?device_id=${q(routerId)}&fixed_ips=subnet_id%3D${q(subnetId)}`);
+    return r.body.ports?.length ? { id, attrs: { router: routerId, subnet: subnetId } } : undefined;
+}
+
 /** A router's interface on a subnet; name = the subnet's name, spec {router, subnet} (ids). */
 export const routerInterface: Kind = {
     service: "network",
     replaceOn: ["router", "subnet"],
-    async find(x) {
-        return routerInterface.get(x, `${x.props.spec.router}/${x.props.spec.subnet}`);
-    },
-    async get(x, id) {
-        const [routerId, subnetId] = id.split("/");
-        const r = await x.cloud.request("network", "GET", `/v2.0/ports?device_id=${q(routerId)}&fixed_ips=subnet_id%3D${q(subnetId)}`);
-        return r.body.ports?.length ? { id, attrs: { router: routerId, subnet: subnetId } } : undefined;
-    },
+    find: (x) => getRouterInterface(x, `${x.props.spec.router}/${x.props.spec.subnet}`),
+    get: getRouterInterface,
     async create(x) {
         const { router: routerId, subnet: subnetId } = x.props.spec;
         await x.cloud.request("network", "PUT", `/v2.0/routers/${routerId}/add_router_interface`, { body: { subnet_id: subnetId } });
@@ -181,26 +185,26 @@ export const securityGroupRule: Kind = {
     remove: (x, id) => removeIfThere(x, "network", `/v2.0/security-group-rules/${id}`),
 };
 
+async function getNetworkQuota(x: Ctx, id: string): Promise<Observed> {
+    const r = await x.cloud.request("network", "GET", `/v2.0/quotas/${id}`);
+    const keys = Object.keys(x.props.spec).filter((k) => k !== "project");
+    return { id, attrs: { project: id, ...Object.fromEntries(keys.map((k) => [k, r.body.quota[k]])) } };
+}
+
+async function setNetworkQuota(x: Ctx, id: string): Promise<Observed> {
+    const { project: _p, ...limits } = x.props.spec;
+    await x.cloud.request("network", "PUT", `/v2.0/quotas/${id}`, { body: { quota: limits } });
+    return getNetworkQuota(x, id);
+}
+
 /** A project's network quotas (spec: the limits). They always exist: delete puts back what was found. */
 export const networkQuota: Kind = {
     service: "network",
     always: true,
-    async find(x) {
-        return networkQuota.get(x, x.props.spec.project);
-    },
-    async get(x, id) {
-        const r = await x.cloud.request("network", "GET", `/v2.0/quotas/${id}`);
-        const keys = Object.keys(x.props.spec).filter((k) => k !== "project");
-        return { id, attrs: { project: id, ...Object.fromEntries(keys.map((k) => [k, r.body.quota[k]])) } };
-    },
-    async create(x) {
-        return networkQuota.update!(x, x.props.spec.project, []);
-    },
-    async update(x, id) {
-        const { project: _p, ...limits } = x.props.spec;
-        await x.cloud.request("network", "PUT", `/v2.0/quotas/${id}`, { body: { quota: limits } });
-        return (await networkQuota.get(x, id))!;
-    },
+    find: (x) => getNetworkQuota(x, x.props.spec.project),
+    get: getNetworkQuota,
+    create: (x) => setNetworkQuota(x, x.props.spec.project),
+    update: (x, id) => setNetworkQuota(x, id),
     async restore(x, id, original) {
         const { project: _p, ...limits } = original;
         await x.cloud.request("network", "PUT", `/v2.0/quotas/${id}`, { body: { quota: limits }, ok: [404] });
