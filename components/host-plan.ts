@@ -1,6 +1,7 @@
 // The host layer as plain data, computed from the config without any Pulumi runtime (and unit
 // tested that way): directories with owners and modes, bridges, addresses, names, unit texts.
 // Components only turn this plan into resources. Facts: spec/host.md, config.md §11.
+import { DISTRO_PLANS, Distro, DistroPlan } from "./distro-plan";
 import { HotStackConfig, parseCidr } from "./config";
 
 export const HOTSTACK_USER = "hotstack";
@@ -31,8 +32,8 @@ export interface BridgePlan {
 }
 
 export interface HostPlan {
-    packages: { debian: string[]; fedora: string[] };
-    services: { debian: string[]; fedora: string[] };
+    /** Repositories, packages and services per distribution. */
+    distros: Record<Distro, DistroPlan>;
     directories: DirectoryPlan[];
     libvirt: {
         user: string;
@@ -240,16 +241,7 @@ export function hostPlan(c: HotStackConfig): HostPlan {
     const provider = parseCidr(c.providerNetwork)!;
     const gatewayCidr = `${c.hotExIp}/${provider.prefix}`;
     return {
-        packages: {
-            // curl: the post-setup providers reach the cloud's APIs with it; ping and ssh: the smoke test.
-            debian: ["podman", "openvswitch-switch", "libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils", "ovmf", "libcap2-bin", "iproute2", "nftables", "curl", "iputils-ping", "openssh-client"],
-            fedora: ["podman", "openvswitch", "libvirt", "qemu-kvm", "edk2-ovmf", "libcap", "iproute", "nftables", "curl", "iputils", "openssh-clients"],
-        },
-        services: {
-            // System libvirt is socket-activated (libvirtd exits when idle): the socket is what must run.
-            debian: ["openvswitch-switch.service", "libvirtd.socket"],
-            fedora: ["openvswitch.service", "virtqemud.socket"],
-        },
+        distros: DISTRO_PLANS,
         directories: directories(c),
         libvirt: libvirtPlan(),
         bridges: [

@@ -76,7 +76,7 @@ export class HotStack extends pulumi.ComponentResource {
 
         // Nothing touches the host before it passed the preflight (run in check, so preview shows it too).
         const preflight = config.preflight ? [new Preflight("preflight", { requirements: preflightRequirements(config) }, child)] : [];
-        const packages = new HostPackages("packages", { packages: plan.packages, services: plan.services }, { ...child, dependsOn: preflight });
+        const packages = new HostPackages("packages", { plans: plan.distros }, { ...child, dependsOn: preflight });
         // Everything below needs the packages (kvm group, OVS, libvirt, podman).
         const after = { ...child, dependsOn: [packages] };
         const libvirt = new LibvirtSession("libvirt", { plan: plan.libvirt }, after);
@@ -104,7 +104,7 @@ export class HotStack extends pulumi.ComponentResource {
             hotstackUid: host.libvirt.uid,
             virtType: config.virtType === "auto" ? facts.hasKvm.apply((kvm) => (kvm ? "kvm" : "qemu")) : config.virtType,
         });
-        const ovmfDir = host.packages.family.apply((f) => (f === "fedora" ? "/usr/share/edk2/ovmf" : "/usr/share/OVMF"));
+        const ovmfDir = host.packages.ovmfDir;
         const specs = serviceSpecs(ctx, ovmfDir);
         // nova's root must carry the host's kvm gid to reach the libvirt session socket (group kvm).
         const images = new Images("images", {

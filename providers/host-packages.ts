@@ -1,46 +1,82 @@
-// HostPackages: packages the host must have, per package family (apt on Debian/Ubuntu, dnf on
-// Fedora/CentOS/RHEL). Missing ones are installed; nothing is ever uninstalled, because other
-// software on the host may need them too.
+// HostPackages: what the host must have, by its distribution (/etc/os-release): repositories to
+// enable (EPEL and the NFV SIG on CentOS; RHEL's Fast Datapath only the user can enable), the
+// packages (apt on Debian/Ubuntu, dnf on Fedora/CentOS/RHEL; SELinux tooling where SELinux is
+// on), and the services they ship, enabled and running. Missing ones are installed; nothing is
+// ever uninstalled or disabled, because other software on the host may need it too.
 import * as pulumi from "@pulumi/pulumi";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
 import { checker, defined, diffFields, hostProvider, isUnknown } from "./kit";
 import { HostArgs, HostResource } from "./resource";
 
-export const PACKAGE_FAMILIES = ["debian", "fedora"] as const;
-export type PackageFamily = (typeof PACKAGE_FAMILIES)[number];
+export const DISTROS = ["debian", "ubuntu", "fedora", "centos", "rhel"] as const;
+export type Distro = (typeof DISTROS)[number];
 
-export interface HostPackagesArgs extends HostArgs {
-    /** Package names per family; the host's family picks the list. */
-    packages: pulumi.Input<Partial<Record<PackageFamily, pulumi.Input<string>[]>>>;
-    /** Units those packages ship that must be enabled and running, per family. */
-    services?: pulumi.Input<Partial<Record<PackageFamily, pulumi.Input<string>[]>>>;
+/** A package repository a distribution's plan needs. */
+export interface Repository {
+    /** What it is, for messages. */
+    name: string;
+    /** Shell whose success means the repository is enabled. */
+    enabled: string;
+    /** Shell that enables it; absent when only the user can (a subscription). */
+    enable?: string;
+    /** What to do when it cannot be enabled here. */
+    advice: string;
 }
 
-interface PackagesProps {
-    packages: Partial<Record<PackageFamily, string[]>>;
-    services: Partial<Record<PackageFamily, string[]>>;
-    family?: PackageFamily;
-    /** Packages of the host's family that are not installed (empty once converged). */
-    missing?: string[];
-    /** What this resource installed (for the record; never removed). */
-    installed?: string[];
-    /** Services of the host's family that are not enabled and active (empty once converged). */
-    inactive?: string[];
+/** What one distribution needs (components/distro-plan.ts has the data). */
+export interface DistroPlan {
+    family: "debian" | "fedora";
+    repositories: Repository[];
+    packages: string[];
+    /** Only where SELinux is enforcing or permissive: its file-context tooling (semanage). */
+    selinuxPackages: string[];
+    /** Units the packages ship that must be enabled and running. */
+    services: string[];
+    /** Where the guests' UEFI firmware is (nova-compute mounts it). */
+    ovmfDir: string;
+}
+
+export interface HostPackagesArgs extends HostArgs {
+    /** A plan per distribution; the host's /etc/os-release picks one. */
+    plans: pulumi.Input<Partial<Record<Distro, DistroPlan>>>;
+}
+
+interface Detected {
+    distro: Distro;
+    version: string;
+    family: DistroPlan["family"];
+    /** SELinux mode: "enforcing", "permissive", or "" (disabled or absent). */
+    selinux: string;
 }
 
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9+._:-]*$/;
 
-/** The host's family from /etc/os-release (ID and ID_LIKE). */
-async function detectFamily(host: Host): Promise<PackageFamily> {
-    const r = await host.run(". /etc/os-release; echo \"$ID $ID_LIKE\"", { what: "read /etc/os-release" });
-    const ids = r.stdout.trim().split(/\s+/);
-    if (ids.some((i) => ["debian", "ubuntu"].includes(i))) return "debian";
-    if (ids.some((i) => ["fedora", "rhel", "centos"].includes(i))) return "fedora";
-    throw new Error(`${host.label} is neither Debian/Ubuntu nor Fedora/CentOS/RHEL (os-release says: ${r.stdout.trim()})`);
+/** The distribution an /etc/os-release describes (ID first, then ID_LIKE), or undefined. */
+export function distroOf(osRelease: string): { distro?: Distro; id: string; version: string } {
+    const get = (k: string) => new RegExp(`^${k}="?([^"\\n]*)"?$`, "m").exec(osRelease)?.[1] ?? "";
+    const id = get("ID");
+    const ids = [id, ...get("ID_LIKE").split(/\s+/)].filter(Boolean);
+    // A derivative (e.g. AlmaLinux: ID_LIKE="rhel centos fedora") follows the first distribution it names.
+    const distro = ids.find((i): i is Distro => (DISTROS as readonly string[]).includes(i));
+    return { distro, id, version: get("VERSION_ID") };
 }
 
-async function missingPackages(host: Host, family: PackageFamily, wanted: string[]): Promise<string[]> {
+/** The packages a plan asks for on a host with this SELinux mode. */
+export function packagesFor(plan: DistroPlan, selinux: string): string[] {
+    return [...plan.packages, ...(selinux === "enforcing" || selinux === "permissive" ? plan.selinuxPackages : [])];
+}
+
+async function detect(host: Host, plans: Partial<Record<Distro, DistroPlan>>): Promise<Detected & { plan: DistroPlan }> {
+    const r = await host.run("cat /etc/os-release; echo \"selinux=$(getenforce 2>/dev/null | tr A-Z a-z)\"", { what: "read /etc/os-release" });
+    const { distro, id, version } = distroOf(r.stdout);
+    const plan = distro && plans[distro];
+    if (!distro || !plan) throw new Error(`${host.label} runs ${id || "an unknown system"} ${version}: there is no plan for it (supported: ${Object.keys(plans).join(", ")})`);
+    const selinux = /^selinux=(\w*)/m.exec(r.stdout)?.[1] ?? "";
+    return { distro, version, family: plan.family, selinux: selinux === "disabled" ? "" : selinux, plan };
+}
+
+async function missingPackages(host: Host, family: DistroPlan["family"], wanted: string[]): Promise<string[]> {
     if (wanted.length === 0) return [];
     const names = wanted.map(sh).join(" ");
     const script = family === "debian"
@@ -49,7 +85,7 @@ async function missingPackages(host: Host, family: PackageFamily, wanted: string
     return (await host.run(script, { what: "query installed packages" })).stdout.split("\n").filter(Boolean);
 }
 
-async function install(host: Host, family: PackageFamily, pkgs: string[]): Promise<void> {
+async function install(host: Host, family: DistroPlan["family"], pkgs: string[]): Promise<void> {
     if (pkgs.length === 0) return;
     const names = pkgs.map(sh).join(" ");
     const script = family === "debian"
@@ -58,40 +94,74 @@ async function install(host: Host, family: PackageFamily, pkgs: string[]): Promi
     await host.run(script, { what: `install ${pkgs.join(" ")}` });
 }
 
+/** Enables the repositories a plan needs (never disables any); one only the user can enable is an error saying how. */
+async function enableRepositories(host: Host, d: Detected, repos: Repository[]): Promise<string[]> {
+    const enabled: string[] = [];
+    for (const repo of repos) {
+        const on = (await host.run(`if ${repo.enabled}; then echo on; fi`, { what: `look for the repository ${repo.name}` })).stdout.trim() === "on";
+        if (on) continue;
+        if (!repo.enable) throw new Error(`${host.label} (${d.distro} ${d.version}) needs the repository ${repo.name}: ${repo.advice}`);
+        await host.run(repo.enable, { what: `enable the repository ${repo.name}` });
+        enabled.push(repo.name);
+    }
+    return enabled;
+}
+
 async function inactiveServices(host: Host, units: string[]): Promise<string[]> {
     if (units.length === 0) return [];
     const script = `for u in ${units.map(sh).join(" ")}; do { systemctl is-enabled --quiet "$u" && systemctl is-active --quiet "$u"; } || echo "$u"; done`;
     return (await host.run(script, { what: "query services" })).stdout.split("\n").filter(Boolean);
 }
 
-/** The inputs this resource manages, never the wrapper's fields. */
-function own(p: Record<string, any>): PackagesProps {
-    return defined({ packages: p.packages, services: p.services });
+interface PackagesProps {
+    plans: Partial<Record<Distro, DistroPlan>>;
+    distro?: Distro;
+    family?: DistroPlan["family"];
+    selinux?: string;
+    /** Packages of the host's plan that are not installed (empty once converged). */
+    missing?: string[];
+    /** What this resource installed and enabled (for the record; never removed). */
+    installed?: string[];
+    repositoriesEnabled?: string[];
+    /** Services of the host's plan that are not enabled and active (empty once converged). */
+    inactive?: string[];
 }
 
-async function converge(host: Host, p: PackagesProps, previouslyInstalled: string[]): Promise<PackagesProps> {
-    const family = await detectFamily(host);
-    const missing = await missingPackages(host, family, p.packages[family] ?? []);
-    await install(host, family, missing);
-    const still = await missingPackages(host, family, missing);
+/** The inputs this resource manages, never the wrapper's fields. */
+function own(p: Record<string, any>): PackagesProps {
+    return defined({ plans: p.plans });
+}
+
+async function converge(host: Host, p: PackagesProps, before: { installed?: string[]; repositoriesEnabled?: string[] }): Promise<PackagesProps> {
+    const d = await detect(host, p.plans);
+    const repos = await enableRepositories(host, d, d.plan.repositories);
+    const wanted = packagesFor(d.plan, d.selinux);
+    const missing = await missingPackages(host, d.family, wanted);
+    await install(host, d.family, missing);
+    const still = await missingPackages(host, d.family, missing);
     if (still.length) throw new Error(`packages still missing on ${host.label} after install: ${still.join(" ")}`);
-    const units = p.services?.[family] ?? [];
+    const units = d.plan.services;
     if (units.length) await host.run(`systemctl enable --now ${units.map(sh).join(" ")}`, { what: `enable and start ${units.join(" ")}` });
     const inactive = await inactiveServices(host, units);
     if (inactive.length) throw new Error(`services not running on ${host.label} after start: ${inactive.join(" ")}`);
-    return { ...p, family, missing: [], inactive: [], installed: [...new Set([...previouslyInstalled, ...missing])] };
+    return {
+        ...p, distro: d.distro, family: d.family, selinux: d.selinux, missing: [], inactive: [],
+        installed: [...new Set([...(before.installed ?? []), ...missing])],
+        repositoriesEnabled: [...new Set([...(before.repositoriesEnabled ?? []), ...repos])],
+    };
 }
 
 export const hostPackagesProvider = hostProvider({
     async check(_olds, news) {
-        return checker({ ...news, services: news.services ?? {} })
-            .check("services", (v) => (typeof v === "object" && !Array.isArray(v) && Object.keys(v).every((f) => (PACKAGE_FAMILIES as readonly string[]).includes(f)) ? undefined : "must map a package family (debian, fedora) to unit names"))
-            .check("packages", (v) => {
-                if (typeof v !== "object" || Array.isArray(v)) return "must map a package family (debian, fedora) to package names";
-                for (const [family, list] of Object.entries(v)) {
-                    if (!(PACKAGE_FAMILIES as readonly string[]).includes(family)) return `has unknown package family "${family}" (known: ${PACKAGE_FAMILIES.join(", ")})`;
-                    if (isUnknown(list)) continue;
-                    if (!Array.isArray(list) || !list.every((n) => isUnknown(n) || (typeof n === "string" && PACKAGE_NAME.test(n)))) return `has a ${family} list that is not package names`;
+        return checker({ ...news })
+            .check("plans", (v) => {
+                if (typeof v !== "object" || Array.isArray(v)) return `must map a distribution (${DISTROS.join(", ")}) to its plan`;
+                for (const [distro, plan] of Object.entries(v as Record<string, any>)) {
+                    if (!(DISTROS as readonly string[]).includes(distro)) return `has unknown distribution "${distro}" (known: ${DISTROS.join(", ")})`;
+                    if (isUnknown(plan)) continue;
+                    const names = [...(plan?.packages ?? []), ...(plan?.selinuxPackages ?? [])];
+                    if (!names.every((n: unknown) => isUnknown(n) || (typeof n === "string" && PACKAGE_NAME.test(n)))) return `has a ${distro} plan whose packages are not package names`;
+                    if (!["debian", "fedora"].includes(plan?.family)) return `has a ${distro} plan without a package family (debian or fedora)`;
                 }
                 return undefined;
             })
@@ -99,7 +169,7 @@ export const hostPackagesProvider = hostProvider({
     },
 
     async diff(olds, news) {
-        const d = diffFields(olds, news, { packages: "update", services: "update" });
+        const d = diffFields(olds, news, { plans: "update" });
         // Drift: something was uninstalled or stopped by hand since the last run.
         const drift = [...((olds.missing ?? []).length ? ["missing"] : []), ...((olds.inactive ?? []).length ? ["inactive"] : [])];
         if (!d.changes && drift.length) return { ...d, changes: true, fields: drift };
@@ -107,35 +177,36 @@ export const hostPackagesProvider = hostProvider({
     },
 
     async create(host, inputs) {
-        return { id: "host-packages", outs: await converge(host, own(inputs), []) };
+        return { id: "host-packages", outs: defined({ ...(await converge(host, own(inputs), {})) }) };
     },
 
     async read(host, id, props) {
         const p = own(props);
-        const family: PackageFamily = props.family ?? (await detectFamily(host));
+        const d = await detect(host, p.plans);
         return {
             id,
             props: defined({
-                ...p, family, installed: props.installed,
-                missing: await missingPackages(host, family, p.packages?.[family] ?? []), inactive: await inactiveServices(host, p.services?.[family] ?? []),
+                ...p, distro: d.distro, family: d.family, selinux: d.selinux, installed: props.installed, repositoriesEnabled: props.repositoriesEnabled,
+                missing: await missingPackages(host, d.family, packagesFor(d.plan, d.selinux)), inactive: await inactiveServices(host, d.plan.services),
             }),
         };
     },
 
     async update(host, _id, olds, news) {
-        return { outs: await converge(host, own(news), olds.installed ?? []) };
+        return { outs: defined({ ...(await converge(host, own(news), olds)) }) };
     },
 
     async delete() {
-        // Never uninstall: the host's other software may depend on these packages.
+        // Never uninstall, never disable a repository: the host's other software may depend on them.
     },
 });
 
 export class HostPackages extends HostResource {
-    declare readonly family: pulumi.Output<PackageFamily>;
+    declare readonly distro: pulumi.Output<Distro>;
+    declare readonly family: pulumi.Output<DistroPlan["family"]>;
     declare readonly installed: pulumi.Output<string[]>;
 
     constructor(name: string, args: HostPackagesArgs, opts?: pulumi.CustomResourceOptions) {
-        super(hostPackagesProvider, "HostPackages", name, { family: undefined, installed: undefined, inactive: undefined, missing: undefined, ...args }, opts);
+        super(hostPackagesProvider, "HostPackages", name, { distro: undefined, family: undefined, selinux: undefined, installed: undefined, repositoriesEnabled: undefined, inactive: undefined, missing: undefined, ...args }, opts);
     }
 }

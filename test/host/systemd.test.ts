@@ -128,8 +128,10 @@ describe("podman 5 and apt on the test host [ssh, test host]", () => {
     test("HostPackages installs what is missing from the mirror and never uninstalls [ssh]", async () => {
         const p = await serialized(hostPackagesProvider);
         onHost("dpkg -r tree >/dev/null 2>&1 || true");
-        const inputs = await checked(p, { packages: { debian: ["tree"], fedora: ["tree"] }, services: { debian: ["openvswitch-switch.service"] } });
+        const debian = { family: "debian", repositories: [], packages: ["tree"], selinuxPackages: [], services: ["openvswitch-switch.service"], ovmfDir: "/usr/share/OVMF" };
+        const inputs = await checked(p, { plans: { debian, fedora: { ...debian, family: "fedora", services: [] } } });
         const made = await create(p, inputs);
+        assert.equal(made.outs.distro, "debian", "the test host runs Debian trixie");
         assert.deepEqual(made.outs.installed, ["tree"]);
         assert.ok(onHostOk("command -v tree"));
         onHost("systemctl stop openvswitch-switch");

@@ -30,7 +30,7 @@ before(async () => {
             if (args.type.endsWith(":ContainerService")) state.active = true;
             if (args.type === "random:index/randomPassword:RandomPassword") state.result = "generatedpassword0123456789abcdef";
             if (args.type.endsWith(":HostFacts")) Object.assign(state, { fqdn: "lab1.example.org", kvmGid: 993, hasKvm: false });
-            if (args.type.endsWith(":HostPackages")) state.family = "debian";
+            if (args.type.endsWith(":HostPackages")) Object.assign(state, { distro: "debian", family: "debian" });
             return { id: `${args.name}-id`, state };
         },
         call: () => ({}),

@@ -20,7 +20,7 @@ const fail = (code: number, stderr: string, stdout = ""): ExecResult => ({ code,
 
 // ---- captured outputs of a healthy full cloud ----------------------------------------------------
 
-const FULL = [...SERVICE_NAMES];
+const FULL: string[] = [...SERVICE_NAMES];
 const DESCRIPTIONS: Record<string, string> = { keystone: "Keystone identity API", "nova-compute": "nova-compute (libvirt session of hotstack)" };
 
 /** `systemctl list-units --all --plain --no-legend --no-pager 'hotstack-os-*.service' hotstack-os.target` */
