@@ -118,7 +118,8 @@ export function startUnitScript(o: StartOptions): string {
             ? [
                 // (it ends with this script whatever happens: an orphan would hold the output open)
                 `( t=0; while sleep 10 </dev/null >/dev/null 2>&1 && kill -0 $$ 2>/dev/null; do t=$((t + 10)); echo "PROGRESS waiting for $n to become active and healthy ($t s of at most ${o.timeoutSeconds} s)" >&2; done ) & ticker=$!`,
-                "trap 'kill \"$ticker\" 2>/dev/null' EXIT",
+                // (`|| :`: under set -e a failing command in the trap, e.g. killing a ticker that already ended, sets the exit status)
+                "trap 'kill \"$ticker\" 2>/dev/null || :' EXIT",
             ]
             : []),
         `if ! ${run}; then ${o.timeoutSeconds ? 'kill "$ticker" 2>/dev/null; ' : ""}echo "$n did not start (${why}); journal:" >&2; journal >&2; exit 1; fi`,

@@ -4,7 +4,7 @@ import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
 import { describe, test } from "node:test";
 import { fileProvider } from "../../providers/file";
-import { connect } from "../../providers/host/transport";
+import { closeAllConnections, connect } from "../../providers/host/transport";
 import { checked, create, read, serialized, sh, suffix, transports, update } from "../support/providers";
 import { SSH_TEST_USER } from "../support/sshd";
 
@@ -77,7 +77,9 @@ for (const t of transports()) {
             const tracer = childProcess.spawn("strace", ["-f", "-qq", "-e", "trace=execve", "-s", "65536", "-o", log, "-p", String(t.hostPid())], { stdio: "ignore" });
             try {
                 // strace is attached once its log has the first line it writes for an exec.
+                // Each try on a new connection: one opened before the tracer attached is not followed.
                 for (let i = 0; i < 100 && !(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes(control)); i++) {
+                    await closeAllConnections();
                     await (await connect(t.connection)).run(`true ${control}`);
                     await new Promise((r) => setTimeout(r, 50));
                 }

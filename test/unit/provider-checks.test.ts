@@ -24,7 +24,7 @@ describe("check() rejects bad input, naming the field and the value", () => {
         ["MTU 70000", ovsBridgeProvider, { name: "hot-ex", mtu: 70000 }, "mtu", /integer from 68 to 65535.*70000/],
         ["datapath type", ovsBridgeProvider, { name: "hot-ex", datapathType: "dpdk" }, "datapathType", /one of system, netdev.*"dpdk"/],
         ["CIDR /33", podmanNetworkProvider, { name: "n", subnet: "172.31.0.0/33" }, "subnet", /IPv4 CIDR.*"172\.31\.0\.0\/33"/],
-        ["unknown package family", hostPackagesProvider, { packages: { arch: ["podman"] } }, "packages", /unknown package family "arch"/],
+        ["unknown distribution", hostPackagesProvider, { plans: { arch: { family: "debian", packages: ["podman"] } } }, "plans", /unknown distribution "arch"/],
         ["user unit without user", systemdUnitProvider, { name: "x.service", scope: "user" }, "user", /is required/],
         ["podman secret without a digest key", podmanSecretProvider, { name: "s", value: "v" }, "digestKey", /is required/],
         ["a short digest key", podmanSecretProvider, { name: "s", value: "v", digestKey: "short" }, "digestKey", /at least 16 characters/],
