@@ -12,7 +12,7 @@ import { Host } from "./host/transport";
 import { GONE, checker, defined, hostProvider, isUnknown, same } from "./kit";
 import { ADMIN_CLOUD, Cloud, SERVICES, USER_CLOUD } from "./openstack/api";
 import { Ctx, Kind, ObjectProps } from "./openstack/kind";
-import { KINDS } from "./openstack/kinds";
+import { KIND_GROUPS, KIND_NAMES, KindGroup, groupOf } from "./openstack/kinds";
 import { HostArgs, HostResource } from "./resource";
 
 export interface CloudObjectArgs extends HostArgs {
@@ -30,20 +30,9 @@ export interface CloudObjectArgs extends HostArgs {
 
 const LEDGER_KIND = "cloud-object";
 
-function kindOf(p: { kind: string }): Kind {
-    const k = KINDS[p.kind];
-    if (!k) throw new Error(`unknown cloud object kind ${JSON.stringify(p.kind)}`);
-    return k;
-}
-
 const ledgerKey = (p: ObjectProps) => `${p.kind}/${p.scope ?? ""}/${p.name}`;
 const label = (p: ObjectProps) => `${p.kind} ${p.scope ? `${p.scope}/` : ""}${p.name}`;
 const passwordDigest = (key: string | undefined, password: string) => crypto.createHmac("sha256", key ?? "").update(password).digest("hex");
-
-function ctx(host: Host, p: Record<string, any>): Ctx {
-    const kind = kindOf(p as ObjectProps);
-    return { host, props: p as ObjectProps, cloud: new Cloud(host, p.host, kind.asUser ? USER_CLOUD : ADMIN_CLOUD) };
-}
 
 /** The attributes this resource manages: the kind's compared ones that its spec sets (an adopted object's others are left alone). */
 function managed(kind: Kind, spec: Record<string, unknown>): string[] {
@@ -75,17 +64,28 @@ function outputs(p: Record<string, any>, observed: Record<string, unknown>, adop
     });
 }
 
-export const cloudObjectProvider = hostProvider({
-    async check(_olds, news) {
+/** The provider of one group of kinds (one per service: see kinds/index.ts). */
+function cloudObjectProvider(kinds: Record<string, Kind>): pulumi.dynamic.ResourceProvider {
+    const kindOf = (p: { kind: string }): Kind => {
+        const k = kinds[p.kind];
+        if (!k) throw new Error(`unknown cloud object kind ${JSON.stringify(p.kind)} (this provider serves ${Object.keys(kinds).join(", ")})`);
+        return k;
+    };
+    const ctx = (host: Host, p: Record<string, any>): Ctx => {
+        const kind = kindOf(p as ObjectProps);
+        return { host, props: p as ObjectProps, cloud: new Cloud(host, p.host, kind.asUser ? USER_CLOUD : ADMIN_CLOUD) };
+    };
+    return hostProvider({
+        async check(_olds, news) {
         return checker({ ...news })
-            .oneOf("kind", Object.keys(KINDS))
+            .oneOf("kind", Object.keys(kinds))
             .check("name", (v) => (typeof v === "string" && v.length > 0 && v.length <= 255 ? undefined : "must be a name of 1-255 characters"))
             .check("spec", (v) => (v && typeof v === "object" && !Array.isArray(v) ? undefined : "must be an object of attributes"))
             .absolutePath("ledgerDir")
             .result();
     },
 
-    async diff(olds, news) {
+        async diff(olds, news) {
         if (["kind", "name", "scope"].some((k) => !isUnknown(news[k]) && olds[k] !== news[k]) || isUnknown(news.kind)) {
             return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
         }
@@ -98,7 +98,7 @@ export const cloudObjectProvider = hostProvider({
         return { changes: changed.length > 0 || replaces.length > 0 || secretChanged, replaces, deleteBeforeReplace: true };
     },
 
-    async create(host, inputs) {
+        async create(host, inputs) {
         const x = ctx(host, inputs);
         const kind = kindOf(x.props);
         if (await x.cloud.gone(kind.service)) throw new Error(`cannot make ${label(x.props)}: the ${kind.service} service (${SERVICES[kind.service]}) is not deployed on ${host.label}`);
@@ -129,7 +129,7 @@ export const cloudObjectProvider = hostProvider({
         return { id: observed.id, outs: outputs(inputs, observed.attrs, !owned.created) };
     },
 
-    async read(host, id, props) {
+        async read(host, id, props) {
         const x = ctx(host, props);
         const kind = kindOf(x.props);
         if (await x.cloud.gone(kind.service)) return GONE;
@@ -138,7 +138,7 @@ export const cloudObjectProvider = hostProvider({
         return { id, props: { ...props, observed: o.attrs } };
     },
 
-    async update(host, id, olds, news) {
+        async update(host, id, olds, news) {
         const x = ctx(host, news);
         const kind = kindOf(x.props);
         const changed = changedFields(kind, olds.observed, news.spec);
@@ -147,7 +147,7 @@ export const cloudObjectProvider = hostProvider({
         return { outs: outputs(news, observed.attrs, olds.adopted === true, olds.secret) };
     },
 
-    async delete(host, id, props) {
+        async delete(host, id, props) {
         const x = ctx(host, props);
         const kind = kindOf(x.props);
         // The cloud went first (its units are gone): its objects went with it.
@@ -157,7 +157,13 @@ export const cloudObjectProvider = hostProvider({
             restore: kind.restore ? (original) => kind.restore!(x, id, original) : undefined,
         }, props.ledgerDir);
     },
-});
+    });
+}
+
+/** One provider per group of kinds. */
+export const cloudObjectProviders = Object.fromEntries(
+    (Object.keys(KIND_GROUPS) as KindGroup[]).map((g) => [g, cloudObjectProvider(KIND_GROUPS[g])]),
+) as Record<KindGroup, pulumi.dynamic.ResourceProvider>;
 
 export class CloudObject extends HostResource {
     declare readonly kind: pulumi.Output<string>;
@@ -170,7 +176,9 @@ export class CloudObject extends HostResource {
     declare readonly secret: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: CloudObjectArgs, opts?: pulumi.CustomResourceOptions) {
-        super(cloudObjectProvider, "CloudObject", name, { observed: undefined, adopted: undefined, secret: undefined, passwordDigest: undefined, ...args },
+        const group = groupOf(String(args.kind));
+        if (!group) throw new Error(`cloud object ${name}: unknown kind ${JSON.stringify(args.kind)} (known: ${KIND_NAMES.join(", ")})`);
+        super(cloudObjectProviders[group], "CloudObject", name, { observed: undefined, adopted: undefined, secret: undefined, passwordDigest: undefined, ...args },
             { ...opts, additionalSecretOutputs: ["secret", ...(opts?.additionalSecretOutputs ?? [])] });
     }
 }

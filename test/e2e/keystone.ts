@@ -10,6 +10,8 @@ import { ASSETS } from "../../components/images";
 import { changeCount, loadState, preview } from "../harness/engine";
 import { reveal } from "../harness/wire";
 import { loadBaseImage, onHost, onHostOk, rebootTestHost, startTestHost, stopTestHost } from "../support/testhost";
+import { closeAllConnections, connect } from "../../providers/host/transport";
+import { statusChecks } from "../../tools/status";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
 
 const SERVICES = ["mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone"];
@@ -94,7 +96,15 @@ async function main(): Promise<void> {
     // The program runs from a copy (this test edits a Containerfile): the repository stays clean.
     const work = workCopy("keystone");
     const t0 = Date.now();
-    const run1 = await converge("run 1 (bare host: images, secrets, six services)", opts(), work.program);
+    // The provider's progress lines, as the CLI shows them, seen while the images build.
+    const progress: string[] = [];
+    const run1 = await converge("run 1 (bare host: images, secrets, six services)", { ...opts(), log: (l: string) => {
+        if (l.startsWith("[provider] hotstack-os ")) progress.push(l);
+        log(`    ${l}`);
+    } }, work.program);
+    const buildLines = progress.filter((l) => / image hotstack-os-\w+: build step \d+\/\d+/.test(l));
+    expect(["base", "infra", "openstack", "keystone"].every((i) => buildLines.some((l) => l.includes(`image hotstack-os-${i}:`))) && progress.some((l) => /service \w+: (waiting for|active and healthy)/.test(l)),
+        `progress lines during the builds and the starts (${progress.length}, e.g. "${buildLines[0] ?? "none"}")`);
     // The builds themselves: from the first image build's start to the last one's end.
     const builds = run1.steps.filter((s) => s.type.endsWith(":ContainerImage") && s.op === "create" && s.startedAt && s.endedAt);
     expect(builds.length === 4, `the four images were built in run 1 (${builds.map((b) => b.urn.split("::").pop()).join(", ")})`);
@@ -117,6 +127,17 @@ async function main(): Promise<void> {
     const after2 = imageIds();
     const rebuiltOnNoop = Object.keys(imagesBefore).filter((k) => after2[k] !== imagesBefore[k]).length;
     expect(changeCount(run2) === 0 && rebuiltOnNoop === 0 && Object.keys(after2).length === 4, "run 2: zero changes, no image rebuilt");
+
+    log("npm run status against the deployed stack (tools/status.ts over the stack's connection)");
+    const host = await connect(conn);
+    const up1 = await statusChecks(host);
+    expect(up1.ok && up1.rows.length >= SERVICES.length, `status: exit 0, every row up (${up1.rows.length} rows)`);
+    onHost("systemctl stop hotstack-os-memcached.service");
+    const down = await statusChecks(host);
+    const named = down.rows.filter((r) => r.state !== "up").map((r) => `${r.component}: ${r.next ?? ""}`);
+    expect(!down.ok && named.some((r) => r.includes("memcached") && r.includes("journalctl -u hotstack-os-memcached")), `status: non-zero with memcached stopped, naming it and what to run (${named.join("; ")})`);
+    onHost("systemctl start hotstack-os-memcached.service");
+    await closeAllConnections();
 
     let before = startTimes();
     tokenExpiration = "7200";

@@ -36,10 +36,14 @@ describe("serialized providers", () => {
     for (const f of fs.readdirSync(DIR).filter((f) => f.endsWith(".ts") && !["kit.ts", "resource.ts", "version.ts"].includes(f))) {
         for (const [name, value] of Object.entries(require(path.join(DIR, f)))) {
             if (name.endsWith("Provider") && value && typeof value === "object") providers.push([`${f}:${name}`, value as pulumi.dynamic.ResourceProvider]);
+            // (a provider per group, e.g. cloud objects per service)
+            if (name.endsWith("Providers") && value && typeof value === "object") {
+                for (const [group, p] of Object.entries(value)) providers.push([`${f}:${name}.${group}`, p as pulumi.dynamic.ResourceProvider]);
+            }
         }
     }
 
-    test("there are providers to check", () => assert.ok(providers.length >= 17, providers.map(([n]) => n).join(" ")));
+    test("there are providers to check", () => assert.ok(providers.length >= 21, providers.map(([n]) => n).join(" ")));
 
     for (const [name, provider] of providers) {
         test(`${name}: every value defined before it is used, and it loads as the host loads it`, async () => {
