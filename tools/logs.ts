@@ -10,8 +10,8 @@
 //   HOTSTACK_SSH_HOST_KEY).
 import { FABRIC_UNIT, NAT_UNIT, SHARED_MOUNTS_UNIT } from "../components/host-plan";
 import { SERVICE_NAMES } from "../components/services/index";
-import { Host, closeAllConnections } from "../providers/host/transport";
-import { hostFromCli, parseArgs } from "./stack";
+import { Host } from "../providers/host/transport";
+import { hostFromCli, parseArgs, runMain } from "./stack";
 import { LIBVIRT_SESSION_UNIT } from "./status";
 
 /** Units of the host layer, by the short name `logs` takes. */
@@ -76,18 +76,9 @@ async function main(): Promise<void> {
     const { name, options, rest } = logsArgs(process.argv.slice(2));
     const script = logsCommand(name, options); // before connecting: a wrong name fails at once
     const host = await hostFromCli(parseArgs(rest));
-    try {
-        // Streamed as it arrives (with -f until Ctrl-C, which ends this process and the connection).
-        const code = await streamLogs(host, script, (stream, text) => (stream === "stdout" ? process.stdout : process.stderr).write(text));
-        process.exitCode = code === 0 ? 0 : 1;
-    } finally {
-        await closeAllConnections();
-    }
+    // Streamed as it arrives (with -f until Ctrl-C, which ends this process and the connection).
+    const code = await streamLogs(host, script, (stream, text) => (stream === "stdout" ? process.stdout : process.stderr).write(text));
+    process.exitCode = code === 0 ? 0 : 1;
 }
 
-if (require.main === module) {
-    main().catch((e) => {
-        console.error(e instanceof Error ? e.message : e);
-        process.exit(2);
-    });
-}
+if (require.main === module) runMain(main);

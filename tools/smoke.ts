@@ -16,8 +16,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sh } from "../providers/host/shell";
-import { Host, closeAllConnections } from "../providers/host/transport";
-import { hostFromCli, parseArgs } from "./stack";
+import { Host } from "../providers/host/transport";
+import { hostFromCli, parseArgs, runMain } from "./stack";
 
 const TEMPLATE = path.resolve(__dirname, "../assets/smoke/smoke-test-template.yaml");
 const WORK = "/var/tmp/hotstack-os-smoke";
@@ -202,32 +202,23 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const host = await hostFromCli(args);
-    try {
-        const r = await smoke(host, {
-            stackName: args.get("stack-name") ?? "hotstack-smoke-test",
-            keypairName: args.get("keypair-name") ?? "hotstack-smoke-test",
-            sshUsername: args.get("ssh-username") ?? "cirros",
-            image: args.get("image") ?? "cirros",
-            flavor: args.get("flavor") ?? "hotstack.small",
-            externalNetwork: args.get("external-network") ?? "public",
-            cloud: args.get("cloud") ?? "hotstack-os",
-            keepStack: args.flag("keep-stack"),
-            cleanupOnly: args.flag("cleanup-only"),
-            testConnectivity: !args.flag("no-test-connectivity"),
-            testSsh: !args.flag("no-test-ssh"),
-            log: (l) => console.log(l),
-        });
-        const failed = r.checks.filter((c) => !c.ok);
-        console.log(failed.length ? `\nsmoke test FAILED: ${failed.map((c) => c.name).join("; ")}` : `\nsmoke test passed (${r.checks.length} checks)`);
-        process.exitCode = r.ok ? 0 : 1;
-    } finally {
-        await closeAllConnections();
-    }
+    const r = await smoke(host, {
+        stackName: args.get("stack-name") ?? "hotstack-smoke-test",
+        keypairName: args.get("keypair-name") ?? "hotstack-smoke-test",
+        sshUsername: args.get("ssh-username") ?? "cirros",
+        image: args.get("image") ?? "cirros",
+        flavor: args.get("flavor") ?? "hotstack.small",
+        externalNetwork: args.get("external-network") ?? "public",
+        cloud: args.get("cloud") ?? "hotstack-os",
+        keepStack: args.flag("keep-stack"),
+        cleanupOnly: args.flag("cleanup-only"),
+        testConnectivity: !args.flag("no-test-connectivity"),
+        testSsh: !args.flag("no-test-ssh"),
+        log: (l) => console.log(l),
+    });
+    const failed = r.checks.filter((c) => !c.ok);
+    console.log(failed.length ? `\nsmoke test FAILED: ${failed.map((c) => c.name).join("; ")}` : `\nsmoke test passed (${r.checks.length} checks)`);
+    process.exitCode = r.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-    main().catch((e) => {
-        console.error(e instanceof Error ? e.message : e);
-        process.exit(1);
-    });
-}
+if (require.main === module) runMain(main);

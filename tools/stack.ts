@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT } from "../components/config";
 import { MAIN_HOST, connectionFromConfig } from "../providers/host/connection";
-import { Host, connect } from "../providers/host/transport";
+import { Host, closeAllConnections, connect } from "../providers/host/transport";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -69,4 +69,17 @@ export async function hostFromCli(args: Args, config: Record<string, unknown> = 
     const { connection, problems } = connectionFromConfig(PROJECT, (k) => config[k], MAIN_HOST, (p) => fs.readFileSync(p, "utf8"), os.homedir);
     if (problems.length) throw new Error(`cannot reach the stack's host:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return connect(connection);
+}
+
+/**
+ * Runs a tool's main: its connections are closed when it ends; an error is one line on stderr
+ * and exit status 2 (1 is the tool's own "something is down/failed").
+ */
+export function runMain(main: () => Promise<void>): void {
+    main()
+        .finally(() => closeAllConnections())
+        .catch((e) => {
+            console.error(e instanceof Error ? e.message : e);
+            process.exit(2);
+        });
 }

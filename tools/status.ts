@@ -19,8 +19,8 @@ import { serviceContext } from "../components/services/context";
 import { SERVICE_NAMES, serviceSpecs } from "../components/services/index";
 import { ADMIN_CLOUD } from "../providers/openstack/api";
 import { sh } from "../providers/host/shell";
-import { ExecResult, Host, closeAllConnections } from "../providers/host/transport";
-import { configFromCli, hostFromCli, parseArgs } from "./stack";
+import { ExecResult, Host } from "../providers/host/transport";
+import { configFromCli, hostFromCli, parseArgs, runMain } from "./stack";
 
 export const QUADLET_DIR = "/etc/containers/systemd";
 export const LIBVIRT_SESSION_UNIT = "hotstack-os-libvirtd-session.service";
@@ -466,19 +466,10 @@ async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const config = configFromCli(args);
     const host = await hostFromCli(args, config);
-    try {
-        const hotExIp = args.get("hot-ex-ip") ?? process.env.HOTSTACK_HOT_EX_IP ?? (typeof config.hotExIp === "string" && config.hotExIp ? config.hotExIp : undefined);
-        const report = await statusChecks(host, { hotExIp, cloud: args.get("cloud") });
-        process.stdout.write(`hotstack-os on ${host.label}\n\n${renderStatus(report.rows)}`);
-        process.exitCode = report.ok ? 0 : 1;
-    } finally {
-        await closeAllConnections();
-    }
+    const hotExIp = args.get("hot-ex-ip") ?? process.env.HOTSTACK_HOT_EX_IP ?? (typeof config.hotExIp === "string" && config.hotExIp ? config.hotExIp : undefined);
+    const report = await statusChecks(host, { hotExIp, cloud: args.get("cloud") });
+    process.stdout.write(`hotstack-os on ${host.label}\n\n${renderStatus(report.rows)}`);
+    process.exitCode = report.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-    main().catch((e) => {
-        console.error(e instanceof Error ? e.message : e);
-        process.exit(2);
-    });
-}
+if (require.main === module) runMain(main);

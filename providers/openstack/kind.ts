@@ -71,3 +71,39 @@ export async function removeIfThere(x: Ctx, service: ServiceType, path: string, 
 }
 
 export const q = encodeURIComponent;
+
+/**
+ * A project's quotas at one service (spec: {project, ...limits}). They always exist: create and
+ * update set the limits, delete puts back the values found before. `at` is the quota set's path,
+ * `key` the body's wrapper ("quota_set" for nova and cinder, "quota" for neutron).
+ */
+export function quotaKind(service: ServiceType, at: (project: string) => string, key: string): Kind {
+    const get = async (x: Ctx, id: string): Promise<Observed> => {
+        const r = await x.cloud.request(service, "GET", at(id));
+        const names = Object.keys(x.props.spec).filter((k) => k !== "project");
+        return { id, attrs: { project: id, ...Object.fromEntries(names.map((k) => [k, r.body[key][k]])) } };
+    };
+    const put = async (x: Ctx, id: string, limits: Record<string, unknown>, ok: number[] = []): Promise<void> => {
+        await x.cloud.request(service, "PUT", at(id), { body: { [key]: limits }, ok });
+    };
+    const set = async (x: Ctx, id: string): Promise<Observed> => {
+        const { project: _p, ...limits } = x.props.spec;
+        await put(x, id, limits);
+        return get(x, id);
+    };
+    return {
+        service,
+        always: true,
+        find: (x) => get(x, x.props.spec.project),
+        get,
+        create: (x) => set(x, x.props.spec.project),
+        update: (x, id) => set(x, id),
+        async restore(x, id, original) {
+            const { project: _p, ...limits } = original;
+            await put(x, id, limits, [404]);
+        },
+        async remove() {
+            // quotas are never removed
+        },
+    };
+}

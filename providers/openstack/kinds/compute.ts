@@ -1,6 +1,6 @@
 // Nova objects of post-setup (post-setup-and-smoke.md §1.2, §1.3, §1.7): flavors, the project's
 // compute quotas and the project user's keypair.
-import { Ctx, Kind, Observed, getOrUndefined, pick, q, removeIfThere } from "../kind";
+import { Ctx, Kind, Observed, getOrUndefined, pick, q, quotaKind, removeIfThere } from "../kind";
 
 const flavorAttrs = (f: any) => ({ vcpus: f.vcpus, ram: f.ram, disk: f.disk, public: f["os-flavor-access:is_public"] !== false });
 
@@ -57,31 +57,5 @@ export const keypair: Kind = {
     },
 };
 
-async function getComputeQuota(x: Ctx, id: string): Promise<Observed> {
-    const r = await x.cloud.request("compute", "GET", `/os-quota-sets/${id}`);
-    const keys = Object.keys(x.props.spec).filter((k) => k !== "project");
-    return { id, attrs: { project: id, ...Object.fromEntries(keys.map((k) => [k, r.body.quota_set[k]])) } };
-}
-
-async function setComputeQuota(x: Ctx, id: string): Promise<Observed> {
-    const { project: _p, ...limits } = x.props.spec;
-    await x.cloud.request("compute", "PUT", `/os-quota-sets/${id}`, { body: { quota_set: limits } });
-    return getComputeQuota(x, id);
-}
-
-/** A project's compute quotas (spec: the limits to set). They always exist: delete puts back what was found. */
-export const computeQuota: Kind = {
-    service: "compute",
-    always: true,
-    find: (x) => getComputeQuota(x, x.props.spec.project),
-    get: getComputeQuota,
-    create: (x) => setComputeQuota(x, x.props.spec.project),
-    update: (x, id) => setComputeQuota(x, id),
-    async restore(x, id, original) {
-        const { project: _p, ...limits } = original;
-        await x.cloud.request("compute", "PUT", `/os-quota-sets/${id}`, { body: { quota_set: limits }, ok: [404] });
-    },
-    async remove() {
-        // quotas are never removed
-    },
-};
+/** A project's compute quotas (spec: the limits to set). */
+export const computeQuota = quotaKind("compute", (project) => `/os-quota-sets/${project}`, "quota_set");

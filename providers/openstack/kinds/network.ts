@@ -1,7 +1,7 @@
 // Neutron objects of post-setup (post-setup-and-smoke.md §1.2, §1.4): the shared tenant network
 // and the provider network with their subnets, the router with its gateway and interface, the
 // default security groups' ingress rules, and the project's network quotas.
-import { Ctx, Kind, Observed, getOrUndefined, pick, q, removeIfThere } from "../kind";
+import { Ctx, Kind, Observed, getOrUndefined, pick, q, quotaKind, removeIfThere } from "../kind";
 
 const netAttrs = (n: any) => ({
     shared: n.shared === true,
@@ -185,34 +185,8 @@ export const securityGroupRule: Kind = {
     remove: (x, id) => removeIfThere(x, "network", `/v2.0/security-group-rules/${id}`),
 };
 
-async function getNetworkQuota(x: Ctx, id: string): Promise<Observed> {
-    const r = await x.cloud.request("network", "GET", `/v2.0/quotas/${id}`);
-    const keys = Object.keys(x.props.spec).filter((k) => k !== "project");
-    return { id, attrs: { project: id, ...Object.fromEntries(keys.map((k) => [k, r.body.quota[k]])) } };
-}
-
-async function setNetworkQuota(x: Ctx, id: string): Promise<Observed> {
-    const { project: _p, ...limits } = x.props.spec;
-    await x.cloud.request("network", "PUT", `/v2.0/quotas/${id}`, { body: { quota: limits } });
-    return getNetworkQuota(x, id);
-}
-
-/** A project's network quotas (spec: the limits). They always exist: delete puts back what was found. */
-export const networkQuota: Kind = {
-    service: "network",
-    always: true,
-    find: (x) => getNetworkQuota(x, x.props.spec.project),
-    get: getNetworkQuota,
-    create: (x) => setNetworkQuota(x, x.props.spec.project),
-    update: (x, id) => setNetworkQuota(x, id),
-    async restore(x, id, original) {
-        const { project: _p, ...limits } = original;
-        await x.cloud.request("network", "PUT", `/v2.0/quotas/${id}`, { body: { quota: limits }, ok: [404] });
-    },
-    async remove() {
-        // quotas are never removed
-    },
-};
+/** A project's network quotas (spec: the limits). */
+export const networkQuota = quotaKind("network", (project) => `/v2.0/quotas/${project}`, "quota");
 
 /**
  * Deletes a network object; "in use" (409) becomes a message that names what the users of the
