@@ -61,6 +61,7 @@ export class CloudAccess extends pulumi.ComponentResource {
             after: "clouds:",
             header: "clouds:\n",
             mode: "0600",
+            private: true,
             digestKey: args.digestKey,
         }, { parent: this });
         this.client = new File(`${name}-client`, { path: CLIENT_WRAPPER, content: pulumi.output(args.clientImageId).apply(clientWrapper), mode: "0755" }, { parent: this });

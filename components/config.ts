@@ -177,9 +177,16 @@ const overlaps = (a: Cidr, b: Cidr) => a.network < b.network + b.size && b.netwo
 // ---- validation -------------------------------------------------------------------------
 
 /** Turns raw values into the typed config, or throws ConfigError listing every problem. */
-export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p) => fs.readFileSync(p, "utf8")): HotStackConfig {
+export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p) => fs.readFileSync(p, "utf8"), isSecret?: (key: string) => boolean): HotStackConfig {
     const problems: string[] = [];
     const key = (k: string) => `${PROJECT}:${k}`;
+    // A key holding a secret set without --secret sits in plain text in the stack's file and state.
+    if (isSecret) {
+        const holdsKey = (k: string) => k === "hosts" ? /sshPrivateKey"\s*:/.test(raw.hosts ?? "") : true;
+        for (const k of [...PASSWORD_KEYS, "userPassword", "sshPrivateKey", "hosts"]) {
+            if (raw[k] && holdsKey(k) && !isSecret(key(k))) problems.push(`${key(k)}: holds a secret but was set in plain text; set it with \`pulumi config set --secret ${k} …\`${k === "hosts" ? " (it holds an sshPrivateKey)" : ""} (the value is not shown)`);
+        }
+    }
     const bad = (k: string, v: unknown, why: string) => problems.push(`${key(k)} = ${JSON.stringify(v)}: ${why}`);
     const str = (k: keyof typeof DEFAULTS): string => (raw[k] === undefined || raw[k] === "" ? String(DEFAULTS[k]) : raw[k]!);
     const bool = (k: keyof typeof DEFAULTS): boolean => {
@@ -203,7 +210,9 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
     };
     const absPath = (k: keyof typeof DEFAULTS, fallback: string): string => {
         const v = raw[k] === undefined || raw[k] === "" ? fallback : raw[k]!;
-        if (!/^\/[^\0]*$/.test(v) || /(^|\/)\.\.?(\/|$)/.test(v) || (v !== "/" && v.endsWith("/"))) bad(k, v, "must be an absolute path without . or .. parts or a trailing /");
+        // The path goes into systemd and Quadlet units, where spaces split it, % is a specifier and : separates a volume's parts.
+        if (!/^\/[A-Za-z0-9._+@\/-]*$/.test(v)) bad(k, v, "must be an absolute path of letters, digits and . _ + @ - (it goes into systemd units)");
+        else if (/(^|\/)\.\.?(\/|$)/.test(v) || (v !== "/" && v.endsWith("/")) || v.includes("//")) bad(k, v, "must be an absolute path without . or .. parts, // or a trailing /");
         else if (v === "/") bad(k, v, "must not be the root directory");
         return v;
     };
@@ -330,6 +339,10 @@ interface NetworkFacts {
     hotEx?: number;
 }
 
+/** Keystone projects and users the services make for themselves (services.md: admin, service, each API's user, heat's domain admin). */
+const RESERVED_PROJECTS = ["admin", "service"] as const;
+const RESERVED_USERS = ["admin", "glance", "placement", "nova", "neutron", "cinder", "heat", "heat_domain_admin"] as const;
+
 /** Post-setup's plan from config, or undefined when it is off (it needs the full service set). */
 function parsePostSetup(
     raw: RawConfig,
@@ -380,9 +393,15 @@ function parsePostSetup(
     }
     const sshPublicKey = str("sshPublicKey").trim();
     if (sshPublicKey && !SSH_PUBLIC_KEY.test(sshPublicKey)) bad("sshPublicKey", sshPublicKey.slice(0, 40) + (sshPublicKey.length > 40 ? "…" : ""), "must be one OpenSSH public key line (e.g. the content of ~/.ssh/id_ed25519.pub)");
+    // The cloud's own project and users: adopting one would rewrite its password or description.
+    const own = (k: keyof typeof DEFAULTS, what: string, reserved: readonly string[]) => {
+        const v = name(k, what);
+        if (reserved.includes(v.toLowerCase())) bad(k, v, `is the cloud's own (${reserved.join(", ")} are reserved); choose another name`);
+        return v;
+    };
     return {
-        project: name("postSetupProject", "a project name"),
-        user: name("postSetupUser", "a user name"),
+        project: own("postSetupProject", "a project name", RESERVED_PROJECTS),
+        user: own("postSetupUser", "a user name", RESERVED_USERS),
         role: "member",
         roleFallbacks: ["_member_"],
         quotas: parseQuotas(raw.quotas, "quotas", bad),
@@ -440,5 +459,6 @@ export const CONFIG_KEYS = [...Object.keys(DEFAULTS), ...Object.keys(STRUCTURED_
 export function loadConfig(): HotStackConfig {
     const raw: RawConfig = {};
     for (const k of CONFIG_KEYS) raw[k] = pulumi.runtime.getConfig(`${PROJECT}:${k}`);
-    return parseConfig(raw);
+    // isConfigSecret reads the secret keys the CLI hands the program (PULUMI_CONFIG_SECRET_KEYS).
+    return parseConfig(raw, undefined, (k) => (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(k));
 }

@@ -32,6 +32,5 @@ export function preflightRequirements(c: HotStackConfig): Requirements {
         frontAddress: c.hotExIp,
         tcpPorts: [...published, ...dns],
         udpPorts: dns,
-        ownUnits: specs.filter((s) => s.name === "haproxy" || s.name === "dnsmasq").map((s) => `hotstack-os-${s.name}.service`),
     };
 }

@@ -7,11 +7,11 @@
 // objects (read: gone; delete: done); a service that exists but does not answer is an error.
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { claim, readLedger, release } from "./host/ledger";
+import { LedgerEntry, claim, readLedger, release } from "./host/ledger";
 import { Host } from "./host/transport";
 import { GONE, checker, defined, hostProvider, isUnknown, same } from "./kit";
 import { ADMIN_CLOUD, Cloud, SERVICES, USER_CLOUD } from "./openstack/api";
-import { Ctx, Kind, ObjectProps } from "./openstack/kind";
+import { Ctx, Kind, ObjectProps, Observed } from "./openstack/kind";
 import { KIND_GROUPS, KIND_NAMES, KindGroup, groupOf } from "./openstack/kinds";
 import { HostArgs, HostResource } from "./resource";
 
@@ -48,6 +48,18 @@ function changedFields(kind: Kind, observed: Record<string, unknown> | undefined
 function replacedFields(kind: Kind, olds: Record<string, any>, spec: Record<string, unknown>): string[] {
     const compared = managed(kind, spec);
     return (kind.replaceOn ?? []).filter((f) => f in spec).filter((f) => (compared.includes(f) ? isUnknown(spec[f]) || !same(olds.observed?.[f], spec[f]) : isUnknown(spec[f]) || !same(olds.spec?.[f], spec[f])));
+}
+
+/**
+ * What create does with an object it found by name: "keep" it (adopt it, or finish one of ours),
+ * "remake" it (ours, as the ledger says, left by a run that died midway: an application
+ * credential whose secret was never recorded, an image never uploaded), or "refuse" it (one the
+ * program did not make and cannot use). Whatever the program did not make is never removed.
+ */
+export function foundFate(kind: Kind, found: Observed, entry: LedgerEntry | undefined): "keep" | "remake" | "refuse" {
+    const ours = entry?.created === true;
+    if (kind.foreign === "refuse") return ours ? "remake" : "refuse";
+    return ours && kind.leftover?.(found.attrs) ? "remake" : "keep";
 }
 
 function outputs(p: Record<string, any>, observed: Record<string, unknown>, adopted: boolean, secret?: string): Record<string, unknown> {
@@ -91,7 +103,9 @@ function cloudObjectProvider(kinds: Record<string, Kind>): pulumi.dynamic.Resour
         }
         const kind = kindOf(news as ObjectProps);
         const spec = news.spec ?? {};
-        if (isUnknown(spec)) return { changes: true, replaces: [], deleteBeforeReplace: true };
+        // Wholly unknown: something changes. Otherwise field by field (an unknown field counts as
+        // changed), so a preview shows what up will do: an unknown project replaces its quotas.
+        if (isUnknown(spec) && (typeof spec !== "object" || spec === null)) return { changes: true, replaces: [], deleteBeforeReplace: true };
         const changed = changedFields(kind, olds.observed, spec);
         const replaces = replacedFields(kind, olds, spec).map((f) => `spec.${f}`);
         const secretChanged = news.password !== undefined && (isUnknown(news.password) || isUnknown(news.digestKey) || passwordDigest(news.digestKey, news.password) !== olds.passwordDigest);
@@ -105,12 +119,13 @@ function cloudObjectProvider(kinds: Record<string, Kind>): pulumi.dynamic.Resour
         let found = await kind.find(x);
         const key = ledgerKey(x.props);
         const entry = await readLedger(host, LEDGER_KIND, key, inputs.ledgerDir);
-        if (found && kind.foreign === "refuse") {
-            if (!entry?.created) {
-                throw new Error(`${label(x.props)} already exists and was not made by this program; its secret cannot be read back. Delete it (openstack application credential delete ${x.props.name}) or configure another name.`);
-            }
-            // Ours, from a run that died before it recorded the secret: make it again.
-            await kind.remove(x, found.id);
+        const fate = found ? foundFate(kind, found, entry) : "keep";
+        if (fate === "refuse") {
+            throw new Error(`${label(x.props)} already exists and was not made by this program; its secret cannot be read back. Delete it (openstack application credential delete ${x.props.name}) or configure another name.`);
+        }
+        if (fate === "remake") {
+            // Ours, from a run that died midway (before it recorded the secret, or uploaded the image): make it again.
+            await kind.remove(x, found!.id);
             found = undefined;
         }
         const owned = await claim(host, LEDGER_KIND, key, found ? (kind.always ? found.attrs : { id: found.id }) : undefined, undefined, inputs.ledgerDir);
@@ -151,11 +166,14 @@ function cloudObjectProvider(kinds: Record<string, Kind>): pulumi.dynamic.Resour
         const x = ctx(host, props);
         const kind = kindOf(x.props);
         // The cloud went first (its units are gone): its objects went with it.
-        if (await x.cloud.gone(kind.service)) return;
-        await release(host, LEDGER_KIND, ledgerKey(x.props), props.adopted, {
-            remove: () => kind.remove(x, id),
-            restore: kind.restore ? (original) => kind.restore!(x, id, original) : undefined,
-        }, props.ledgerDir);
+        if (!(await x.cloud.gone(kind.service))) {
+            await release(host, LEDGER_KIND, ledgerKey(x.props), props.adopted, {
+                remove: () => kind.remove(x, id),
+                restore: kind.restore ? (original) => kind.restore!(x, id, original) : undefined,
+            }, props.ledgerDir);
+        }
+        // Whoever made it, and cloud or not: what the program kept about it on the host besides (a cache) goes too.
+        if (kind.forget) await kind.forget(x);
     },
     });
 }

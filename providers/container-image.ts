@@ -81,7 +81,7 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         "set -u",
         // One of `parallel` build slots; a slot is held for the whole build.
         `slots=${p.parallel}; lockdir=/run/lock; mkdir -p "$lockdir"`,
-        'waited=0; while :; do for i in $(seq "$slots"); do exec 9>"$lockdir/hotstack-os-build.$i"; if flock -n 9; then break 2; fi; done; [ $((waited % 10)) -eq 0 ] && echo "PROGRESS waiting for a build slot ($waited s)" >&2; waited=$((waited + 1)); sleep 1; done',
+        'waited=0; while :; do for i in $(seq "$slots"); do exec 9>"$lockdir/hotstack-os-build.$i"; if flock -n 9; then break 2; fi; done; [ $((waited % 60)) -eq 0 ] && echo "PROGRESS waiting for a build slot ($waited s)" >&2; waited=$((waited + 1)); sleep 1; done',
         'ctx=$(mktemp -d /var/tmp/hotstack-os-build.XXXXXX); log="$ctx.log"',
         'trap \'rm -rf "$ctx" "$log"\' EXIT',
         'tar -x -C "$ctx"',

@@ -67,6 +67,37 @@ async function observe(host: Host, name: string): Promise<Omit<ZoneProps, "name"
     return { target: get("target"), sources: list("sources"), interfaces: list("interfaces"), masqueradeDefaultZone: get("masq") === "1", firewalld: true };
 }
 
+/**
+ * Records in the ledger, before converge touches anything, whether the zone was there (then
+ * what it looked like) and whether masquerade was on. Create and update alike: a zone may be
+ * first made by update, when firewalld started after create.
+ */
+async function claimZone(host: Host, name: string): Promise<LedgerEntry> {
+    const found = await observe(host, name);
+    // Masquerade that was on before stays on after delete: remember it either way.
+    const masqBefore = (await host.run(`${DEFAULT_ZONE} --query-masquerade >/dev/null && echo 1 || echo 0`, { what: "query masquerade on the default zone" })).stdout.trim() === "1";
+    return claim(host, KIND, name, found ? { ...found, masqBefore } : undefined, masqBefore ? ["masquerade-was-on"] : []);
+}
+
+/**
+ * Puts an adopted zone back as found: its target, the sources and interfaces this program added
+ * go, and those it took away come back unless another zone has them now (firewalld allows one).
+ */
+function restoreZone(p: ZoneProps, o: { target?: string; sources?: string[]; interfaces?: string[] }): string[] {
+    const lines = [LIST_ZONES, `if ${HAS_ZONE}; then :`];
+    if (o.target) lines.push(`firewall-cmd --permanent --zone="$z" --set-target=${sh(o.target)} >/dev/null`);
+    for (const [kind, ours, theirs] of [["source", p.sources, o.sources], ["interface", p.interfaces, o.interfaces]] as const) {
+        if (!theirs) continue; // an entry of an older version: leave them
+        for (const v of ours ?? []) {
+            if (!theirs.includes(v)) lines.push(`! firewall-cmd --permanent --zone="$z" --query-${kind}=${sh(v)} >/dev/null || firewall-cmd --permanent --zone="$z" --remove-${kind}=${sh(v)} >/dev/null`);
+        }
+        // get-zone-of-* exits 2 ("no zone") when no zone has it.
+        for (const v of theirs) lines.push(`firewall-cmd --permanent --get-zone-of-${kind}=${sh(v)} >/dev/null || firewall-cmd --permanent --zone="$z" --add-${kind}=${sh(v)} >/dev/null`);
+    }
+    lines.push("fi");
+    return lines;
+}
+
 /** Whether masquerade on the default zone was on before this program (then it stays on). */
 function masqueradeWasOn(entry: LedgerEntry | undefined): boolean {
     return entry?.made?.includes("masquerade-was-on") || (entry?.original as any)?.masqBefore === true;
@@ -111,10 +142,7 @@ export const firewallZoneProvider = hostProvider({
     async create(host, inputs) {
         const p = own(inputs);
         if (!(await running(host))) return { id: p.name, outs: { ...p, firewalld: false } };
-        const found = await observe(host, p.name);
-        // Masquerade that was on before stays on after delete: remember it either way.
-        const masqBefore = (await host.run(`${DEFAULT_ZONE} --query-masquerade >/dev/null && echo 1 || echo 0`, { what: "query masquerade on the default zone" })).stdout.trim() === "1";
-        const entry = await claim(host, KIND, p.name, found ? { ...found, masqBefore } : undefined, masqBefore ? ["masquerade-was-on"] : []);
+        const entry = await claimZone(host, p.name);
         return { id: p.name, outs: { ...(await converge(host, p)), adopted: !entry.created } };
     },
 
@@ -127,24 +155,27 @@ export const firewallZoneProvider = hostProvider({
     },
 
     async update(host, _id, olds, news) {
-        return { outs: defined({ ...(await converge(host, own(news), olds as ZoneProps)), adopted: olds.adopted }) };
+        const p = own(news);
+        const entry = (await running(host)) ? await claimZone(host, p.name) : undefined;
+        return { outs: defined({ ...(await converge(host, p, olds as ZoneProps)), adopted: entry ? !entry.created : olds.adopted }) };
     },
 
     async delete(host, _id, props) {
-        if (props.firewalld === false) return;
+        // The ledger decides, not the state's `firewalld` (false after firewalld stopped for a while, though the zone is ours).
         if (!(await running(host))) return;
         const p = own(props);
         // Each step only where there is something to undo: a zone or masquerade removed by hand is fine.
-        const undo = async (deleteZone: boolean, entry: LedgerEntry | undefined) => {
+        const undo = async (deleteZone: boolean, entry: LedgerEntry | undefined, original?: Record<string, any>) => {
             const lines = ["set -e", `z=${sh(p.name)}`];
             if (deleteZone) lines.push(LIST_ZONES, `! ${HAS_ZONE} || firewall-cmd --permanent --delete-zone="$z" >/dev/null`);
+            if (original) lines.push(...restoreZone(p, original));
             if (p.masqueradeDefaultZone && !masqueradeWasOn(entry)) lines.push(`! ${DEFAULT_ZONE} --query-masquerade >/dev/null || ${DEFAULT_ZONE} --remove-masquerade >/dev/null`);
             lines.push("firewall-cmd --reload >/dev/null");
-            await host.run(lines.join("\n"), { what: `remove firewalld zone ${p.name}` });
+            await host.run(lines.join("\n"), { what: `${deleteZone ? "remove" : "restore"} firewalld zone ${p.name}` });
         };
         await release(host, KIND, p.name, props.adopted, {
             remove: (entry) => undo(true, entry),
-            restore: (_original, entry) => undo(false, entry),
+            restore: (original, entry) => undo(false, entry, original),
         });
     },
 });

@@ -32,7 +32,12 @@ interface BridgeProps {
 
 interface Observed {
     datapathType: "system" | "netdev";
+    /** datapath_type as OVS stores it ("" is the kernel datapath too): put back verbatim. */
+    rawDatapathType: string;
+    /** mtu_request (undefined: none). */
     mtu?: number;
+    /** The internal port's MTU: what clearing mtu_request does not put back. */
+    linkMtu?: number;
     addresses: string[];
     up: boolean;
 }
@@ -55,14 +60,18 @@ async function observe(host: Host, name: string): Promise<Observed | undefined> 
         'echo "mtu=$(ovs-vsctl get interface "$b" mtu_request)"',
         'ip -o -4 addr show dev "$b" 2>/dev/null | awk \'{print "addr=" $4}\'',
         'ip -o link show dev "$b" 2>/dev/null | grep -q "[<,]UP[,>]" && echo up=1 || echo up=0',
+        'ip -o link show dev "$b" 2>/dev/null | sed -n "s/.* mtu \\([0-9]*\\).*/lmtu=\\1/p"',
     ].join("\n"), { what: `inspect bridge ${name}` });
     if (!r.stdout.trim()) return undefined;
     const get = keyValues(r.stdout);
     const dp = (get("dp") ?? "").replace(/"/g, "");
     const mtu = Number(get("mtu") ?? "");
+    const linkMtu = Number(get("lmtu") ?? "");
     return {
         datapathType: dp === "netdev" ? "netdev" : "system",
+        rawDatapathType: dp,
         mtu: Number.isInteger(mtu) && mtu > 0 ? mtu : undefined,
+        linkMtu: Number.isInteger(linkMtu) && linkMtu > 0 ? linkMtu : undefined,
         // One line per address: keyValues keeps only the first of a key.
         addresses: r.stdout.split("\n").filter((l) => l.startsWith("addr=")).map((l) => l.slice("addr=".length)),
         up: get("up") === "1",
@@ -133,18 +142,32 @@ export const ovsBridgeProvider = hostProvider({
 
     async delete(host, _id, props) {
         const p = own(props);
-        // An adopted bridge stays; only an address this program added is taken off again.
-        const dropAddress = async (original: string[]) => {
-            if (!p.address || original.includes(p.address)) return;
-            // The address (or the bridge) may be gone already, e.g. after a reboot.
-            await host.run(`ip addr del ${sh(p.address)} dev ${sh(p.name)} 2>/dev/null || true`, { what: `remove address ${p.address} from bridge ${p.name}` });
-        };
         await release(host, KIND, p.name, props.adopted, {
             async remove() {
                 await host.run(`ovs-vsctl --if-exists del-br ${sh(p.name)}`, { what: `delete bridge ${p.name}` });
             },
+            // An adopted bridge stays, put back as it was found (entries of older versions may lack fields: those stay).
             async restore(original) {
-                await dropAddress((original.addresses as string[] | undefined) ?? []);
+                const o = original as Partial<Observed>;
+                const now = await observe(host, p.name);
+                if (!now) return; // removed by hand meanwhile: nothing to put back
+                const dp = o.rawDatapathType ?? (o.datapathType === now.datapathType ? undefined : o.datapathType);
+                const dpChanged = dp !== undefined && dp !== now.rawDatapathType;
+                const lines = ["set -e", `b=${sh(p.name)}`];
+                // The datapath first: changing it makes the internal port anew, so the port's settings follow.
+                if (dpChanged) lines.push(`ovs-vsctl set bridge "$b" datapath_type=${sh(JSON.stringify(dp))}`);
+                if (o.mtu !== now.mtu) lines.push(o.mtu ? `ovs-vsctl set interface "$b" mtu_request=${o.mtu}` : 'ovs-vsctl clear interface "$b" mtu_request');
+                // The port may not exist (a kernel datapath without the module): then it has nothing to restore.
+                if (dpChanged) lines.push('for i in $(seq 50); do ip link show dev "$b" >/dev/null 2>&1 && break; sleep 0.1; done');
+                lines.push('if ip link show dev "$b" >/dev/null 2>&1; then :');
+                if (!o.mtu && o.linkMtu) lines.push(`ip link set dev "$b" mtu ${o.linkMtu}`);
+                // Only an address this program added goes; one it took away (an update) comes back.
+                const addresses = o.addresses ?? [];
+                if (p.address && !addresses.includes(p.address)) lines.push(`ip addr del ${sh(p.address)} dev "$b" 2>/dev/null || true`);
+                for (const a of addresses) lines.push(`ip addr replace ${sh(a)} dev "$b"`);
+                if (o.up !== undefined) lines.push(`ip link set dev "$b" ${o.up ? "up" : "down"}`);
+                lines.push("fi");
+                await host.run(lines.join("\n"), { what: `restore bridge ${p.name}` });
             },
         });
     },

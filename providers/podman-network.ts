@@ -1,5 +1,8 @@
 // PodmanNetwork: a rootful podman bridge network with a fixed subnet and host interface name.
 // Networks cannot be changed in place: any change replaces it (deleted first, names are unique).
+// A network found under the name is adopted only if it is what the inputs ask for: one that
+// differs is refused, naming the fields, since adopting it would either show as a replacement
+// on every run (delete leaves what it did not make) or hide that the host differs from the code.
 import * as pulumi from "@pulumi/pulumi";
 import { claim, readLedger, release } from "./host/ledger";
 import { exitIfAbsent, sh } from "./host/shell";
@@ -61,13 +64,24 @@ export const podmanNetworkProvider = hostProvider({
 
     async create(host, inputs) {
         const p = own(inputs);
-        const found = await observe(host, p.name);
+        let found = await observe(host, p.name);
+        // Compared as diff compares (asProps): a field left to podman (no input) is not compared.
+        const differ = found ? (["subnet", "gateway", "interfaceName"] as const).filter((f) => p[f] !== undefined && found![f] !== p[f]) : [];
+        if (found && differ.length) {
+            if ((await readLedger(host, KIND, p.name))?.created) {
+                // Made by a run that crashed before the inputs changed: ours, so made again as asked.
+                await host.run(`podman network rm ${sh(p.name)}`, { what: `remove podman network ${p.name} to make it anew` });
+                found = undefined;
+            } else {
+                // Refused before the ledger records anything: nothing here is ours.
+                const what = differ.map((f) => `${f} ${found![f] ?? "(none)"}, not ${p[f]}`).join("; ");
+                throw new Error(`podman network ${p.name} already exists on ${host.label} with ${what}; remove it (podman network rm ${p.name}) or change ${differ.join(", ")} to match`);
+            }
+        }
         const entry = await claim(host, KIND, p.name, found && { ...found });
         if (!found) {
             const args = [`--subnet ${sh(p.subnet)}`, p.gateway ? `--gateway ${sh(p.gateway)}` : "", p.interfaceName ? `--interface-name ${sh(p.interfaceName)}` : ""];
             await host.run(`podman network create ${args.filter(Boolean).join(" ")} ${sh(p.name)}`, { what: `create podman network ${p.name}` });
-        } else if (found.subnet !== p.subnet) {
-            throw new Error(`podman network ${p.name} already exists on ${host.label} with subnet ${found.subnet}, not ${p.subnet}; remove it or choose another subnet`);
         }
         const o = (await observe(host, p.name))!;
         return { id: p.name, outs: { ...asProps(p, o), adopted: !entry.created } };

@@ -27,8 +27,6 @@ export interface Requirements {
     frontAddress: string;
     tcpPorts: number[];
     udpPorts: number[];
-    /** A unit of ours whose listeners on those ports are expected (a re-run). */
-    ownUnits: string[];
 }
 
 export interface HostFindings {
@@ -43,7 +41,6 @@ export interface HostFindings {
     addresses: string[];
     routes: string[];
     listeners: string[];
-    ownUnitsActive: boolean;
 }
 
 export interface Verdict {
@@ -99,7 +96,10 @@ export function judge(f: HostFindings, r: Requirements): Verdict {
     else if (!atLeast(podman, "4.4")) refusals.push(`podman ${podman} is ${f.podman ? "installed" : "what the package sources offer"}; Quadlet (the services' units) needs 4.4 or later: upgrade the distribution or use a newer podman`);
     if (f.memoryMb < r.minMemoryMb) refusals.push(`the host has ${f.memoryMb} MB of memory; the whole cloud needs at least ${r.minMemoryMb} MB (config preflightMinMemoryMb), ${r.recommendedMemoryMb} MB recommended`);
     else if (f.memoryMb < r.recommendedMemoryMb) warnings.push(`the host has ${f.memoryMb} MB of memory, less than the recommended ${r.recommendedMemoryMb} MB: guests will be few and small`);
-    if (f.diskMb < r.minDiskMb) refusals.push(`${f.diskMb} MB are free at ${f.diskPath} (the data directory ${r.dataDir}); at least ${r.minDiskMb} MB are needed (config preflightMinDiskMb), ${r.recommendedDiskMb} MB recommended: free space or choose another dataDir`);
+    // Once the data dir exists the cloud's own data fills the disk: a repair run must not be refused for it.
+    const deployed = f.diskPath === r.dataDir;
+    if (f.diskMb < r.minDiskMb && deployed) warnings.push(`only ${f.diskMb} MB are free at ${f.diskPath}, below the ${r.minDiskMb} MB a first deploy needs (config preflightMinDiskMb): free space soon, images and volumes are failing to fit`);
+    else if (f.diskMb < r.minDiskMb) refusals.push(`${f.diskMb} MB are free at ${f.diskPath} (the data directory ${r.dataDir}); at least ${r.minDiskMb} MB are needed (config preflightMinDiskMb), ${r.recommendedDiskMb} MB recommended: free space or choose another dataDir`);
     else if (f.diskMb < r.recommendedDiskMb) warnings.push(`${f.diskMb} MB are free at ${f.diskPath}, less than the recommended ${r.recommendedDiskMb} MB: images and volumes will not fit for long`);
     if (r.virtType === "kvm" && !f.kvm) refusals.push("virtType is kvm but /dev/kvm is missing: enable virtualization (BIOS, nested virtualization) or set virtType qemu (emulated, slow)");
     for (const net of r.networks) {
@@ -109,13 +109,12 @@ export function judge(f: HostFindings, r: Requirements): Verdict {
         });
         for (const t of taken) refusals.push(`${net} is used on this host already (${t.split(" ")[0]}: ${t.split(" ")[1]}): choose another containerNetwork/providerNetwork, or remove that address or route`);
     }
-    if (!f.ownUnitsActive) {
-        for (const l of f.listeners) {
-            const [proto, addr, port, who] = l.split(" ");
-            const ports = proto === "udp" ? r.udpPorts : r.tcpPorts;
-            if (ports.includes(Number(port)) && (addr === r.frontAddress || addr === "0.0.0.0" || addr === "*" || addr === "::")) {
-                refusals.push(`${proto} port ${port} on ${addr} is taken by ${who || "another process"}; the cloud's front door needs it on ${r.frontAddress}: stop that service or change hotExIp`);
-            }
+    for (const l of f.listeners) {
+        const [proto, addr, port, who, owner] = l.split(" ");
+        const ports = proto === "udp" ? r.udpPorts : r.tcpPorts;
+        // A listener in one of our units is our front door (a re-run), whatever state the rest is in.
+        if (owner !== "ours" && ports.includes(Number(port)) && (addr === r.frontAddress || addr === "0.0.0.0" || addr === "*" || addr === "::")) {
+            refusals.push(`${proto} port ${port} on ${addr} is taken by ${who && who !== "-" ? who : "another process"}; the cloud's front door needs it on ${r.frontAddress}: stop that service or change hotExIp`);
         }
     }
     return { refusals, warnings };
@@ -133,8 +132,8 @@ export async function probe(host: Host, r: Requirements): Promise<HostFindings> 
         "echo '== kvm'; [ -c /dev/kvm ] && echo yes || echo no",
         "echo '== addr'; ip -4 -o addr show 2>/dev/null",
         "echo '== route'; ip -4 route show 2>/dev/null",
-        "echo '== listen'; ss -H -ltnup 2>/dev/null",
-        `echo '== own'; for u in ${r.ownUnits.map(sh).join(" ")}; do systemctl is-active "$u" 2>/dev/null || echo inactive; done`,
+        // Each listener with whether its process runs in a unit of ours (a re-run: our front door holds them).
+        "echo '== listen'; ss -H -ltnup 2>/dev/null | while IFS= read -r l; do pid=$(printf '%s' \"$l\" | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p'); own=no; [ -n \"$pid\" ] && grep -qE '/hotstack-os-[^/]*\\.service' /proc/$pid/cgroup 2>/dev/null && own=yes; printf '%s own=%s\\n' \"$l\" \"$own\"; done",
     ].join("\n"), { what: "preflight probes" });
     return parseFindings(out.stdout, r);
 }
@@ -174,9 +173,8 @@ export function parseFindings(text: string, r: Requirements): HostFindings {
             const at = local.lastIndexOf(":");
             const addr = local.slice(0, at).replace(/^\[|\]$/g, "").replace(/%.*$/, "");
             const who = /\(\("([^"]+)"/.exec(f.slice(6).join(" "))?.[1] ?? "";
-            return `${f[0]} ${addr} ${local.slice(at + 1)} ${who}`;
+            return `${f[0]} ${addr} ${local.slice(at + 1)} ${who || "-"} ${f[f.length - 1] === "own=yes" ? "ours" : "theirs"}`;
         }),
-        ownUnitsActive: r.ownUnits.length > 0 && part("own").length === r.ownUnits.length && part("own").every((l) => l === "active"),
     };
 }
 

@@ -1,8 +1,9 @@
 // SystemUser: a (system) user with home, shell, supplementary groups and systemd lingering.
 // Membership is additive: groups the user already had stay; only groups this resource added
-// are ever removed again.
+// are ever removed again. A home directory is removed only if this program made it: the ledger
+// notes each home that did not exist before (useradd --create-home accepts an existing one).
 import * as pulumi from "@pulumi/pulumi";
-import { claim, readLedger, release } from "./host/ledger";
+import { LedgerEntry, claim, readLedger, release, writeLedger } from "./host/ledger";
 import { exitIfAbsent, sh } from "./host/shell";
 import { Host } from "./host/transport";
 import { ACCOUNT_NAME, GONE, checker, defined, diffFields, hostProvider, isUnknown } from "./kit";
@@ -51,6 +52,43 @@ const KIND = "user";
  * run (a host without systemd), lingering is just its flag file, so that goes.
  */
 const DISABLE_LINGER = 'if [ -e "/var/lib/systemd/linger/$u" ]; then loginctl disable-linger "$u" || rm -f "/var/lib/systemd/linger/$u"; fi';
+
+/** How a home this program made is noted in the ledger entry's `made`. */
+const MADE_HOME = "home:";
+
+/** What an adopted user looked like before (the ledger's `original`). */
+interface Original {
+    groups: string[];
+    linger: boolean;
+    home: string;
+    shell: string;
+    comment: string;
+}
+
+/**
+ * Notes in the ledger, before anything makes it, that `home` does not exist yet, so delete
+ * removes it later. A home that already exists is left out: it is not ours, whoever owns it.
+ */
+async function noteHome(host: Host, entry: LedgerEntry, home: string): Promise<LedgerEntry> {
+    const made = entry.made ?? [];
+    if (made.includes(MADE_HOME + home)) return entry;
+    const r = await host.run(`if [ -e ${sh(home)} ] || [ -L ${sh(home)} ]; then echo exists; fi`, { what: `check home ${home}` });
+    if (r.stdout.trim() === "exists") return entry;
+    const noted = { ...entry, made: [...made, MADE_HOME + home] };
+    await writeLedger(host, noted);
+    return noted;
+}
+
+/** The homes the ledger says this program made (undefined: an entry from before homes were noted). */
+function madeHomes(entry: LedgerEntry | undefined): string[] | undefined {
+    return entry?.made?.filter((m) => m.startsWith(MADE_HOME)).map((m) => m.slice(MADE_HOME.length));
+}
+
+/** Removes the homes this program made, where they still are. */
+const removeHomes = (homes: string[]) => homes.map((h) => `[ ! -e ${sh(h)} ] || rm -rf --one-file-system -- ${sh(h)}`);
+
+/** Sets "$rc" to getent's status for user "$u": 0 there, 2 gone; any other status ends the script. */
+const PROBE_USER = 'rc=0; getent passwd "$u" >/dev/null || rc=$?\n[ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || { echo "getent passwd $u failed (exit $rc)" >&2; exit "$rc"; }';
 
 /** The inputs this resource manages, never the wrapper's fields. */
 function own(p: Record<string, any>): UserProps {
@@ -130,7 +168,9 @@ export const systemUserProvider = hostProvider({
     async create(host, inputs) {
         const p = own(inputs);
         const found = await observe(host, p.name);
-        const entry = await claim(host, KIND, p.name, found && { groups: found.groups, linger: found.linger, home: found.home, shell: found.shell, comment: found.comment });
+        const original: Original | undefined = found && { groups: found.groups, linger: found.linger, home: found.home, shell: found.shell, comment: found.comment };
+        // `made` starts empty: an entry without it predates the noting of homes (see delete).
+        const entry = await noteHome(host, await claim(host, KIND, p.name, original && { ...original }, []), p.home);
         if (!found) {
             await host.run(`useradd ${p.system ? "--system" : ""} --create-home --home-dir ${sh(p.home)} --shell ${sh(p.shell)} --comment ${sh(p.comment)} --user-group ${sh(p.name)}`,
                 { what: `create user ${p.name}` });
@@ -155,6 +195,8 @@ export const systemUserProvider = hostProvider({
         const dropped = (olds.groups as string[]).filter((g) => !p.groups.includes(g) && !original.includes(g));
         const found = await observe(host, p.name);
         if (!found) throw new Error(`user ${p.name} does not exist on ${host.label}; run a refresh so it is created again`);
+        // A new home is made by converge: noted first, so delete takes it away again.
+        if (entry) await noteHome(host, entry, p.home);
         const o = await converge(host, p, found, dropped);
         return { outs: defined({ ...asProps(p, o), adopted: olds.adopted }) };
     },
@@ -163,32 +205,53 @@ export const systemUserProvider = hostProvider({
         const p = own(props);
         const groups = p.groups ?? [];
         await release(host, KIND, p.name, props.adopted, {
-            async remove() {
-                // A lingering user runs processes (its systemd manager, the libvirt session): stop them first.
+            async remove(entry) {
+                const homes = madeHomes(entry);
                 await host.run([
                     "set -e",
                     `u=${sh(p.name)}`,
-                    exitIfAbsent('getent passwd "$u" >/dev/null', 2),
+                    PROBE_USER,
+                    'if [ "$rc" -eq 0 ]; then',
+                    'uid=$(id -u "$u")',
+                    // A lingering user runs processes (its systemd manager, the libvirt session): stop them first.
                     DISABLE_LINGER,
                     // No session (or no logind) is the usual case for a system user: nothing to end.
                     'loginctl terminate-user "$u" 2>/dev/null || true',
                     // pkill exits 1 when no process matched: the processes ended meanwhile.
                     'for i in $(seq 20); do pgrep -u "$u" >/dev/null || break; pkill -u "$u" || true; sleep 0.5; done',
                     'pkill -KILL -u "$u" 2>/dev/null || true',
-                    'userdel --remove "$u" 2>/dev/null || userdel "$u"',
-                    `[ ! -d ${sh(p.home)} ] || rm -rf --one-file-system -- ${sh(p.home)}`,
+                    // Never --remove: the home goes below only if this program made it. 6 is "no such user" (gone meanwhile).
+                    'rc=0; userdel "$u" || rc=$?',
+                    '[ "$rc" -eq 0 ] || [ "$rc" -eq 6 ] || { echo "userdel $u failed (exit $rc)" >&2; exit "$rc"; }',
+                    "fi",
+                    ...(homes
+                        ? removeHomes(homes)
+                        : // An entry from an earlier version: the home only if the user owned it, as userdel --remove did.
+                          [`if [ -n "\${uid:-}" ] && [ -d ${sh(p.home)} ] && [ "$(stat -c %u ${sh(p.home)})" = "$uid" ]; then rm -rf --one-file-system -- ${sh(p.home)}; fi`]),
                 ].join("\n"), { what: `remove user ${p.name}` });
             },
-            async restore(original) {
-                const o = original as { groups: string[]; linger: boolean };
+            async restore(original, entry) {
+                const o = original as unknown as Original;
                 const added = groups.filter((g) => !o.groups.includes(g));
+                const now = await observe(host, p.name);
+                // Home, shell and comment as they were (older entries may lack them: then they stay).
+                const attrs = [
+                    o.home !== undefined && now && now.home !== o.home ? `-d ${sh(o.home)}` : "",
+                    o.shell !== undefined && now && now.shell !== o.shell ? `-s ${sh(o.shell)}` : "",
+                    o.comment !== undefined && now && now.comment !== o.comment ? `-c ${sh(o.comment)}` : "",
+                ].filter(Boolean);
                 await host.run([
                     "set -e",
                     `u=${sh(p.name)}`,
-                    exitIfAbsent('getent passwd "$u" >/dev/null', 2),
+                    PROBE_USER,
+                    'if [ "$rc" -eq 0 ]; then :',
                     // Only a membership that is still there is taken back (gpasswd fails on a non-member).
                     ...added.map((g) => `if id -nG "$u" | tr ' ' '\\n' | grep -qx ${sh(g)}; then gpasswd -d "$u" ${sh(g)} >/dev/null; fi`),
                     ...(o.linger ? [] : [DISABLE_LINGER]),
+                    ...(attrs.length ? [`usermod ${attrs.join(" ")} "$u"`] : []),
+                    "fi",
+                    // Homes this program made for the user (none existed there before).
+                    ...removeHomes(madeHomes(entry) ?? []),
                 ].join("\n"), { what: `restore user ${p.name}` });
             },
         });

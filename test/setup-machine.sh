@@ -10,7 +10,8 @@ set -euo pipefail
 pkgs=(openssh-server openssh-client openvswitch-switch podman runc uidmap containernetworking-plugins
       iproute2 libcap2-bin busybox-static sudo passwd procps psmisc acl
       mmdebstrap socat nftables e2fsprogs strace
-      kmod cpio dosfstools mtools syslinux syslinux-common fdisk qemu-system-x86 qemu-utils python3)
+      kmod cpio dosfstools mtools syslinux syslinux-common fdisk qemu-system-x86 qemu-utils python3
+      firewalld)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -18,6 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -q >/dev/null
     apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# firewalld is for the FirewallZone tests, which run their own in a namespace: the machine's
+# own must not run (its default zone would filter this machine's traffic).
+if [ -d /run/systemd/system ] && systemctl is-enabled --quiet firewalld 2>/dev/null; then systemctl disable --now firewalld; fi
 
 # The product uses group kvm (shared storage, libvirt socket); test users join it.
 getent group kvm >/dev/null || groupadd --system kvm

@@ -66,7 +66,7 @@ export async function writeFile(host: Host, path: string, content: string | Buff
 
 /** File content, or undefined when the file does not exist. */
 export async function readFile(host: Host, path: string): Promise<string | undefined> {
-    const r = await host.run(`if [ -f ${sh(path)} ]; then printf 'Y'; cat -- ${sh(path)}; fi`, { what: `read ${path}` });
+    const r = await host.run(`if [ -f ${sh(path)} ]; then printf 'Y'; cat -- ${sh(path)}; fi`, { what: `read ${path}`, secretOutput: true });
     return r.stdout.startsWith("Y") ? r.stdout.slice(1) : undefined;
 }
 

@@ -28,6 +28,8 @@ export interface RunOptions {
     timeoutMs?: number;
     /** Sees the output as it arrives (for progress during long commands); it is still collected. */
     onOutput?: (stream: "stdout" | "stderr", text: string) => void;
+    /** stdout may hold secrets (a file's content): a failure never shows or keeps it. */
+    secretOutput?: boolean;
 }
 
 export interface Host {
@@ -53,7 +55,8 @@ export interface HostCommandError extends Error {
  * Builds a HostCommandError. A plain Error rather than a subclass: the closure serializer
  * rewrites classes as functions, and a rewritten Error subclass loses its message.
  */
-export function hostCommandError(host: string, what: string, exitCode: number, stderr: string, stdout: string): HostCommandError {
+export function hostCommandError(host: string, what: string, exitCode: number, stderr: string, stdout: string, secretOutput = false): HostCommandError {
+    if (secretOutput) stdout = "";
     const tail = (stderr.trim() || stdout.trim()).split("\n").slice(-15).join("\n");
     const e = new Error(`${what} failed on ${host} (exit ${exitCode})${tail ? ":\n" + tail : ""}`) as HostCommandError;
     e.name = "HostCommandError";
@@ -122,7 +125,7 @@ export async function connect(conn: Connection): Promise<Host> {
     const finish = (script: string, opts: RunOptions, r: ExecResult) => {
         transportStats().execs++;
         if (opts.check !== false && r.code !== 0) {
-            throw hostCommandError(label, opts.what ?? firstLine(script), r.code, r.stderr, r.stdout);
+            throw hostCommandError(label, opts.what ?? firstLine(script), r.code, r.stderr, r.stdout, opts.secretOutput);
         }
         return r;
     };

@@ -173,7 +173,7 @@ async function serviceInstalled(host: Host, service: ServiceType): Promise<boole
 }
 
 async function readEntry(host: Host, cloud: string): Promise<CloudEntry> {
-    const r = await host.run(`cat ${sh(CLOUDS_YAML)}`, { what: `read ${CLOUDS_YAML}` });
+    const r = await host.run(`cat ${sh(CLOUDS_YAML)}`, { what: `read ${CLOUDS_YAML}`, secretOutput: true });
     const entry = parseClouds(r.stdout)[cloud];
     if (!entry) throw new Error(`${CLOUDS_YAML} on ${host.label} has no cloud "${cloud}" (the program writes it before any cloud object)`);
     return entry;

@@ -43,6 +43,12 @@ export interface Kind {
     foreign?: "adopt" | "refuse";
     /** Objects that always exist (quotas): never created or removed, put back as found. */
     always?: boolean;
+    /**
+     * Whether an object found in this state is what a create that died midway left (an image
+     * made but never uploaded). One this program made (its ledger says so) is removed and made
+     * again; one it did not make is never touched.
+     */
+    leftover?(attrs: Record<string, unknown>): boolean;
     find(x: Ctx): Promise<Observed | undefined>;
     get(x: Ctx, id: string): Promise<Observed | undefined>;
     create(x: Ctx): Promise<Observed>;
@@ -51,6 +57,8 @@ export interface Kind {
     remove(x: Ctx, id: string): Promise<void>;
     /** For `always` kinds: put back the attributes found before the program changed them. */
     restore?(x: Ctx, id: string, original: Record<string, unknown>): Promise<void>;
+    /** On delete, whoever made the object: drops what the program keeps about it on the host besides (a cache). */
+    forget?(x: Ctx): Promise<void>;
 }
 
 /** The first item of a list response that matches, as {id, attrs}. */
@@ -76,6 +84,12 @@ export const q = encodeURIComponent;
  * A project's quotas at one service (spec: {project, ...limits}). They always exist: create and
  * update set the limits, delete puts back the values found before. `at` is the quota set's path,
  * `key` the body's wrapper ("quota_set" for nova and cinder, "quota" for neutron).
+ *
+ * The object is the quota set of spec.project (its id is the project's id). The services answer
+ * for any project id, even one keystone no longer knows, so a quota set never reads as gone: a
+ * new project (the old one deleted and made again, with a new id) replaces the object, whose
+ * delete puts back the old project's values (when that project still exists) and whose create
+ * sets the new one's.
  */
 export function quotaKind(service: ServiceType, at: (project: string) => string, key: string): Kind {
     const get = async (x: Ctx, id: string): Promise<Observed> => {
@@ -86,19 +100,24 @@ export function quotaKind(service: ServiceType, at: (project: string) => string,
     const put = async (x: Ctx, id: string, limits: Record<string, unknown>, ok: number[] = []): Promise<void> => {
         await x.cloud.request(service, "PUT", at(id), { body: { [key]: limits }, ok });
     };
-    const set = async (x: Ctx, id: string): Promise<Observed> => {
-        const { project: _p, ...limits } = x.props.spec;
-        await put(x, id, limits);
-        return get(x, id);
+    // Always the spec's project, never a recorded id: the limits belong to the project the spec names.
+    const set = async (x: Ctx): Promise<Observed> => {
+        const { project, ...limits } = x.props.spec;
+        await put(x, project, limits);
+        return get(x, project);
     };
     return {
         service,
         always: true,
+        replaceOn: ["project"],
         find: (x) => get(x, x.props.spec.project),
         get,
-        create: (x) => set(x, x.props.spec.project),
-        update: (x, id) => set(x, id),
+        create: set,
+        update: set,
         async restore(x, id, original) {
+            // A project keystone no longer knows has nothing to put back (nova refuses it with 400).
+            // (encodeURIComponent, not q: this module does not refer to its own exported consts.)
+            if (!(await getOrUndefined(x, "identity", `/projects/${encodeURIComponent(id)}`))) return;
             const { project: _p, ...limits } = original;
             await put(x, id, limits, [404]);
         },

@@ -78,7 +78,8 @@ export function mebibytes(text: string): number | undefined {
 export function memorySampler(container: string, everyS = 5): { stop: (checks: Checks) => number | undefined } {
     const file = path.join(os.tmpdir(), `hotstack-mem-${process.pid}.log`);
     fs.writeFileSync(file, "");
-    const child = childProcess.spawn("bash", ["-c", `while :; do podman stats --no-stream --format '{{.MemUsage}}' ${container} >> ${file} 2>/dev/null; sleep ${everyS}; done`], { stdio: "ignore", detached: true });
+    // Ends by itself when the test process is gone (a killed run leaves no sampler behind).
+    const child = childProcess.spawn("bash", ["-c", `while kill -0 ${process.pid} 2>/dev/null; do podman stats --no-stream --format '{{.MemUsage}}' ${container} >> ${file} 2>/dev/null; sleep ${everyS}; done`], { stdio: "ignore", detached: true });
     child.unref();
     return {
         stop(checks) {

@@ -12,6 +12,17 @@ const sha = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
 
 for (const t of transports()) {
     describe(`File [${t.name}]`, () => {
+        test(`a failed read of a file never shows its content in the error; other commands show their output [${t.name}]`, async () => {
+            const host = await connect(t.connection);
+            // A command that printed part of a secret file, then failed (as when a channel drops mid-read).
+            const failing = "printf 'password: hunter2-secret\\n'; exit 3";
+            const hidden = await host.run(failing, { what: "read /etc/openstack/clouds.yaml", secretOutput: true }).then(() => "", (e: Error) => e.message + JSON.stringify(e));
+            assert.match(hidden, /read \/etc\/openstack\/clouds\.yaml failed on .* \(exit 3\)/);
+            assert.ok(!hidden.includes("hunter2"), hidden);
+            const shown = await host.run(failing, { what: "print" }).then(() => "", (e: Error) => e.message);
+            assert.ok(shown.includes("hunter2"), `without secretOutput the output explains the failure: ${shown}`);
+        });
+
         test(`create, read, no-op diff, drift, update, delete [${t.name}]`, async () => {
             const p = await serialized(fileProvider);
             const path = `/tmp/hotstack-test-file-${suffix()}`;

@@ -10,6 +10,7 @@ import { inPrivateMounts } from "../support/private-mounts";
 import { checked, create, read, serialized, sh, shOk, suffix, transports, update } from "../support/providers";
 
 const mtuRequest = (b: string) => sh(`ovs-vsctl get interface ${b} mtu_request`).trim();
+const linkMtu = (b: string) => sh(`cat /sys/class/net/${b}/mtu`).trim();
 const addrs = (b: string) => sh(`ip -o -4 addr show dev ${b} | awk '{print $4}'`).trim();
 
 before(() => {
@@ -61,16 +62,45 @@ for (const t of transports()) {
             }
         });
 
-        test(`an existing bridge is adopted and stays [${t.name}]`, async () => {
+        test(`an existing bridge is adopted, stays, and is put back as it was [${t.name}]`, async () => {
             const p = await serialized(ovsBridgeProvider);
             const name = `hsa-${suffix()}`;
+            // As found: no mtu_request (MTU 1500), link down, an address of its own.
             sh(`ovs-vsctl add-br ${name} -- set bridge ${name} datapath_type=netdev`);
+            sh(`for i in $(seq 50); do ip link show dev ${name} >/dev/null 2>&1 && break; sleep 0.1; done; ip addr add 10.251.9.9/24 dev ${name}`);
             try {
-                const made = await create(p, await checked(p, { host: t.host, name, datapathType: "netdev", address: "10.251.9.1/24" }));
+                const inputs = await checked(p, { host: t.host, name, datapathType: "netdev", mtu: 9000, address: "10.251.9.9/24" });
+                const made = await create(p, inputs);
                 assert.equal(made.outs.adopted, true);
+                assert.equal(linkMtu(name), "9000");
+                // The update takes the bridge's own address away (the old input): delete brings it back.
+                const outs = await update(p, name, made.outs, await checked(p, { ...inputs, address: "10.251.9.1/24" }));
+                assert.equal(addrs(name), "10.251.9.1/24");
+                await p.delete(name, outs);
+                assert.ok(shOk(`ovs-vsctl br-exists ${name}`), "the bridge stays");
+                assert.equal(addrs(name), "10.251.9.9/24", "its own address is back, the one this program added is gone");
+                assert.equal(mtuRequest(name), "[]", "no mtu_request, as found");
+                assert.equal(linkMtu(name), "1500", "the MTU as found");
+                assert.doesNotMatch(sh(`ip -o link show ${name}`), /[<,]UP[,>]/, "the link down, as found");
+            } finally {
+                sh(`ovs-vsctl --if-exists del-br ${name}`);
+            }
+        });
+
+        test(`an adopted bridge gets back its datapath type and mtu_request [${t.name}]`, async () => {
+            const p = await serialized(ovsBridgeProvider);
+            const name = `hsd-${suffix()}`;
+            // The kernel datapath as OVS stores it by default (""): no port here, without the module.
+            sh(`ovs-vsctl add-br ${name} -- set interface ${name} mtu_request=1400 2>/dev/null || true`);
+            try {
+                const made = await create(p, await checked(p, { host: t.host, name, datapathType: "netdev", mtu: 9000 }));
+                assert.equal(made.outs.adopted, true);
+                assert.equal(sh(`ovs-vsctl get bridge ${name} datapath_type`).trim(), "netdev");
+                assert.equal(mtuRequest(name), "9000");
                 await p.delete(name, made.outs);
                 assert.ok(shOk(`ovs-vsctl br-exists ${name}`), "the bridge stays");
-                assert.equal(addrs(name), "", "only the address this program added is removed");
+                assert.equal(sh(`ovs-vsctl get bridge ${name} datapath_type`).trim(), '""', "the datapath type as found");
+                assert.equal(mtuRequest(name), "1400", "the mtu_request as found");
             } finally {
                 sh(`ovs-vsctl --if-exists del-br ${name}`);
             }

@@ -3,12 +3,23 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
+import { ledgerPath } from "../../providers/host/ledger";
 import { podmanNetworkProvider } from "../../providers/podman-network";
 import { inPrivateMounts } from "../support/private-mounts";
 import { checked, create, read, serialized, sh, shOk, suffix, transports } from "../support/providers";
 
 // --interface-name needs podman >= 4.4 (as does Quadlet, which the product needs anyway).
 const namesInterfaces = shOk("podman network create --help | grep -q -- --interface-name");
+
+/** A network made by hand, with its host interface named; older podman: named in its backend's file. */
+function networkByHand(name: string, subnet: string, gateway: string, iface: string): void {
+    if (namesInterfaces) return void sh(`podman network create --subnet ${subnet} --gateway ${gateway} --interface-name ${iface} ${name}`);
+    sh(`podman network create --subnet ${subnet} --gateway ${gateway} ${name}`);
+    const backend = sh("podman info --format '{{.Host.NetworkBackend}}'").trim();
+    if (backend === "cni") sh(`sed -i 's/"bridge": "[^"]*"/"bridge": "${iface}"/' /etc/cni/net.d/${name}.conflist`);
+    else sh(`sed -i 's/"network_interface": "[^"]*"/"network_interface": "${iface}"/' /etc/containers/networks/${name}.json`);
+    assert.equal(JSON.parse(sh(`podman network inspect ${name}`))[0].network_interface, iface);
+}
 
 for (const t of transports()) {
     describe(`PodmanNetwork [${t.name}]`, () => {
@@ -53,6 +64,48 @@ for (const t of transports()) {
                 assert.equal(same.outs.adopted, true);
                 await p.delete(name, same.outs);
                 assert.ok(shOk(`podman network exists ${name}`));
+            } finally {
+                sh(`podman network rm ${name} 2>/dev/null || true`);
+            }
+        });
+
+        test(`an existing network with another gateway or interface is refused by name; one that matches converges [${t.name}]`, async () => {
+            const p = await serialized(podmanNetworkProvider);
+            const name = `hotstack-test-${suffix()}`;
+            const iface = `hst${suffix()}`;
+            networkByHand(name, "10.252.4.0/25", "10.252.4.1", iface);
+            try {
+                const wanted = { host: t.host, name, subnet: "10.252.4.0/25", gateway: "10.252.4.1", interfaceName: iface };
+                await assert.rejects(create(p, await checked(p, { ...wanted, gateway: "10.252.4.126", interfaceName: "hstother" })), (e: Error) => {
+                    assert.match(e.message, new RegExp(`podman network ${name} already exists on .* with gateway 10\\.252\\.4\\.1, not 10\\.252\\.4\\.126; interfaceName ${iface}, not hstother`));
+                    return true;
+                });
+                assert.equal(fs.existsSync(ledgerPath("podman-network", name)), false, "a refused network leaves no ledger entry");
+                assert.ok(shOk(`podman network exists ${name}`), "and stays untouched");
+
+                const inputs = await checked(p, wanted);
+                const made = await create(p, inputs);
+                assert.equal(made.outs.adopted, true);
+                const back = await read(p, name, made.outs);
+                assert.equal((await p.diff(name, back.props, inputs)).changes, false, "adopted as asked: the next run changes nothing");
+                await p.delete(name, back.props);
+                assert.ok(shOk(`podman network exists ${name}`), "an adopted network stays");
+            } finally {
+                sh(`podman network rm ${name} 2>/dev/null || true`);
+            }
+        });
+
+        test(`a network this program made, found with another gateway when create runs again, is made anew [${t.name}]`, async () => {
+            const p = await serialized(podmanNetworkProvider);
+            const name = `hotstack-test-${suffix()}`;
+            try {
+                await create(p, await checked(p, { host: t.host, name, subnet: "10.252.5.0/25", gateway: "10.252.5.1" }));
+                // As after a crash before the state was saved, and a change of inputs.
+                const again = await create(p, await checked(p, { host: t.host, name, subnet: "10.252.5.0/25", gateway: "10.252.5.2" }));
+                assert.equal(again.outs.adopted, false);
+                assert.equal(JSON.parse(sh(`podman network inspect ${name}`))[0].subnets[0].gateway, "10.252.5.2");
+                await p.delete(name, again.outs);
+                assert.equal(shOk(`podman network exists ${name}`), false);
             } finally {
                 sh(`podman network rm ${name} 2>/dev/null || true`);
             }

@@ -57,10 +57,32 @@ describe("preflight, from real probes", () => {
         const v = judge(f, base());
         assert.ok(v.refusals.some((r) => r.startsWith("172.31.0.128/25 is used on this host already (pf0: 172.31.0.200/25)")), v.refusals.join("\n"));
         assert.ok(v.refusals.some((r) => /^tcp port 5000 on 0\.0\.0\.0 is taken by node; the cloud's front door needs it on 172\.31\.0\.129/.test(r)), v.refusals.join("\n"));
-        // ours (a re-run: our units run): the listeners are not held against it
-        assert.ok(!judge({ ...f, ownUnitsActive: true }, base()).refusals.some((r) => r.includes("port 5000")));
+        assert.ok(f.listeners.some((l) => / 5000 node theirs$/.test(l)), f.listeners.join("\n"));
         // every finding at once, each saying what to do (after its ":" or ";")
         assert.ok(v.refusals.length >= 2 && v.refusals.every((r) => /[:;] \S/.test(r)), v.refusals.join("\n"));
+    });
+
+    test("a listener in a unit of ours (its cgroup named hotstack-os-*.service) is our front door: not refused", async () => {
+        // A cgroup named like one of our units, the way systemd names a Quadlet service's.
+        const cg = fs.existsSync("/sys/fs/cgroup/cgroup.procs") ? `/sys/fs/cgroup/hotstack-os-pf-${s}.service` : `/sys/fs/cgroup/pids/hotstack-os-pf-${s}.service`;
+        const ours = childProcess.spawn("ip", ["netns", "exec", ns, process.execPath, "-e", "require('net').createServer().listen(8774, '0.0.0.0'); setInterval(() => {}, 1000)"], { stdio: "ignore" });
+        try {
+            sh(`mkdir -p ${cg} && echo ${ours.pid} > ${cg}/cgroup.procs`);
+            const host = await inNamespace(ns);
+            let f = await probe(host, base());
+            for (let i = 0; i < 50 && !f.listeners.some((l) => l.includes(" 8774 ")); i++) {
+                await new Promise((r) => setTimeout(r, 100));
+                f = await probe(host, base());
+            }
+            assert.ok(f.listeners.some((l) => / 8774 \S+ ours$/.test(l)), f.listeners.join("\n"));
+            const v = judge(f, base());
+            assert.ok(!v.refusals.some((r) => r.includes("port 8774")), v.refusals.join("\n"));
+            assert.ok(v.refusals.some((r) => r.includes("port 5000")), "someone else's listener still is");
+        } finally {
+            ours.kill();
+            await new Promise((r) => setTimeout(r, 200));
+            sh(`rmdir ${cg} 2>/dev/null || true`);
+        }
     });
 
     test("a data dir on a small file system: refused below the minimum, warned below the recommendation", async () => {
@@ -71,6 +93,10 @@ describe("preflight, from real probes", () => {
         assert.ok(judge(f, base({ dataDir: `${mnt}/data/hotstack-os` })).refusals.some((r) => r.startsWith(`${f.diskMb} MB are free at ${mnt} (the data directory ${mnt}/data/hotstack-os); at least 20480 MB are needed`)));
         const warned = judge(f, base({ dataDir: `${mnt}/data/hotstack-os`, minDiskMb: 1, recommendedDiskMb: 100 }));
         assert.ok(!warned.refusals.some((r) => r.includes("MB are free")) && warned.warnings.some((w) => w.includes("less than the recommended 100 MB")));
+        // A deployed host (the data dir exists) whose disk filled up: warned, so a repair run is not refused.
+        const deployed = await probe(local, base({ dataDir: mnt }));
+        const v = judge(deployed, base({ dataDir: mnt }));
+        assert.ok(!v.refusals.some((r) => r.includes("MB are free")) && v.warnings.some((w) => w.startsWith(`only ${deployed.diskMb} MB are free at ${mnt}, below the 20480 MB a first deploy needs`)), JSON.stringify(v));
     });
 
     test("virtType kvm without /dev/kvm is refused; qemu and auto are not", async () => {

@@ -50,19 +50,42 @@ for (const t of transports()) {
             }
         });
 
-        test(`an existing user is adopted and never removed [${t.name}]`, async () => {
+        test(`a home that existed before create stays on delete, whoever owns it [${t.name}]`, async () => {
+            const p = await serialized(systemUserProvider);
+            const name = `hshome${suffix()}`;
+            const home = `/tmp/${name}-home`;
+            // Left over from an earlier install, owned by someone else: userdel --remove would refuse (exit 12).
+            sh(`install -d -m 0750 -o nobody ${home} && echo keep > ${home}/data`);
+            try {
+                const made = await create(p, await checked(p, { host: t.host, name, home }));
+                assert.equal(made.outs.adopted, false, "the user is new");
+                await p.delete(name, made.outs);
+                assert.equal(shOk(`id ${name}`), false, "the user this program made is gone");
+                assert.equal(sh(`stat -c %U:%a ${home}`).trim(), "nobody:750", "the home it did not make stays as it was");
+                assert.equal(sh(`cat ${home}/data`).trim(), "keep");
+            } finally {
+                sh(`userdel ${name} 2>/dev/null || true; rm -rf ${home}`);
+            }
+        });
+
+        test(`an existing user is adopted, never removed, and put back as it was [${t.name}]`, async () => {
             const p = await serialized(systemUserProvider);
             const name = `hsadopt${suffix()}`;
-            sh(`useradd --system --shell /bin/sh --home-dir /nonexistent ${name}`);
+            const home = `/tmp/${name}`;
+            sh(`useradd --system --shell /bin/sh --home-dir /nonexistent --comment 'was here before' ${name}`);
             try {
-                const made = await create(p, await checked(p, { host: t.host, name, home: `/tmp/${name}`, shell: "/bin/sh", groups: ["kvm"] }));
+                const made = await create(p, await checked(p, { host: t.host, name, home, shell: "/bin/bash", comment: "HotStack", groups: ["kvm"] }));
                 assert.equal(made.outs.adopted, true);
                 assert.ok(groupsOf(name).includes("kvm"));
+                assert.equal(sh(`getent passwd ${name} | cut -d: -f5-7`).trim(), `HotStack:${home}:/bin/bash`);
+                assert.equal(sh(`stat -c %U ${home}`).trim(), name, "the missing home is made");
                 await p.delete(name, made.outs);
                 assert.ok(shOk(`id ${name}`), "the user stays");
                 assert.ok(!groupsOf(name).includes("kvm"), "only the membership this program added is taken back");
+                assert.equal(sh(`getent passwd ${name} | cut -d: -f5-7`).trim(), "was here before:/nonexistent:/bin/sh", "comment, home and shell as they were");
+                assert.equal(shOk(`test -e ${home}`), false, "the home this program made goes");
             } finally {
-                sh(`userdel -r ${name} 2>/dev/null || true; rm -rf /tmp/${name}`);
+                sh(`userdel -r ${name} 2>/dev/null || true; rm -rf ${home}`);
             }
         });
     });

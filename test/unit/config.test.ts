@@ -47,6 +47,12 @@ describe("config", () => {
         ["duplicate service IP", { glanceIp: "172.31.0.11" }, /hotstack-os:keystoneIp = "172\.31\.0\.11": is already used by hotstack-os:glanceIp|hotstack-os:glanceIp = "172\.31\.0\.11": is already used by hotstack-os:keystoneIp/],
         ["hot-ex IP outside the provider network", { hotExIp: "172.31.0.5" }, /hotstack-os:hotExIp = "172\.31\.0\.5": must be a host address inside hotstack-os:providerNetwork 172\.31\.0\.128\/25/],
         ["relative data dir", { dataDir: "var/lib/hotstack" }, /hotstack-os:dataDir = "var\/lib\/hotstack": must be an absolute path/],
+        ["a path with a space (systemd would split it)", { novaInstancesPath: "/srv/nova data" }, /hotstack-os:novaInstancesPath = "\/srv\/nova data": must be an absolute path of letters, digits/],
+        ["a path with a systemd specifier", { dataDir: "/srv/%h" }, /hotstack-os:dataDir = "\/srv\/%h": must be an absolute path of letters/],
+        ["a path with a volume separator", { cinderNfsExportDir: "/srv/a:b" }, /hotstack-os:cinderNfsExportDir = "\/srv\/a:b"/],
+        ["post-setup user admin (its password would be rewritten)", { postSetupUser: "admin" }, /hotstack-os:postSetupUser = "admin": is the cloud's own/],
+        ["post-setup user of a service", { postSetupUser: "Nova" }, /hotstack-os:postSetupUser = "Nova": is the cloud's own/],
+        ["post-setup project service", { postSetupProject: "service" }, /hotstack-os:postSetupProject = "service": is the cloud's own/],
         ["a CIDR that is not a network address", { containerNetwork: "172.31.0.5/25" }, /hotstack-os:containerNetwork = "172\.31\.0\.5\/25"/],
         ["CIDR /33", { containerNetwork: "172.31.0.0/33" }, /hotstack-os:containerNetwork = "172\.31\.0\.0\/33"/],
         ["MTU out of range", { mtu: "70000" }, /hotstack-os:mtu = "70000": must be an integer from 1280 to 9216/],
@@ -90,6 +96,25 @@ describe("config", () => {
         assert.equal(p.length, 1);
         assert.match(p[0], /hotstack-os:adminPassword: must be 8-128 characters/);
         assert.ok(!p[0].includes("a b"));
+    });
+
+    test("a secret key set in plain text is refused, naming the key and not the value; set as a secret it passes", () => {
+        const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-bits\n-----END OPENSSH PRIVATE KEY-----\n";
+        const raw = { adminPassword: "plain-password-1", host: "ssh://root@192.0.2.1", sshPrivateKey: key, sshHostKey: "SHA256:" + "a".repeat(43),
+            hosts: JSON.stringify({ compute1: { host: "ssh://root@192.0.2.2", sshPrivateKey: key, sshHostKey: "SHA256:" + "b".repeat(43) } }) };
+        const refused = (() => {
+            try {
+                parseConfig(raw, undefined, () => false);
+                return [];
+            } catch (e) {
+                return (e as ConfigError).problems;
+            }
+        })();
+        for (const k of ["adminPassword", "sshPrivateKey", "hosts"]) assert.ok(refused.some((l) => l.startsWith(`hotstack-os:${k}: holds a secret but was set in plain text`)), refused.join("\n"));
+        assert.ok(!refused.join("\n").includes("secret-bits") && !refused.join("\n").includes("plain-password-1"));
+        parseConfig(raw, undefined, () => true);
+        // hosts without a private key in it (an agent, a key file) is not a secret.
+        parseConfig({ hosts: JSON.stringify({ compute1: { host: "ssh://root@192.0.2.2", sshAgent: true, sshHostKey: "SHA256:" + "b".repeat(43) } }) }, undefined, () => false);
     });
 
     test("every problem is reported at once", () => {

@@ -41,7 +41,7 @@ before(async () => {
         "hotstack-os:host": "ssh://root@192.0.2.10",
         "hotstack-os:sshPrivateKey": PRIVATE_KEY,
         "hotstack-os:sshHostKey": "SHA256:" + "A".repeat(43),
-    });
+    }, ["hotstack-os:sshPrivateKey"]);
     const program: () => Promise<Record<string, any>> = require("../../index");
     const raw = await program();
     // Let every registration finish, as the engine would before the deployment ends.

@@ -21,6 +21,7 @@ interface Step {
 interface Job {
     "runs-on"?: string;
     if?: string;
+    environment?: string | { name?: string };
     env?: Record<string, unknown>;
     steps: Step[];
 }
@@ -192,6 +193,15 @@ describe("GitHub Actions workflows", () => {
             assert.doesNotMatch(w.text, /SHA256:[A-Za-z0-9+/]{20,}/, `${w.file}: a host key fingerprint`);
             assert.doesNotMatch(w.text, /ssh:\/\/[^\s"']+@/, `${w.file}: a host address (it comes from a secret)`);
             assert.doesNotMatch(w.text, /PULUMI_CONFIG_PASSPHRASE(_FILE)?[ \t]*[:=][ \t]*(?![ \t]|\$\{\{\s*secrets\.)/, `${w.file}: an inlined passphrase`);
+        }
+    });
+
+    test("every job that reaches the lab host runs in a GitHub environment (its secrets, its protection rules)", () => {
+        for (const w of workflows) {
+            for (const [jobName, j] of Object.entries(w.jobs)) {
+                if (!(j.steps ?? []).some(runsPulumi)) continue;
+                assert.ok(typeof j.environment === "string" ? j.environment : j.environment?.name, `${w.file} ${jobName}: environment`);
+            }
         }
     });
 

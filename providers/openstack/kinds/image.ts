@@ -36,27 +36,55 @@ async function sourceFile(x: Ctx): Promise<string> {
     return path;
 }
 
-/** The source's hash (cached beside it by size and mtime, so large images are hashed once). */
-async function sourceHash(x: Ctx, file: string, algo: string): Promise<string | undefined> {
-    if (!/^(sha256|sha512)$/.test(algo)) return undefined;
-    const r = await x.host.run([
-        `f=${sh(file)}; c="$f.${algo}"`,
+/**
+ * Where the hash of an image's source is kept: in the program's own cache dir (never beside the
+ * user's file), one per image and source, removed with the image.
+ */
+export function hashStampPath(spec: Record<string, any>, name: string, file: string, algo: string): string | undefined {
+    return spec.cacheDir ? `${spec.cacheDir}/.hash-${sha256(`${name}\n${file}`).slice(0, 16)}.${algo}` : undefined;
+}
+
+/**
+ * The script that prints the source's hash. A stamp kept by size and mtime spares hashing large
+ * images on every run; only a run that changes the cloud (create, update: `keep`) writes it: a
+ * read (refresh, preview) uses a current stamp or streams the file through the hash, and leaves
+ * nothing on the host.
+ */
+export function sourceHashScript(file: string, algo: string, stamp: string | undefined, keep: boolean): string {
+    return [
+        `f=${sh(file)}`,
         '[ -f "$f" ] || exit 0',
         'stamp=$(stat -c "%s %Y" "$f")',
-        'if [ -f "$c" ] && [ "$(cut -d" " -f1,2 "$c")" = "$stamp" ]; then cut -d" " -f3 "$c"; exit 0; fi',
+        ...(stamp ? [
+            `c=${sh(stamp)}`,
+            'if [ -f "$c" ] && [ "$(cut -d" " -f1,2 "$c")" = "$stamp" ]; then cut -d" " -f3 "$c"; exit 0; fi',
+        ] : []),
         `h=$(${algo}sum < "$f" | cut -d" " -f1)`,
-        'printf "%s %s\\n" "$stamp" "$h" > "$c.tmp" && mv -f "$c.tmp" "$c"; echo "$h"',
-    ].join("\n"));
+        ...(stamp && keep ? [
+            // (only when the cache dir is there: it is made by a resource of its own)
+            'if [ -d "$(dirname -- "$c")" ]; then printf "%s %s\\n" "$stamp" "$h" > "$c.tmp.$$" && mv -f "$c.tmp.$$" "$c"; fi',
+        ] : []),
+        'echo "$h"',
+    ].join("\n");
+}
+
+async function sourceHash(x: Ctx, file: string, algo: string, keep: boolean): Promise<string | undefined> {
+    if (!/^(sha256|sha512)$/.test(algo)) return undefined;
+    const r = await x.host.run(sourceHashScript(file, algo, hashStampPath(x.props.spec, x.props.name, file, algo), keep));
     return r.stdout.trim() || undefined;
 }
 
-async function attrsOf(x: Ctx, img: any): Promise<Record<string, unknown>> {
+/** Glance states of an image that never became active: ours in one of them is what a crashed create left. */
+const UNFINISHED = ["queued", "saving", "uploading", "importing", "killed", "deleted", "pending_delete"];
+
+/** `keep`: the caller changes the cloud anyway (create, update), so the hash's stamp may be written. */
+async function attrsOf(x: Ctx, img: any, keep: boolean): Promise<Record<string, unknown>> {
     const props = x.props.spec.properties ?? {};
     let content = "current";
     if (img.status !== "active") content = img.status;
     else if (img.os_hash_value) {
         const s = x.props.spec;
-        const hash = await sourceHash(x, s.file ?? cachePath(s), img.os_hash_algo ?? "sha512");
+        const hash = await sourceHash(x, s.file ?? cachePath(s), img.os_hash_algo ?? "sha512", keep);
         if (hash && hash !== img.os_hash_value) content = "differs from its source";
     }
     return {
@@ -68,21 +96,25 @@ async function attrsOf(x: Ctx, img: any): Promise<Record<string, unknown>> {
 }
 
 // (Kinds never call their own exported object: see compute.ts.)
-async function getImage(x: Ctx, id: string): Promise<Observed | undefined> {
+async function getImage(x: Ctx, id: string, keep = false): Promise<Observed | undefined> {
     const img = await getOrUndefined(x, "image", `/v2/images/${id}`);
-    return img && { id, attrs: await attrsOf(x, img) };
+    return img && { id, attrs: await attrsOf(x, img, keep) };
 }
 
 export const image: Kind = {
     service: "image",
     compare: ["diskFormat", "visibility", "properties", "content"],
     replaceOn: ["diskFormat", "content", "url", "file"],
+    // Made (POST) but never uploaded: a run killed between the two, or an upload that failed.
+    leftover: (attrs) => UNFINISHED.includes(String(attrs.content)),
+    // (find is called by create only: it may keep the hash's stamp)
     async find(x) {
         const r = await x.cloud.request("image", "GET", `/v2/images?name=${q(x.props.name)}`);
         const img = r.body.images?.[0];
-        return img && { id: img.id, attrs: await attrsOf(x, img) };
+        return img && { id: img.id, attrs: await attrsOf(x, img, true) };
     },
-    get: getImage,
+    // (the engine's read: writes nothing)
+    get: (x, id) => getImage(x, id),
     async create(x): Promise<Observed> {
         const s = x.props.spec;
         const file = await sourceFile(x);
@@ -94,7 +126,7 @@ export const image: Kind = {
             await x.cloud.request("image", "PUT", `/v2/images/${id}/file`, { uploadFile: file, timeoutSeconds: 3600 });
             for (let i = 0; i < 300; i++) {
                 const img = await getOrUndefined(x, "image", `/v2/images/${id}`);
-                if (img?.status === "active") return { id, attrs: await attrsOf(x, img) };
+                if (img?.status === "active") return { id, attrs: await attrsOf(x, img, true) };
                 if (!img || ["killed", "deleted"].includes(img.status)) throw new Error(`image ${x.props.name} became ${img?.status ?? "absent"} after the upload`);
                 await new Promise((res) => setTimeout(res, 2000));
             }
@@ -112,7 +144,13 @@ export const image: Kind = {
             ...Object.entries(props).map(([k, v]) => ({ op: "add", path: `/${k}`, value: v })),
         ];
         await x.cloud.request("image", "PATCH", `/v2/images/${id}`, { body: ops, contentType: "application/openstack-images-v2.1-json-patch" });
-        return (await getImage(x, id))!;
+        return (await getImage(x, id, true))!;
     },
     remove: (x, id) => removeIfThere(x, "image", `/v2/images/${id}`),
+    async forget(x) {
+        const s = x.props.spec;
+        const file = s.file ?? (s.url ? cachePath(s) : undefined);
+        const stamps = file ? ["sha256", "sha512"].map((a) => hashStampPath(s, x.props.name, file, a)).filter((p): p is string => !!p) : [];
+        if (stamps.length) await x.host.run(`rm -f -- ${stamps.map(sh).join(" ")}`);
+    },
 };

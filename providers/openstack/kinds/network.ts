@@ -157,11 +157,17 @@ async function defaultGroup(x: Ctx, project: string): Promise<string> {
     return sg.id;
 }
 
-/** An ingress rule on a project's default group; spec {project (id), protocol, ports "min-max" or "", remote}. */
+/**
+ * An ingress rule on a project's default group; spec {project (id), protocol, ports "min-max" or "", remote}.
+ * The project is part of the rule's identity: another project (e.g. the project deleted and made
+ * again, with a new id) replaces the rule, so it moves to the new project's default group. It is
+ * compared with the last spec, not with the cloud: neutron keeps a deleted project's groups and
+ * their rules, so the old rule still reads as there.
+ */
 export const securityGroupRule: Kind = {
     service: "network",
     compare: ["protocol", "ports", "remote", "direction"],
-    replaceOn: ["protocol", "ports", "remote", "direction"],
+    replaceOn: ["protocol", "ports", "remote", "direction", "project"],
     async find(x) {
         const s = x.props.spec;
         const group = await defaultGroup(x, s.project);
