@@ -143,6 +143,8 @@ function fabricUnit(gatewayCidr: string): string {
         "Description=hotstack-os: hot-ex gateway address and bridge link state",
         "After=openvswitch-switch.service openvswitch.service ovs-vswitchd.service network-online.target",
         "Wants=network-online.target",
+        // A restarted ovs-vswitchd makes the userspace datapath's internal ports anew, without addresses.
+        "PartOf=ovs-vswitchd.service",
         "",
         "[Service]",
         "Type=oneshot",

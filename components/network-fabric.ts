@@ -7,6 +7,7 @@ import { File } from "../providers/file";
 import { FirewallZone } from "../providers/firewall-zone";
 import { HostsBlock } from "../providers/hosts-block";
 import { OvsBridge } from "../providers/ovs-bridge";
+import { OvsSetting } from "../providers/ovs-setting";
 import { PodmanNetwork } from "../providers/podman-network";
 import { SystemdUnit } from "../providers/systemd-unit";
 import { HostPlan } from "./host-plan";
@@ -25,8 +26,14 @@ export class NetworkFabric extends pulumi.ComponentResource {
         super("hotstack-os:host:NetworkFabric", name, {}, opts);
         const { plan } = args;
         const child = { parent: this };
+        // The userspace datapath checks TCP checksums in its connection tracking; guests' virtio NICs
+        // leave them to offload, so without offload support their TCP (SSH, metadata) is dropped
+        // while ping passes. ovs-vswitchd reads this at start: set before the bridges exist.
+        const userspace = plan.bridges.some((b) => b.datapathType === "netdev")
+            ? [new OvsSetting(`${name}-userspace-offload`, { key: "userspace-tso-enable", value: "true", restartDaemon: true }, child)]
+            : [];
         for (const b of plan.bridges) {
-            this.bridges[b.name] = new OvsBridge(`${name}-${b.name}`, { name: b.name, datapathType: b.datapathType, mtu: b.mtu, address: b.address }, child);
+            this.bridges[b.name] = new OvsBridge(`${name}-${b.name}`, { name: b.name, datapathType: b.datapathType, mtu: b.mtu, address: b.address }, { ...child, dependsOn: userspace });
         }
         new SystemdUnit(`${name}-boot`, { name: plan.fabricUnitName, content: plan.fabricUnit }, { ...child, dependsOn: Object.values(this.bridges) });
         new FirewallZone(`${name}-firewall`, {

@@ -157,6 +157,8 @@ export function nova(ctx: ServiceContext, ovmfDir: pulumi.Input<string>): (Servi
                 `${c.novaNfsMountPointBase}:${c.novaNfsMountPointBase}:shared`,
                 `${c.cinderNfsExportDir}:${c.cinderNfsExportDir}:z`,
                 "/usr/share/qemu/firmware:/usr/share/qemu/firmware:ro",
+                // The guests' serial consoles are ptys of the host's (the session's qemu): `console log show` reads them.
+                "/dev/pts:/dev/pts",
                 pulumi.interpolate`${ovmfDir}:${ovmfDir}:ro`,
             ],
             health: { cmd: "hotstack-health nova-compute", intervalSeconds: 15, timeoutSeconds: 20, retries: 30, startPeriodSeconds: 30 },

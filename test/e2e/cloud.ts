@@ -422,6 +422,7 @@ async function main(): Promise<void> {
             ["secrets", "podman secret ls | grep -q hotstack-os-"],
             ["podman network", "podman network exists hotstack-os"],
             ["bridges", "ovs-vsctl br-exists hot-int || ovs-vsctl br-exists hot-ex"],
+            ["OVS userspace offload setting", "ovs-vsctl --if-exists get Open_vSwitch . other_config:userspace-tso-enable | grep -q ."],
             ["user hotstack", "id hotstack"],
             ["data", "test -e /var/lib/hotstack-os"],
             ["nova domains", "pgrep -f notapet-"],
