@@ -85,7 +85,8 @@ function cloudObjectProvider(kinds: Record<string, Kind>): pulumi.dynamic.Resour
     };
     const ctx = (host: Host, p: Record<string, any>): Ctx => {
         const kind = kindOf(p as ObjectProps);
-        return { host, props: p as ObjectProps, cloud: new Cloud(host, p.host, kind.asUser ? USER_CLOUD : ADMIN_CLOUD) };
+        const admin = new Cloud(host, p.host, ADMIN_CLOUD);
+        return { host, props: p as ObjectProps, cloud: kind.asUser ? new Cloud(host, p.host, USER_CLOUD) : admin, admin };
     };
     return hostProvider({
         async check(_olds, news) {

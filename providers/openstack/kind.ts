@@ -29,6 +29,8 @@ export interface Ctx {
     props: ObjectProps;
     /** The cloud as admin, or as the project user (hotstack), as the kind needs. */
     cloud: Cloud;
+    /** The cloud as admin, whatever the kind (reads and removals that must outlive the user's cloud entry). */
+    admin: Cloud;
 }
 
 export interface Kind {

@@ -72,7 +72,7 @@ describe("an image's source hash on the host (run locally)", () => {
                 return { status: 200, headers: {}, body: p.startsWith("/v2/images?") ? { images: [img()] } : img() };
             },
         };
-        return { host: await connect({ kind: "local" }), props: { kind: "image", name: "cirros", spec: { diskFormat: "qcow2", visibility: "public", properties: {}, file, cacheDir, content: "current" } }, cloud: cloud as any };
+        return { host: await connect({ kind: "local" }), props: { kind: "image", name: "cirros", spec: { diskFormat: "qcow2", visibility: "public", properties: {}, file, cacheDir, content: "current" } }, cloud: cloud as any, admin: cloud as any };
     }
 
     test("read (refresh, preview) writes nothing: not beside the user's file, not in the cache", async () => {

@@ -27,7 +27,7 @@ function fakeCloud(body: Record<string, unknown>, projects: string[] = []) {
     return { cloud, calls };
 }
 
-const ctx = (kind: string, spec: Record<string, unknown>, cloud: unknown): Ctx => ({ host: undefined as any, props: { kind, name: kind, scope: "hotstack", spec }, cloud: cloud as any });
+const ctx = (kind: string, spec: Record<string, unknown>, cloud: unknown): Ctx => ({ host: undefined as any, props: { kind, name: kind, scope: "hotstack", spec }, cloud: cloud as any, admin: cloud as any });
 
 describe("quotas follow the spec's project", () => {
     const olds = { ...common, kind: "computeQuota", name: "compute", scope: "hotstack", spec: { project: "p-old", cores: 20 }, observed: { project: "p-old", cores: 20 }, adopted: true };

@@ -101,10 +101,20 @@ export const roleAssignment: Kind = {
 
 const credentialAttrs = (c: any) => ({ unrestricted: c.unrestricted === true, project: c.project_id });
 
+/** As admin: reading and removing a user's credentials must work once the user's clouds.yaml entry is gone (post-setup turned off). */
+const asAdmin = (x: Ctx): Ctx => ({ ...x, cloud: x.admin });
+
+/** The owner's id, looked up as admin (undefined: the user is gone, and its credentials with it). */
+async function ownerId(x: Ctx): Promise<string | undefined> {
+    const r = await x.admin.request("identity", "GET", `/users?name=${q(String(x.props.scope))}&domain_id=default`);
+    return r.body.users?.[0]?.id;
+}
+
 /**
  * An application credential of the project user, made by that user (keystone lets only the
  * owner create one). Its secret is returned once, at creation: one with the same name that
- * this program did not make is refused, since its secret cannot be had.
+ * this program did not make is refused, since its secret cannot be had. Found, read and
+ * removed as admin.
  */
 export const applicationCredential: Kind = {
     service: "identity",
@@ -113,13 +123,15 @@ export const applicationCredential: Kind = {
     replaceOn: ["unrestricted"],
     compare: ["unrestricted"],
     async find(x) {
-        const user = await x.cloud.userId();
-        const r = await x.cloud.request("identity", "GET", `/users/${user}/application_credentials?name=${q(x.props.name)}`);
+        const user = await ownerId(x);
+        if (!user) return undefined;
+        const r = await x.admin.request("identity", "GET", `/users/${user}/application_credentials?name=${q(x.props.name)}`);
         return pick(r.body.application_credentials, credentialAttrs);
     },
     async get(x, id) {
-        const user = await x.cloud.userId();
-        const b = await getOrUndefined(x, "identity", `/users/${user}/application_credentials/${id}`);
+        const user = await ownerId(x);
+        if (!user) return undefined;
+        const b = await getOrUndefined(asAdmin(x), "identity", `/users/${user}/application_credentials/${id}`);
         return b && { id, attrs: credentialAttrs(b.application_credential) };
     },
     async create(x): Promise<Observed> {
@@ -131,7 +143,7 @@ export const applicationCredential: Kind = {
         return { id: c.id, attrs: credentialAttrs(c), secret: c.secret };
     },
     async remove(x, id) {
-        const user = await x.cloud.userId();
-        await removeIfThere(x, "identity", `/users/${user}/application_credentials/${id}`);
+        const user = await ownerId(x);
+        if (user) await removeIfThere(asAdmin(x), "identity", `/users/${user}/application_credentials/${id}`);
     },
 };
