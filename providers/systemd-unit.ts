@@ -1,4 +1,4 @@
-// SystemdUnit: a systemd unit, system-wide or in a user's manager (`systemctl --user -M user@`),
+// SystemdUnit: a systemd unit, system-wide or in a user's manager (`systemctl --user` as the user),
 // with its content, enabled and active state; a content change (or a trigger change) restarts
 // it. Without `content` it manages only the state of a unit some package installed
 // (e.g. openvswitch-switch.service): that unit file is never written or removed.

@@ -19,6 +19,7 @@ import { serviceContext } from "../components/services/context";
 import { SERVICE_NAMES, serviceSpecs } from "../components/services/index";
 import { ADMIN_CLOUD } from "../providers/openstack/api";
 import { sh } from "../providers/host/shell";
+import { userSystemctl } from "../providers/host/units";
 import { ExecResult, Host } from "../providers/host/transport";
 import { configFromCli, hostFromCli, parseArgs, runMain } from "./stack";
 
@@ -46,7 +47,7 @@ export interface StatusInputs {
     units: ExecResult;
     /** `podman ps -a --format '{{.Names}}\t{{.State}}\t{{.Status}}'` */
     containers: ExecResult;
-    /** `systemctl --user -M hotstack@ is-active hotstack-os-libvirtd-session.service` */
+    /** `systemctl --user is-active hotstack-os-libvirtd-session.service` of user hotstack */
     libvirt: ExecResult;
     /** The stats page, `curl http://<hot-ex>:8404/stats;csv` */
     haproxy?: ExecResult;
@@ -434,7 +435,7 @@ export async function collectStatus(host: Host, o: StatusOptions = {}): Promise<
     const [units, containers, libvirt, haproxy, catalog, chassis, computeServices, volumeServices] = await Promise.all([
         ask(host, "systemctl list-units --all --plain --no-legend --no-pager 'hotstack-os-*.service' hotstack-os.target", t),
         ask(host, "podman ps -a --filter name=hotstack-os- --format '{{.Names}}\\t{{.State}}\\t{{.Status}}'", t),
-        ask(host, `systemctl --user -M ${sh(`${HOTSTACK_USER}@`)} is-active ${LIBVIRT_SESSION_UNIT}`, t),
+        ask(host, `${userSystemctl(sh(HOTSTACK_USER), `$(id -u ${sh(HOTSTACK_USER)})`)} is-active ${LIBVIRT_SESSION_UNIT}`, t),
         deployed.has("haproxy") ? ask(host, `curl -sS --fail --max-time 10 ${sh(haproxyUrl)}`, t) : undefined,
         deployed.has("keystone") ? ask(host, os("catalog list -f json"), t) : undefined,
         deployed.has("ovn-northd") ? ask(host, "podman exec hotstack-os-ovn-northd ovn-sbctl --timeout=20 show", t) : undefined,

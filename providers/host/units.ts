@@ -3,7 +3,7 @@
 // file only when it differs, reload, start or restart, wait until it is active, and show the
 // unit's journal when it is not. The fragments join into one script per operation and share
 // these shell names, set by unitScope() (and `f` by the caller):
-//   SC       the systemctl to use: "systemctl", or "systemctl --user -M <user>@"
+//   SC       the systemctl to use: "systemctl", or userSystemctl() for a user's manager
 //   n        the unit name
 //   f        the unit file (for Quadlet: the .container file the generator reads)
 //   UNIT_DIR where unit files of this scope live; OWNER, who owns them ("user:group")
@@ -36,6 +36,16 @@ export interface ScopeOptions {
     plainJournal?: boolean;
 }
 
+/**
+ * systemctl for the manager of `user`, as that user through its runtime directory; `user` and
+ * `uid` are shell words (e.g. "$u" and "$uid": an account name never needs quoting). Not `systemctl --user -M user@`: that goes through the system bus and a
+ * transient unit of PID 1, and on systemd 257 stays broken ("Failed to connect to system scope
+ * bus via local transport") after the system bus restarts, as package upgrades do.
+ */
+export function userSystemctl(user: string, uid: string): string {
+    return `runuser -u ${user} -- env XDG_RUNTIME_DIR=/run/user/${uid} systemctl --user`;
+}
+
 /** Sets SC, n, UNIT_DIR, OWNER, MANAGER and journal() for a unit's scope. */
 export function unitScope(u: UnitScope, o: ScopeOptions): string {
     const lines = o.journalLines ?? 40;
@@ -59,7 +69,7 @@ export function unitScope(u: UnitScope, o: ScopeOptions): string {
         `if [ "$rc" -eq 2 ]; then ${whenAbsent}; fi`,
         '[ "$rc" -eq 0 ] || { echo "getent passwd $u failed (exit $rc)" >&2; exit "$rc"; }',
         'uid=$(id -u "$u"); home=$(getent passwd "$u" | cut -d: -f6)',
-        'SC="systemctl --user -M $u@"; UNIT_DIR="$home/.config/systemd/user"; OWNER="$u:$(id -gn "$u")"',
+        `SC="${userSystemctl("$u", "$uid")}"; UNIT_DIR="$home/.config/systemd/user"; OWNER="$u:$(id -gn "$u")"`,
         journal('"_SYSTEMD_USER_UNIT=$n" "_UID=$uid"'),
         ...(o.manager === "wait"
             ? [
@@ -69,6 +79,11 @@ export function unitScope(u: UnitScope, o: ScopeOptions): string {
                 "MANAGER=1",
             ]
             : ['if systemctl is-active --quiet "user@$uid.service" 2>/dev/null; then MANAGER=1; else MANAGER=0; fi']),
+        // A manager just started by lingering may not listen yet: wait for it to answer, bounded.
+        'if [ "$MANAGER" = 1 ]; then',
+        '  for i in $(seq 60); do $SC show-environment >/dev/null 2>&1 && break; sleep 0.5; done',
+        '  $SC show-environment >/dev/null || { echo "the systemd manager of $u does not answer ($SC)" >&2; exit 1; }',
+        "fi",
     ].join("\n");
 }
 

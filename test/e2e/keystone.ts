@@ -4,17 +4,20 @@
 // keystone option restarts only keystone; touching one Containerfile rebuilds only that image
 // and restarts only its services; a unit stopped by hand is repaired; services come back after
 // a reboot in order; no password leaks anywhere. Ends with one line of figures.
+// The checks after the first deploy are identityChecks(), which e2e:resilience runs too (after
+// its killed deploys, on the same stack: CI deploys the identity set once for both).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ASSETS } from "../../components/images";
-import { changeCount, loadState, preview } from "../harness/engine";
+import { HarnessOptions, changeCount, loadState, preview } from "../harness/engine";
 import { reveal } from "../harness/wire";
 import { loadBaseImage, onHost, onHostOk, rebootTestHost, startTestHost, stopTestHost } from "../support/testhost";
 import { closeAllConnections, connect } from "../../providers/host/transport";
 import { statusChecks } from "../../tools/status";
+import { SshConnection } from "../../providers/host/connection";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
 
-const SERVICES = ["mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone"];
+export const SERVICES = ["mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone"];
 
 /** StartedAt of every service container, to see which ones restarted. */
 function startTimes(): Record<string, string> {
@@ -28,7 +31,7 @@ const restartedSince = (before: Record<string, string>) => {
     return SERVICES.filter((s) => now[s] !== before[s]);
 };
 
-function imageIds(): Record<string, string> {
+export function imageIds(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const line of onHost("podman images --format '{{.Repository}} {{.ID}}' | grep hotstack-os- || true").trim().split("\n").filter(Boolean)) {
         const [repo, id] = line.split(" ");
@@ -38,7 +41,7 @@ function imageIds(): Record<string, string> {
 }
 
 /** Every generated password, from the state (where they are secrets). */
-function passwords(state: string): string[] {
+export function passwords(state: string): string[] {
     return loadState(state).resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => reveal(r.outputs).result as string);
 }
 
@@ -47,7 +50,7 @@ function passwords(state: string): string[] {
  * prove it looked: it lists what it searched (a probe that finds nothing to search, or whose
  * command fails, is a failed check, never "0 leaks").
  */
-function leaks(secrets: string[], stateText: string, expect: (ok: boolean, what: string) => void): string[] {
+export function leaks(secrets: string[], stateText: string, expect: (ok: boolean, what: string) => void): string[] {
     const found: string[] = [];
     onHost(`cat > /tmp/hotstack-e2e-patterns <<'EOF'\n${secrets.join("\n")}\nEOF`);
     const probe = (what: string, list: string, content: string) => {
@@ -78,58 +81,61 @@ function leaks(secrets: string[], stateText: string, expect: (ok: boolean, what:
     return found;
 }
 
-async function main(): Promise<void> {
-    const conn = startTestHost(true);
-    loadBaseImage();
-    log("installing dig on the test host (test tooling, not the product; the openstack client is the product's)");
-    onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends bind9-dnsutils >/dev/null");
-    const state = stateFile("e2e-keystone");
-    rmState(state);
-    let tokenExpiration = "3600";
-    const opts = () => ({ stateFile: state, ...testStackConfig(conn, { serviceSet: "identity", tokenExpiration }) });
-    const problems: string[] = [];
-    const expect = (ok: boolean, what: string) => {
-        if (!ok) problems.push(what);
-        log(`${ok ? "ok  " : "FAIL"} ${what}`);
-    };
+type Expect = (ok: boolean, what: string) => void;
 
-    // The program runs from a copy (this test edits a Containerfile): the repository stays clean.
-    const work = workCopy("keystone");
-    const t0 = Date.now();
-    // The provider's progress lines, as the CLI shows them, seen while the images build.
-    const progress: string[] = [];
-    const run1 = await converge("run 1 (bare host: images, secrets, six services)", { ...opts(), log: (l: string) => {
-        if (l.startsWith("[provider] hotstack-os ")) progress.push(l);
-        log(`    ${l}`);
-    } }, work.program);
+/** A deployed identity-set stack: its state, its program (a work copy), the config runs use. */
+export interface IdentityStack {
+    state: string;
+    work: { dir: string; program: () => Promise<Record<string, unknown>> };
+    /** Stack config the runs add to the test defaults; identityChecks changes a keystone option here. */
+    config: Record<string, string>;
+    opts: () => HarnessOptions;
+    conn: SshConnection;
+    /** The stack outputs of the last run. */
+    outputs: Record<string, unknown>;
+}
+
+/** The builds' and starts' progress lines, as the CLI shows them, over the deploy's runs. */
+export function expectProgress(progress: string[], expect: Expect): void {
     const buildLines = progress.filter((l) => / image hotstack-os-\w+: build step \d+\/\d+/.test(l));
     expect(["base", "infra", "openstack", "keystone"].every((i) => buildLines.some((l) => l.includes(`image hotstack-os-${i}:`))) && progress.some((l) => /service \w+: (waiting for|active and healthy)/.test(l)),
-        `progress lines during the builds and the starts (${progress.length}, e.g. "${buildLines[0] ?? "none"}")`);
-    // The builds themselves: from the first image build's start to the last one's end.
-    const builds = run1.steps.filter((s) => s.type.endsWith(":ContainerImage") && s.op === "create" && s.startedAt && s.endedAt);
-    expect(builds.length === 4, `the four images were built in run 1 (${builds.map((b) => b.urn.split("::").pop()).join(", ")})`);
-    const imagesBuildS = builds.length ? Math.round((Math.max(...builds.map((b) => b.endedAt!)) - Math.min(...builds.map((b) => b.startedAt!))) / 1000) : "n/a";
-    onHost(`mkdir -p /root/.config/openstack && cat > /root/.config/openstack/clouds.yaml <<'EOF'\n${run1.outputs.cloudsYaml}EOF\nchmod 600 /root/.config/openstack/clouds.yaml`);
-    let token = false;
-    for (let i = 0; i < 30 && !token; i++) {
-        token = onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id");
-        if (!token) await new Promise((r) => setTimeout(r, 2000));
+        `progress lines during the builds and the starts (${progress.length}, e.g. "${buildLines[0]?.trim() ?? "none"}")`);
+}
+
+async function retry(times: number, everyMs: number, test: () => boolean): Promise<boolean> {
+    for (let i = 0; i < times; i++) {
+        if (test()) return true;
+        await new Promise((r) => setTimeout(r, everyMs));
     }
+    return false;
+}
+
+/**
+ * Everything e2e:keystone proves of a deployed identity set: the token, catalog, stats page and
+ * DNS; run 2 a no-op without rebuilds; status; one keystone option; one Containerfile touched;
+ * drift repaired; a reboot. Returns its figures.
+ */
+export async function identityChecks(s: IdentityStack, expect: Expect): Promise<Record<string, string | number>> {
+    log("installing dig on the test host (test tooling, not the product; the openstack client is the product's)");
+    onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends bind9-dnsutils >/dev/null");
+    const t0 = Date.now();
+    onHost(`mkdir -p /root/.config/openstack && cat > /root/.config/openstack/clouds.yaml <<'EOF'\n${s.outputs.cloudsYaml}EOF\nchmod 600 /root/.config/openstack/clouds.yaml`);
+    const token = await retry(30, 2000, () => onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id"));
     const firstTokenS = (Date.now() - t0) / 1000;
-    expect(token, `openstack --os-cloud hotstack-os-admin token issue (through HAProxy at ${run1.outputs.authUrl})`);
+    expect(token, `openstack --os-cloud hotstack-os-admin token issue (through HAProxy at ${s.outputs.authUrl})`);
     expect(/identity/.test(onHost("openstack --os-cloud hotstack-os-admin catalog list -f value -c Type", { allowFailure: true })), "the catalog lists identity");
-    expect(/keystone/.test(onHost(`curl -sf '${run1.outputs.haproxyStatsUrl};csv'`, { allowFailure: true })), `the HAProxy stats page answers (${run1.outputs.haproxyStatsUrl})`);
+    expect(/keystone/.test(onHost(`curl -sf '${s.outputs.haproxyStatsUrl};csv'`, { allowFailure: true })), `the HAProxy stats page answers (${s.outputs.haproxyStatsUrl})`);
     expect(onHost("dig +short @172.31.0.129 keystone.hotstack-os.local", { allowFailure: true }).trim() === "172.31.0.129", "dnsmasq resolves keystone.hotstack-os.local to the hot-ex address");
 
     const imagesBefore = imageIds();
     expect(JSON.stringify(Object.keys(imagesBefore).sort()) === JSON.stringify(["base", "infra", "keystone", "openstack"]), `the images are there to compare (${Object.keys(imagesBefore).join(", ")})`);
-    const run2 = await converge("run 2", opts(), work.program);
+    const run2 = await converge("run 2", s.opts(), s.work.program);
     const after2 = imageIds();
     const rebuiltOnNoop = Object.keys(imagesBefore).filter((k) => after2[k] !== imagesBefore[k]).length;
     expect(changeCount(run2) === 0 && rebuiltOnNoop === 0 && Object.keys(after2).length === 4, "run 2: zero changes, no image rebuilt");
 
     log("npm run status against the deployed stack (tools/status.ts over the stack's connection)");
-    const host = await connect(conn);
+    const host = await connect(s.conn);
     const up1 = await statusChecks(host);
     expect(up1.ok && up1.rows.length >= SERVICES.length, `status: exit 0, every row up (${up1.rows.length} rows)`);
     onHost("systemctl stop hotstack-os-memcached.service");
@@ -140,52 +146,86 @@ async function main(): Promise<void> {
     await closeAllConnections();
 
     let before = startTimes();
-    tokenExpiration = "7200";
-    const optRun = await converge("keystone option (token expiration 3600 -> 7200)", opts(), work.program);
-    const changed = optRun.steps.filter((s) => !s.type.startsWith("pulumi:providers:")).map((s) => s.urn.split("::").pop()).sort();
+    s.config.tokenExpiration = s.config.tokenExpiration === "7200" ? "3600" : "7200";
+    const optRun = await converge(`keystone option (token expiration -> ${s.config.tokenExpiration})`, s.opts(), s.work.program);
+    const changed = optRun.steps.filter((st) => !st.type.startsWith("pulumi:providers:")).map((st) => st.urn.split("::").pop()).sort();
     const restartedOnOption = restartedSince(before);
     expect(JSON.stringify(changed) === JSON.stringify(["keystone-container", "keystone-keystone.conf"]), `only keystone's config and unit change: ${changed.join(", ")}`);
     expect(JSON.stringify(restartedOnOption) === JSON.stringify(["keystone"]), `only keystone restarted: ${restartedOnOption.join(", ")}`);
 
     // Touch the copy's Containerfile, never the repository's.
-    const containerfile = path.join(work.dir, "assets", "images", "keystone", "Containerfile");
+    const containerfile = path.join(s.work.dir, "assets", "images", "keystone", "Containerfile");
     before = startTimes();
     const idsBefore = imageIds();
     fs.appendFileSync(containerfile, "# touched by e2e:keystone\n");
-    await converge("touch keystone/Containerfile", opts(), work.program);
+    await converge("touch keystone/Containerfile", s.opts(), s.work.program);
     const rebuilt = Object.keys(idsBefore).filter((k) => imageIds()[k] !== idsBefore[k]);
     expect(JSON.stringify(rebuilt) === JSON.stringify(["keystone"]), `only the keystone image was rebuilt: ${rebuilt.join(", ")}`);
     expect(JSON.stringify(restartedSince(before)) === JSON.stringify(["keystone"]), "only its service restarted");
     fs.writeFileSync(containerfile, fs.readFileSync(path.join(ASSETS, "keystone", "Containerfile")));
-    await converge("Containerfile restored", opts(), work.program);
+    await converge("Containerfile restored", s.opts(), s.work.program);
 
     log("drift: systemctl stop hotstack-os-mariadb");
     onHost("systemctl stop hotstack-os-mariadb.service");
-    const p = await preview(work.program, { ...opts(), refresh: true });
-    const drift = p.steps.filter((s) => s.op === "update").map((s) => s.urn.split("::").pop());
+    const p = await preview(s.work.program, { ...s.opts(), refresh: true });
+    const drift = p.steps.filter((st) => st.op === "update").map((st) => st.urn.split("::").pop());
     expect(JSON.stringify(drift) === JSON.stringify(["mariadb-container"]), `preview shows the drift: ${drift.join(", ")}`);
-    await converge("repair run", opts(), work.program);
+    await converge("repair run", s.opts(), s.work.program);
     expect(onHost("systemctl is-active hotstack-os-mariadb.service", { allowFailure: true }).trim() === "active", "mariadb runs again");
 
     log("reboot: services come back on their own, in dependency order");
     rebootTestHost();
-    let allUp = false;
-    for (let i = 0; i < 90 && !allUp; i++) {
-        allUp = onHostOk(`systemctl is-active ${SERVICES.map((s) => `hotstack-os-${s}.service`).join(" ")} >/dev/null`);
-        if (!allUp) await new Promise((r) => setTimeout(r, 2000));
-    }
-    const at = (s: string) => Number(onHost(`systemctl show -p ActiveEnterTimestampMonotonic --value hotstack-os-${s}.service`).trim());
-    const ordered = ["mariadb", "memcached", "dnsmasq", "haproxy"].every((s) => at(s) > 0 && at(s) <= at("keystone"));
+    const allUp = await retry(90, 2000, () => onHostOk(`systemctl is-active ${SERVICES.map((x) => `hotstack-os-${x}.service`).join(" ")} >/dev/null`));
+    const at = (x: string) => Number(onHost(`systemctl show -p ActiveEnterTimestampMonotonic --value hotstack-os-${x}.service`).trim());
+    const ordered = ["mariadb", "memcached", "dnsmasq", "haproxy"].every((x) => at(x) > 0 && at(x) <= at("keystone"));
     expect(allUp, "all six services active after the reboot");
     expect(ordered, "keystone became active after mariadb, memcached, dnsmasq and haproxy");
     // HAProxy started before keystone and sees it up after its next checks: a client retries
     const tokenAfter = Date.now();
-    let tokenAgain = false;
-    for (let i = 0; i < 15 && !tokenAgain; i++) {
-        tokenAgain = onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id");
-        if (!tokenAgain) await new Promise((r) => setTimeout(r, 2000));
-    }
+    const tokenAgain = await retry(15, 2000, () => onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id"));
     expect(tokenAgain, `a token after the reboot (${((Date.now() - tokenAfter) / 1000).toFixed(1)} s after all were active)`);
+    return {
+        first_token_s: firstTokenS.toFixed(1),
+        run2_s: run2.seconds.toFixed(1),
+        run2_changes: changeCount(run2),
+        rebuilt_on_noop: rebuiltOnNoop,
+        restarted_on_keystone_change: restartedOnOption.length,
+    };
+}
+
+/** After destroy: whatever of the program's is still on the test host (empty when clean). */
+export function destroyLeftovers(): string[] {
+    return ["podman ps -a --format '{{.Names}}' | grep -q hotstack-os-", "podman images | grep -q hotstack-os-", "podman secret ls | grep -q hotstack-os-", "ls /etc/containers/systemd/hotstack-os-* >/dev/null 2>&1", "id hotstack", "test -e /var/lib/hotstack-os"]
+        .filter((c) => onHostOk(c));
+}
+
+async function main(): Promise<void> {
+    const conn = startTestHost(true);
+    loadBaseImage();
+    const state = stateFile("e2e-keystone");
+    rmState(state);
+    const problems: string[] = [];
+    const expect = (ok: boolean, what: string) => {
+        if (!ok) problems.push(what);
+        log(`${ok ? "ok  " : "FAIL"} ${what}`);
+    };
+
+    // The program runs from a copy (this test edits a Containerfile): the repository stays clean.
+    const work = workCopy("keystone");
+    const config: Record<string, string> = { serviceSet: "identity", tokenExpiration: "3600" };
+    const opts = () => ({ stateFile: state, ...testStackConfig(conn, config) });
+    const progress: string[] = [];
+    const run1 = await converge("run 1 (bare host: images, secrets, six services)", { ...opts(), log: (l: string) => {
+        if (l.startsWith("[provider] hotstack-os ")) progress.push(l);
+        log(`    ${l}`);
+    } }, work.program);
+    expectProgress(progress, expect);
+    // The builds themselves: from the first image build's start to the last one's end.
+    const builds = run1.steps.filter((st) => st.type.endsWith(":ContainerImage") && st.op === "create" && st.startedAt && st.endedAt);
+    expect(builds.length === 4, `the four images were built in run 1 (${builds.map((b) => b.urn.split("::").pop()).join(", ")})`);
+    const imagesBuildS = builds.length ? Math.round((Math.max(...builds.map((b) => b.endedAt!)) - Math.min(...builds.map((b) => b.startedAt!))) / 1000) : "n/a";
+
+    const fig = await identityChecks({ state, work, config, opts, conn, outputs: run1.outputs }, expect);
 
     log("secrets: the generated passwords must appear nowhere readable");
     const leaked = leaks(passwords(state), fs.readFileSync(state, "utf8"), expect);
@@ -193,27 +233,20 @@ async function main(): Promise<void> {
 
     log("destroy (fresh process, state file only)");
     destroyFresh(state);
-    const left = ["podman ps -a --format '{{.Names}}' | grep -q hotstack-os-", "podman images | grep -q hotstack-os-", "podman secret ls | grep -q hotstack-os-", "ls /etc/containers/systemd/hotstack-os-* >/dev/null 2>&1", "id hotstack", "test -e /var/lib/hotstack-os"]
-        .filter((c) => onHostOk(c));
+    const left = destroyLeftovers();
     expect(left.length === 0, `destroy leaves nothing the program made (${left.join("; ")})`);
 
     if (!process.env.KEEP_TESTHOST) stopTestHost();
     rmState(state);
     console.log(problems.length ? `\n${problems.length} problem(s):\n  ${problems.join("\n  ")}` : "\nall checks passed");
-    console.log(figures({
-        images_build_s: imagesBuildS,
-        first_token_s: firstTokenS.toFixed(1),
-        run2_s: run2.seconds.toFixed(1),
-        run2_changes: changeCount(run2),
-        rebuilt_on_noop: rebuiltOnNoop,
-        restarted_on_keystone_change: restartedOnOption.length,
-        secrets_leaked: leaked.length,
-    }));
+    console.log(figures({ images_build_s: imagesBuildS, ...fig, secrets_leaked: leaked.length }));
     fs.rmSync(work.dir, { recursive: true, force: true });
     if (problems.length) process.exitCode = 1;
 }
 
-main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-});
+if (require.main === module) {
+    main().catch((e) => {
+        console.error(e);
+        process.exit(1);
+    });
+}

@@ -5,8 +5,12 @@
 // is issued through HAProxy, run 2 changes nothing, nothing exists twice. Then each password key
 // rotated through config, one at a time: the run succeeds, a token works (with the new admin
 // password when that one changed), every service stays healthy, and exactly the containers that
-// use that password restarted. Ends with one line of figures.
+// use that password restarted. Between the two, on the same stack, everything e2e:keystone
+// proves of a deployed identity set (identityChecks: status, one option, one image rebuilt,
+// drift, reboot), and at the end its leak probes, with the rotated passwords as well, and its
+// check that destroy leaves nothing. Ends with one line of figures.
 import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { PASSWORD_KEYS, PasswordKey, parseConfig } from "../../components/config";
@@ -15,7 +19,8 @@ import { serviceSpecs } from "../../components/services/index";
 import { changeCount, loadState } from "../harness/engine";
 import { loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks } from "./checks";
-import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
+import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
+import { destroyLeftovers, expectProgress, identityChecks, leaks, passwords as generatedPasswords } from "./keystone";
 
 const SECRET_OF: Record<PasswordKey, string> = {
     adminPassword: "ADMIN_PASSWORD", dbPassword: "DB_PASSWORD", servicePassword: "SERVICE_PASSWORD",
@@ -35,14 +40,16 @@ function startTimes(): Record<string, string> {
  * One `up` in a child process (its own process group, the provider processes inside it),
  * killed with SIGKILL of the whole group as soon as `killAt` matches a line of its log.
  */
-function killedRun(opts: object, killAt: RegExp, delayMs: number): Promise<{ killed: boolean; line?: string }> {
+function killedRun(opts: object, programFile: string, killAt: RegExp, delayMs: number, onLine: (l: string) => void): Promise<{ killed: boolean; line?: string }> {
     return new Promise((resolve, reject) => {
         const child = childProcess.spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "run-once.ts")], {
-            detached: true, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HOTSTACK_E2E_OPTS: JSON.stringify(opts) },
+            detached: true, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HOTSTACK_E2E_OPTS: JSON.stringify(opts), HOTSTACK_E2E_PROGRAM: programFile },
         });
         let killed = false;
         let hit: string | undefined;
         readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+            console.log(line);
+            onLine(line);
             if (killed || hit || !killAt.test(line)) return;
             hit = line;
             setTimeout(() => {
@@ -66,18 +73,28 @@ async function main(): Promise<void> {
     const checks = new Checks();
     const fig: Record<string, string | number> = {};
     const state = stateFile("e2e-resilience");
+    const expect = (ok: boolean, what: string) => void checks.expect(ok, what);
+    // The program runs from a copy (identityChecks edits a Containerfile): the repository stays clean.
+    const work = workCopy("resilience");
+    const passwords: Partial<Record<PasswordKey, string>> = {};
+    let destroyable = false;
     try {
         const conn = startTestHost(true);
         loadBaseImage();
         rmState(state);
-        const passwords: Partial<Record<PasswordKey, string>> = {};
+        destroyable = true;
+        const config: Record<string, string> = { serviceSet: "identity" };
         const opts = () => ({
             stateFile: state,
             ...(() => {
-                const c = testStackConfig(conn, { serviceSet: "identity", ...passwords });
+                const c = testStackConfig(conn, { ...config, ...passwords });
                 return { ...c, secretConfig: [...(c.secretConfig ?? []), ...Object.keys(passwords)] };
             })(),
         });
+        const progress: string[] = [];
+        const seeProgress = (l: string) => {
+            if (l.includes("[provider] hotstack-os ")) progress.push(l);
+        };
 
         // ---- a first deploy, killed at three moments of its service layer ---------------------
         const points: [string, RegExp, number][] = [
@@ -87,20 +104,24 @@ async function main(): Promise<void> {
         ];
         let killedOk = 0;
         for (const [what, at, delay] of points) {
-            const r = await killedRun({ ...opts(), refresh: true }, at, delay);
+            const r = await killedRun({ ...opts(), refresh: true }, path.join(work.dir, "index.ts"), at, delay, seeProgress);
             if (checks.expect(r.killed, `a first deploy killed ${what}`, r.line)) killedOk++;
             const pending = loadState(state).pendingOperations ?? [];
             log(`  state after the kill: ${loadState(state).resources.length} resources, pending: ${pending.map((p) => `${p.type} ${p.resource.urn.split("::").pop()}`).join(", ") || "none"}`);
         }
         fig.kill_points = killedOk;
-        const final = await converge("the run after the last kill", opts()).catch((e) => {
+        const final = await converge("the run after the last kill", { ...opts(), log: (l: string) => {
+            seeProgress(l);
+            log(`    ${l}`);
+        } }, work.program).catch((e) => {
             checks.expect(false, "the run after the kills converges", (e as Error).message.split("\n").slice(0, 4).join(" | "));
             return undefined;
         });
         let converged = !!final;
         if (final) checks.expect(true, "the run after the kills converges");
         await checks.waitFor("a token through HAProxy (POST /v3/auth/tokens)", 60, tokenWorks, 2);
-        const run2 = await converge("run 2", opts());
+        expectProgress(progress, expect);
+        const run2 = await converge("run 2", opts(), work.program);
         converged = converged && checks.expect(changeCount(run2) === 0, "run 2 changes nothing", `${changeCount(run2)} changes`);
         const names = onHost("podman ps -a --format '{{.Names}}'").trim().split("\n").filter((n) => n.startsWith("hotstack-os-"));
         checks.expect(names.length === SERVICES.length && new Set(names).size === names.length, "every container exists once", names.join(" "));
@@ -110,13 +131,16 @@ async function main(): Promise<void> {
         log(`  dangling image layers left by killed builds: ${dangling}`);
         fig.converge_after_kill_ok = converged && tokenWorks() ? 1 : 0;
 
+        // ---- what e2e:keystone proves, on this stack ------------------------------------------
+        if (final) Object.assign(fig, await identityChecks({ state, work, config, opts, conn, outputs: final.outputs }, expect));
+
         // ---- each password rotated through config, one at a time -----------------------------
         let rotations = 0;
         let exact = 0;
         for (const key of PASSWORD_KEYS) {
             passwords[key] = `rotated-${key}-${Date.now().toString(36)}`;
             const before = startTimes();
-            const ok = await converge(`rotate ${key}`, opts()).then(() => true, (e) => {
+            const ok = await converge(`rotate ${key}`, opts(), work.program).then(() => true, (e) => {
                 checks.expect(false, `rotating ${key}: the run succeeds`, (e as Error).message.split("\n").slice(0, 4).join(" | "));
                 return false;
             });
@@ -135,19 +159,31 @@ async function main(): Promise<void> {
         fig.rotations_ok = `${rotations}/${PASSWORD_KEYS.length}`;
         fig.rotation_restarts_exact = `${exact}/${PASSWORD_KEYS.length}`;
         checks.expect(onHost("grep -c rotated-adminPassword /etc/openstack/clouds.yaml", { allowFailure: true }).trim() === "1", "the host's clouds.yaml has the new admin password");
+
+        log("secrets: the generated and the rotated passwords must appear nowhere readable");
+        const leaked = leaks([...generatedPasswords(state), ...Object.values(passwords)], fs.readFileSync(state, "utf8"), expect);
+        checks.expect(leaked.length === 0, "no password leaked", leaked.join("; ") || "none");
+        fig.secrets_leaked = leaked.length;
     } catch (e) {
         checks.expect(false, "e2e:resilience ran to its end", (e as Error).stack?.split("\n").slice(0, 5).join(" | "));
     } finally {
-        try {
-            destroyFresh(state);
-        } catch (e) {
-            checks.expect(false, "destroy", (e as Error).message.split("\n")[0]);
+        if (destroyable) {
+            try {
+                log("destroy (fresh process, state file only)");
+                destroyFresh(state);
+                const left = destroyLeftovers();
+                checks.expect(left.length === 0, "destroy leaves nothing the program made", left.join("; ") || "nothing");
+            } catch (e) {
+                checks.expect(false, "destroy", (e as Error).message.split("\n")[0]);
+            }
         }
         if (!process.env.KEEP_TESTHOST) stopTestHost();
         rmState(state);
+        fs.rmSync(work.dir, { recursive: true, force: true });
     }
     console.log(`\n${checks.summary()}`);
-    console.log(figures(Object.fromEntries(["kill_points", "converge_after_kill_ok", "rotations_ok", "rotation_restarts_exact"].map((k) => [k, fig[k] ?? "n/a"]))));
+    const names = ["kill_points", "converge_after_kill_ok", "first_token_s", "run2_s", "run2_changes", "rebuilt_on_noop", "restarted_on_keystone_change", "rotations_ok", "rotation_restarts_exact", "secrets_leaked"];
+    console.log(figures(Object.fromEntries(names.map((k) => [k, fig[k] ?? "n/a"]))));
     if (checks.failed.length) process.exitCode = 1;
 }
 

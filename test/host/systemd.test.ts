@@ -19,7 +19,9 @@ after(async () => {
     if (!process.env.KEEP_TESTHOST) stopTestHost();
 });
 
-const since = (unit: string, user = "") => onHost(`systemctl ${user ? `--user -M ${user}@` : ""} show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim();
+const since = (unit: string) => onHost(`systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim();
+/** The user's own systemctl (the way the product reaches a user's manager). */
+const userSc = (user: string) => `runuser -u ${user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${user}) systemctl --user`;
 
 describe("SystemdUnit, system scope [ssh, test host]", () => {
     test("create, read, no-op diff, drift (stopped by hand), content change restarts, delete [ssh]", async () => {
@@ -91,7 +93,7 @@ describe("SystemUser with lingering, and a user unit in its manager [ssh, test h
                 waitForPath: sock,
             });
             const unit = await create(units, unitInputs);
-            assert.equal(onHost(`systemctl --user -M ${name}@ is-active hotstack-test-user.service`).trim(), "active");
+            assert.equal(onHost(`${userSc(name)} is-active hotstack-test-user.service`).trim(), "active");
             assert.ok(onHostOk(`test -S ${sock}`));
             assert.equal((await units.diff(unit.id, (await read(units, unit.id, unit.outs)).props, unitInputs)).changes, false);
 
@@ -105,7 +107,17 @@ describe("SystemUser with lingering, and a user unit in its manager [ssh, test h
             await update(users, name, drifted.props, uInputs);
             assert.match(onHost(`loginctl show-user ${name}`), /Linger=yes/);
 
-            await units.delete(unit.id, unit.outs);
+            // The system bus restarts (package upgrades do): `systemctl --user -M user@` fails
+            // from then on (systemd 257); the user's manager must still be reachable.
+            onHost("systemctl stop dbus.socket dbus.service; sleep 1; systemctl start dbus.socket dbus.service");
+            const rewritten = await checked(units, { ...unitInputs, content: `${unitInputs.content}# after the system bus restarted\n` });
+            const rewrote = await update(units, unit.id, unit.outs, rewritten);
+            assert.equal(onHost(`${userSc(name)} is-active hotstack-test-user.service`).trim(), "active");
+            assert.equal((await read(units, unit.id, rewrote)).props.active, true);
+            onHost("systemctl restart systemd-logind"); // logind lost the bus with it
+
+            await units.delete(unit.id, rewrote);
+            assert.equal(onHostOk(`test -e /var/lib/${name}/.config/systemd/user/hotstack-test-user.service`), false);
             await users.delete(name, user.outs);
             assert.equal(onHostOk(`id ${name}`), false);
             assert.equal(onHostOk(`test -e /var/lib/systemd/linger/${name}`), false);
