@@ -39,8 +39,9 @@ CONF
 
 # Open vSwitch without systemd: start its daemons if the socket is not there.
 if ! ovs-vsctl --timeout=5 show >/dev/null 2>&1; then
-    pkill ovs-vswitchd 2>/dev/null || true
-    pkill ovsdb-server 2>/dev/null || true
+    # Only this PID namespace's: the test host's own OVS daemons are visible from here too.
+    pkill --ns $$ --nslist pid -x ovs-vswitchd 2>/dev/null || true
+    pkill --ns $$ --nslist pid -x ovsdb-server 2>/dev/null || true
     /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random >/dev/null 2>&1 || true
     ovs-vsctl --timeout=10 show >/dev/null
 fi

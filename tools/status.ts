@@ -19,7 +19,7 @@ import { serviceContext } from "../components/services/context";
 import { SERVICE_NAMES, serviceSpecs } from "../components/services/index";
 import { ADMIN_CLOUD } from "../providers/openstack/api";
 import { sh } from "../providers/host/shell";
-import { userSystemctl } from "../providers/host/units";
+import { userSystemctl, userSystemctlHint } from "../providers/host/units";
 import { ExecResult, Host } from "../providers/host/transport";
 import { configFromCli, hostFromCli, parseArgs, runMain } from "./stack";
 
@@ -301,7 +301,7 @@ export function evaluateStatus(i: StatusInputs): StatusRow[] {
     const libvirtState = i.libvirt.stdout.trim().split("\n").pop() ?? "";
     const libvirtComponent = `libvirt session (user ${HOTSTACK_USER})`;
     if (i.libvirt.code === 0 && libvirtState === "active") up(libvirtComponent, `${LIBVIRT_SESSION_UNIT} active`);
-    else down(libvirtComponent, `${LIBVIRT_SESSION_UNIT} ${libvirtState || firstLine(i.libvirt)}`, `systemctl --user -M ${HOTSTACK_USER}@ status ${LIBVIRT_SESSION_UNIT}; journalctl _SYSTEMD_USER_UNIT=${LIBVIRT_SESSION_UNIT} -n 50 --no-pager`);
+    else down(libvirtComponent, `${LIBVIRT_SESSION_UNIT} ${libvirtState || firstLine(i.libvirt)}`, `${userSystemctlHint(HOTSTACK_USER)} status ${LIBVIRT_SESSION_UNIT}; journalctl _SYSTEMD_USER_UNIT=${LIBVIRT_SESSION_UNIT} -n 50 --no-pager`);
 
     // HAProxy's backends
     if (i.haproxy) {

@@ -38,12 +38,19 @@ export interface ScopeOptions {
 
 /**
  * systemctl for the manager of `user`, as that user through its runtime directory; `user` and
- * `uid` are shell words (e.g. "$u" and "$uid": an account name never needs quoting). Not `systemctl --user -M user@`: that goes through the system bus and a
- * transient unit of PID 1, and on systemd 257 stays broken ("Failed to connect to system scope
- * bus via local transport") after the system bus restarts, as package upgrades do.
+ * `uid` are shell words (e.g. "$u" and "$uid": an account name never needs quoting).
+ * Not `systemctl --user -M user@`: that goes through the system bus and a transient unit of
+ * PID 1, and on systemd 257 stays broken ("Failed to connect to system scope bus via local
+ * transport") once the system bus has restarted, as package upgrades do. setpriv rather than
+ * runuser: no PAM session (and no journal lines) per call; without the caller's session bus.
  */
 export function userSystemctl(user: string, uid: string): string {
-    return `runuser -u ${user} -- env XDG_RUNTIME_DIR=/run/user/${uid} systemctl --user`;
+    return `setpriv --reuid=${uid} --regid=$(id -g ${user}) --init-groups env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=/run/user/${uid} systemctl --user`;
+}
+
+/** The same, for a person to type (shown in hints). */
+export function userSystemctlHint(user: string): string {
+    return `runuser -u ${user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${user}) systemctl --user`;
 }
 
 /** Sets SC, n, UNIT_DIR, OWNER, MANAGER and journal() for a unit's scope. */
@@ -81,8 +88,8 @@ export function unitScope(u: UnitScope, o: ScopeOptions): string {
             : ['if systemctl is-active --quiet "user@$uid.service" 2>/dev/null; then MANAGER=1; else MANAGER=0; fi']),
         // A manager just started by lingering may not listen yet: wait for it to answer, bounded.
         'if [ "$MANAGER" = 1 ]; then',
-        '  for i in $(seq 60); do $SC show-environment >/dev/null 2>&1 && break; sleep 0.5; done',
-        '  $SC show-environment >/dev/null || { echo "the systemd manager of $u does not answer ($SC)" >&2; exit 1; }',
+        '  for i in $(seq 30); do timeout 5 $SC show-environment >/dev/null 2>&1 && break; sleep 0.5; done',
+        '  timeout 5 $SC show-environment >/dev/null || { echo "the systemd manager of $u does not answer ($SC)" >&2; exit 1; }',
         "fi",
     ].join("\n");
 }

@@ -20,7 +20,7 @@ import { changeCount, loadState } from "../harness/engine";
 import { loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
-import { destroyLeftovers, expectProgress, identityChecks, leaks, passwords as generatedPasswords } from "./keystone";
+import { destroyLeftovers, expectProgress, identityChecks, installDig, leaks, passwords as generatedPasswords } from "./keystone";
 
 const SECRET_OF: Record<PasswordKey, string> = {
     adminPassword: "ADMIN_PASSWORD", dbPassword: "DB_PASSWORD", servicePassword: "SERVICE_PASSWORD",
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     try {
         const conn = startTestHost(true);
         loadBaseImage();
+        installDig();
         rmState(state);
         destroyable = true;
         const config: Record<string, string> = { serviceSet: "identity" };
@@ -132,7 +133,11 @@ async function main(): Promise<void> {
         fig.converge_after_kill_ok = converged && tokenWorks() ? 1 : 0;
 
         // ---- what e2e:keystone proves, on this stack ------------------------------------------
-        if (final) Object.assign(fig, await identityChecks({ state, work, config, opts, conn, outputs: final.outputs }, expect));
+        if (final) Object.assign(fig, (await identityChecks({ state, work, config, opts, conn, outputs: final.outputs }, expect)).fig);
+        else checks.expect(false, "e2e:keystone's checks on the converged stack", "skipped: the run after the kills failed");
+
+        // The generated passwords, before rotations replace them in config (and drop them from the state).
+        const generated = generatedPasswords(state);
 
         // ---- each password rotated through config, one at a time -----------------------------
         let rotations = 0;
@@ -161,7 +166,7 @@ async function main(): Promise<void> {
         checks.expect(onHost("grep -c rotated-adminPassword /etc/openstack/clouds.yaml", { allowFailure: true }).trim() === "1", "the host's clouds.yaml has the new admin password");
 
         log("secrets: the generated and the rotated passwords must appear nowhere readable");
-        const leaked = leaks([...generatedPasswords(state), ...Object.values(passwords)], fs.readFileSync(state, "utf8"), expect);
+        const leaked = leaks([...generated, ...Object.values(passwords)], fs.readFileSync(state, "utf8"), expect);
         checks.expect(leaked.length === 0, "no password leaked", leaked.join("; ") || "none");
         fig.secrets_leaked = leaked.length;
     } catch (e) {
@@ -182,7 +187,7 @@ async function main(): Promise<void> {
         fs.rmSync(work.dir, { recursive: true, force: true });
     }
     console.log(`\n${checks.summary()}`);
-    const names = ["kill_points", "converge_after_kill_ok", "first_token_s", "run2_s", "run2_changes", "rebuilt_on_noop", "restarted_on_keystone_change", "rotations_ok", "rotation_restarts_exact", "secrets_leaked"];
+    const names = ["kill_points", "converge_after_kill_ok", "run2_s", "run2_changes", "rebuilt_on_noop", "restarted_on_keystone_change", "rotations_ok", "rotation_restarts_exact", "secrets_leaked"];
     console.log(figures(Object.fromEntries(names.map((k) => [k, fig[k] ?? "n/a"]))));
     if (checks.failed.length) process.exitCode = 1;
 }

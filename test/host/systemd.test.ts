@@ -7,6 +7,7 @@ import { closeAllConnections } from "../../providers/host/transport";
 import { podmanNetworkProvider } from "../../providers/podman-network";
 import { systemUserProvider } from "../../providers/system-user";
 import { systemdUnitProvider } from "../../providers/systemd-unit";
+import { userSystemctl } from "../../providers/host/units";
 import { checked, create, read, serialized, setTestConfig, suffix, update } from "../support/providers";
 import { onHost, onHostOk, startTestHost, stopTestHost, testHostConfig } from "../support/testhost";
 
@@ -20,8 +21,8 @@ after(async () => {
 });
 
 const since = (unit: string) => onHost(`systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim();
-/** The user's own systemctl (the way the product reaches a user's manager). */
-const userSc = (user: string) => `runuser -u ${user} -- env XDG_RUNTIME_DIR=/run/user/$(id -u ${user}) systemctl --user`;
+/** The user's own systemctl, the way the product reaches a user's manager. */
+const userSc = (user: string) => userSystemctl(user, `$(id -u ${user})`);
 
 describe("SystemdUnit, system scope [ssh, test host]", () => {
     test("create, read, no-op diff, drift (stopped by hand), content change restarts, delete [ssh]", async () => {
@@ -110,11 +111,15 @@ describe("SystemUser with lingering, and a user unit in its manager [ssh, test h
             // The system bus restarts (package upgrades do): `systemctl --user -M user@` fails
             // from then on (systemd 257); the user's manager must still be reachable.
             onHost("systemctl stop dbus.socket dbus.service; sleep 1; systemctl start dbus.socket dbus.service");
-            const rewritten = await checked(units, { ...unitInputs, content: `${unitInputs.content}# after the system bus restarted\n` });
-            const rewrote = await update(units, unit.id, unit.outs, rewritten);
-            assert.equal(onHost(`${userSc(name)} is-active hotstack-test-user.service`).trim(), "active");
-            assert.equal((await read(units, unit.id, rewrote)).props.active, true);
-            onHost("systemctl restart systemd-logind"); // logind lost the bus with it
+            let rewrote;
+            try {
+                const rewritten = await checked(units, { ...unitInputs, content: `${unitInputs.content}# after the system bus restarted\n` });
+                rewrote = await update(units, unit.id, unit.outs, rewritten);
+                assert.equal(onHost(`${userSc(name)} is-active hotstack-test-user.service`).trim(), "active");
+                assert.equal((await read(units, unit.id, rewrote)).props.active, true);
+            } finally {
+                onHost("systemctl restart systemd-logind"); // logind lost the bus with it
+            }
 
             await units.delete(unit.id, rewrote);
             assert.equal(onHostOk(`test -e /var/lib/${name}/.config/systemd/user/hotstack-test-user.service`), false);

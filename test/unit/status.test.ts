@@ -285,7 +285,7 @@ describe("status: the table", () => {
         assert.match(row(rows, "ovn chassis").next!, /hotstack-os-ovn-controller /);
         assert.match(row(rows, "compute service nova-compute (lab1.example.org)").next!, /journalctl -u hotstack-os-nova-compute /);
         assert.match(row(rows, "volume service cinder-volume").detail, /not registered/);
-        assert.match(row(rows, "libvirt session (user hotstack)").next!, /systemctl --user -M hotstack@ status hotstack-os-libvirtd-session\.service/);
+        assert.match(row(rows, "libvirt session (user hotstack)").next!, /runuser -u hotstack -- env XDG_RUNTIME_DIR=\/run\/user\/\$\(id -u hotstack\) systemctl --user status hotstack-os-libvirtd-session\.service/);
     });
 
     test("nothing deployed on the host is a failure, not an empty success", () => {
@@ -331,7 +331,7 @@ describe("statusChecks(host)", () => {
             [/^ls -1 \/etc\/containers\/systemd /, ok(FULL.join("\n"))],
             [/^systemctl list-units --all --plain --no-legend --no-pager 'hotstack-os-\*\.service' hotstack-os\.target$/, ok(unitsText())],
             [/^podman ps -a --filter name=hotstack-os- /, ok(containersText())],
-            [/^systemctl --user -M hotstack@ is-active hotstack-os-libvirtd-session\.service$/, ok("active\n")],
+            [/^setpriv --reuid=\$\(id -u hotstack\) --regid=\$\(id -g hotstack\) --init-groups env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=\/run\/user\/\$\(id -u hotstack\) systemctl --user is-active hotstack-os-libvirtd-session\.service$/, ok("active\n")],
             [/^curl -sS --fail --max-time 10 'http:\/\/172\.31\.0\.200:8404\/stats;csv'$/, ok(statsCsv())],
             [/openstack --os-cloud hotstack-os-admin catalog list -f json$/, ok(catalogJson())],
             [/^\( printf/, ok(probes())],
@@ -353,7 +353,7 @@ describe("statusChecks(host)", () => {
             [/^ls -1 /, ok(FULL.join("\n"))],
             [/^systemctl list-units/, ok(unitsText({ rabbitmq: ["failed", "failed"] }))],
             [/^podman ps/, ok(containersText({ rabbitmq: ["exited", "Exited (137) 5 seconds ago"] }))],
-            [/^systemctl --user/, ok("active\n")],
+            [/^setpriv .* systemctl --user /, ok("active\n")],
             [/^curl /, ok(statsCsv())],
             [/catalog list/, ok(catalogJson())],
             [/^\( printf/, ok(probes())],
@@ -378,7 +378,7 @@ describe("statusChecks(host)", () => {
             [/^\( printf/, ok(`${CATALOG[0][2]}\t200\n`)],
         ]);
         host.run = ((orig) => async (script: string, opts?: RunOptions) => {
-            if (script.startsWith("systemctl --user")) throw new Error("cannot connect to ssh://root@192.0.2.10: timed out");
+            if (/^setpriv .* systemctl --user /.test(script)) throw new Error("cannot connect to ssh://root@192.0.2.10: timed out");
             return orig(script, opts);
         })(host.run.bind(host));
         const report = await statusChecks(host);
