@@ -29,7 +29,7 @@ export function imagePackages(): string[] {
  */
 export function aptLimit(baseImage: string): { seconds: number; packages: number; requested: number } {
     const wanted = imagePackages();
-    const out = onHost(`podman run --rm --runtime runc --ulimit host --network host ${baseImage} sh -c 'export DEBIAN_FRONTEND=noninteractive; start=$(date +%s.%N); apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends ${wanted.join(" ")} > /tmp/out 2>&1; rc=$?; end=$(date +%s.%N); grep -c "^Setting up" /tmp/out; echo "rc=$rc seconds=$(echo "$end - $start" | bc 2>/dev/null || awk "BEGIN {print $end - $start}")"'`, { allowFailure: true });
+    const out = onHost(`podman run --rm --network host ${baseImage} sh -c 'export DEBIAN_FRONTEND=noninteractive; start=$(date +%s.%N); apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends ${wanted.join(" ")} > /tmp/out 2>&1; rc=$?; end=$(date +%s.%N); grep -c "^Setting up" /tmp/out; echo "rc=$rc seconds=$(echo "$end - $start" | bc 2>/dev/null || awk "BEGIN {print $end - $start}")"'`, { allowFailure: true });
     const seconds = Number(/seconds=([\d.]+)/.exec(out)?.[1] ?? NaN);
     const rc = Number(/rc=(\d+)/.exec(out)?.[1] ?? -1);
     if (rc !== 0 || Number.isNaN(seconds)) throw new Error(`the apt yardstick failed (exit ${rc}): ${out.slice(-400)}`);
