@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
 import { describe, test } from "node:test";
 import { directoryProvider } from "../../providers/directory";
@@ -73,6 +74,25 @@ for (const t of transports()) {
             await p.delete(path, again.outs);
             assert.equal(fs.existsSync(path.replace(/\/d$/, "")), false);
             assert.equal(first.id, again.id);
+        });
+
+        test(`delete detaches a bind of the path onto itself, busy with an open file [${t.name}]`, async () => {
+            const p = await serialized(directoryProvider);
+            const path = `/tmp/hotstack-test-dir-${suffix()}/cinder-nfs`;
+            const made = await create(p, await checked(p, { host: t.host, path }));
+            // as the shared-mounts unit leaves it when a guest still has a volume open
+            sh(`mount --bind ${path} ${path} && mount --make-shared ${path} && touch ${path}/volume`);
+            const holder = childProcess.spawn("sh", ["-c", `exec 3<${path}/volume; sleep 60`], { stdio: "ignore" });
+            try {
+                await new Promise((r) => setTimeout(r, 300));
+                assert.notEqual(childProcess.spawnSync("umount", [path]).status, 0, "the bind is busy");
+                await p.delete(made.id, made.outs);
+                assert.equal(fs.existsSync(path), false);
+                assert.equal(sh(`findmnt -n --mountpoint ${path} | wc -l`).trim(), "0");
+            } finally {
+                holder.kill();
+                sh(`umount -l ${path} 2>/dev/null; rm -rf ${path.replace(/\/cinder-nfs$/, "")}`);
+            }
         });
 
         test(`read reports a directory removed by hand as gone [${t.name}]`, async () => {
