@@ -111,9 +111,11 @@ export const directoryProvider = hostProvider({
                     `p=${sh(p.path)}`,
                     ...(p.selinuxType ? ['if command -v semanage >/dev/null; then semanage fcontext -d "$p(/.*)?" 2>/dev/null || true; fi'] : []),
                     `awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`,
-                    // The shared-mounts unit binds the path onto itself; when its stop could not
-                    // undo that (a guest still holds a volume open), detach it here, lazily.
-                    'case "$(findmnt -n -o SOURCE --mountpoint "$p" 2>/dev/null)" in *"$p]") umount -l "$p" ;; esac',
+                    // The path itself may still be a mount point (the shared-mounts unit binds it
+                    // onto itself, services' binds propagate onto it) when a stop could not undo
+                    // that (a guest still holds a volume open): detach each, lazily. A directory
+                    // this program made holds nothing of anyone else's.
+                    'for i in 1 2 3 4 5 6 7 8; do mountpoint -q "$p" || break; umount -l "$p"; done',
                     'rm -rf --one-file-system -- "$p"',
                     // Parents this program made are removed only when nothing else was put in them.
                     ...[...(entry?.made ?? [])].reverse().map((a) => `rmdir -- ${sh(a)} 2>/dev/null || true`),

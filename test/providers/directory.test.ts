@@ -76,12 +76,13 @@ for (const t of transports()) {
             assert.equal(first.id, again.id);
         });
 
-        test(`delete detaches a bind of the path onto itself, busy with an open file [${t.name}]`, async () => {
+        test(`delete detaches binds stacked on the path itself, busy with an open file [${t.name}]`, async () => {
             const p = await serialized(directoryProvider);
             const path = `/tmp/hotstack-test-dir-${suffix()}/cinder-nfs`;
             const made = await create(p, await checked(p, { host: t.host, path }));
             // as the shared-mounts unit leaves it when a guest still has a volume open
-            sh(`mount --bind ${path} ${path} && mount --make-shared ${path} && touch ${path}/volume`);
+            // (twice: a bind propagated onto it stacks a second mount there)
+            sh(`mount --bind ${path} ${path} && mount --make-shared ${path} && mount --bind ${path} ${path} && touch ${path}/volume`);
             const holder = childProcess.spawn("sh", ["-c", `exec 3<${path}/volume; sleep 60`], { stdio: "ignore" });
             try {
                 await new Promise((r) => setTimeout(r, 300));
