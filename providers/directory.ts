@@ -5,7 +5,7 @@ import { statPath } from "./host/files";
 import { claim, readLedger, release } from "./host/ledger";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { checker, GONE, OWNER, diffFields, hostProvider, normaliseMode, defined } from "./kit";
+import { checker, GONE, OWNER, diffFields, hostProvider, lines, normaliseMode, defined, progress } from "./kit";
 import { HostArgs, HostResource } from "./resource";
 
 export interface DirectoryArgs extends HostArgs {
@@ -105,21 +105,38 @@ export const directoryProvider = hostProvider({
         const p = own(props);
         await release(host, KIND, p.path, props.adopted, {
             async remove(entry) {
-                // Unmount anything below first (bind mounts made by services), so rm stays on this file system.
                 await host.run([
                     "set -e",
                     `p=${sh(p.path)}`,
                     ...(p.selinuxType ? ['if command -v semanage >/dev/null; then semanage fcontext -d "$p(/.*)?" 2>/dev/null || true; fi'] : []),
-                    `awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`,
-                    // The path itself may still be a mount point (the shared-mounts unit binds it
-                    // onto itself, services' binds propagate onto it) when a stop could not undo
-                    // that (a guest still holds a volume open): detach each, lazily. A directory
-                    // this program made holds nothing of anyone else's.
-                    'for i in 1 2 3 4 5 6 7 8; do mountpoint -q "$p" || break; umount -l "$p"; done',
-                    'rm -rf --one-file-system -- "$p"',
+                    // Detach what is mounted below the path (services' binds), then the path itself
+                    // (the shared-mounts unit binds it onto itself, services' binds propagate onto it)
+                    // where a stop could not undo that (a guest still holds a volume open), lazily.
+                    // A directory this program made holds nothing of anyone else's. A mount can still
+                    // arrive while the services' last stops settle: try again for a while, then name
+                    // what is mounted on or below the path.
+                    "detach() {",
+                    `  awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`,
+                    '  for i in 1 2 3 4 5 6 7 8; do mountpoint -q "$p" || break; umount -l "$p"; done',
+                    "}",
+                    `mounts() { awk -v p="$p" '$4 == p || index($4, p "/") == 1 || $5 == p || index($5, p "/") == 1' /proc/self/mountinfo; }`,
+                    "n=0",
+                    'until detach && rm -rf --one-file-system -- "$p"; do',
+                    "  n=$((n + 1))",
+                    `  [ "$n" -gt 1 ] || echo "PROGRESS in use, trying again for 30 s; mounted on or below it: $(mounts | tr '\\n' ';')"`,
+                    '  if [ "$n" -ge 15 ]; then',
+                    '    echo "$p is still in use after 30 s; mounted on or below it (/proc/self/mountinfo):" >&2',
+                    "    mounts >&2",
+                    "    exit 1",
+                    "  fi",
+                    "  sleep 2",
+                    "done",
                     // Parents this program made are removed only when nothing else was put in them.
                     ...[...(entry?.made ?? [])].reverse().map((a) => `rmdir -- ${sh(a)} 2>/dev/null || true`),
-                ].join("\n"), { what: `remove directory ${p.path}` });
+                ].join("\n"), {
+                    what: `remove directory ${p.path}`,
+                    onOutput: lines((l) => l.startsWith("PROGRESS ") && progress(`directory ${p.path}`, l.slice(9), true)),
+                });
             },
             async restore(original) {
                 const o = original as { owner: string; group: string; mode: string };
