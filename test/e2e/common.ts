@@ -8,7 +8,7 @@ import { SshConnection } from "../../providers/host/connection";
 import { TH, onHost } from "../support/testhost";
 
 /** What the test host needs beyond the defaults: no openvswitch module, no usable KVM. */
-export function testStackConfig(conn: SshConnection, extra: Record<string, string> = {}): Pick<HarnessOptions, "config" | "secretConfig"> {
+export function testStackConfig(conn: SshConnection, extra: Record<string, string> = {}, secrets: Record<string, string> = {}): Pick<HarnessOptions, "config" | "secretConfig"> {
     return {
         config: {
             host: `ssh://${conn.user}@${conn.address}:${conn.port}`,
@@ -20,8 +20,9 @@ export function testStackConfig(conn: SshConnection, extra: Record<string, strin
             // one build container can kill a concurrent one ("container exited on killed").
             buildParallel: "1",
             ...extra,
+            ...secrets,
         },
-        secretConfig: ["sshPrivateKey"],
+        secretConfig: ["sshPrivateKey", ...Object.keys(secrets)],
     };
 }
 

@@ -13,28 +13,16 @@ import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { PASSWORD_KEYS, PasswordKey, parseConfig } from "../../components/config";
-import { serviceContext } from "../../components/services/context";
-import { serviceSpecs } from "../../components/services/index";
+import { PasswordKey } from "../../components/config";
 import { changeCount, loadState } from "../harness/engine";
 import { loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
 import { destroyLeftovers, expectProgress, identityChecks, installDig, leaks, passwords as generatedPasswords } from "./keystone";
+import { passwordUsers, rotateEach } from "./rotation";
 
-const SECRET_OF: Record<PasswordKey, string> = {
-    adminPassword: "ADMIN_PASSWORD", dbPassword: "DB_PASSWORD", servicePassword: "SERVICE_PASSWORD",
-    mysqlRootPassword: "MYSQL_ROOT_PASSWORD", rabbitmqPassword: "RABBITMQ_PASSWORD",
-};
-
-/** The services of the identity set, and the ones that mount each password. */
-const SPECS = serviceSpecs(serviceContext(parseConfig({ serviceSet: "identity" })));
-const SERVICES = SPECS.map((s) => s.name);
-const users = (key: PasswordKey) => SPECS.filter((s) => (s.secrets ?? []).includes(SECRET_OF[key] as never)).map((s) => s.name).sort();
-
-function startTimes(): Record<string, string> {
-    return Object.fromEntries(SERVICES.map((s) => [s, onHost(`podman inspect -f '{{.State.StartedAt}}' hotstack-os-${s}`, { allowFailure: true }).trim()]));
-}
+/** The containers of the identity set. */
+const SERVICES = passwordUsers("identity").services;
 
 /**
  * One `up` in a child process (its own process group, the provider processes inside it),
@@ -87,10 +75,7 @@ async function main(): Promise<void> {
         const config: Record<string, string> = { serviceSet: "identity" };
         const opts = () => ({
             stateFile: state,
-            ...(() => {
-                const c = testStackConfig(conn, { ...config, ...passwords });
-                return { ...c, secretConfig: [...(c.secretConfig ?? []), ...Object.keys(passwords)] };
-            })(),
+            ...testStackConfig(conn, config, passwords),
         });
         const progress: string[] = [];
         const seeProgress = (l: string) => {
@@ -140,29 +125,7 @@ async function main(): Promise<void> {
         const generated = generatedPasswords(state);
 
         // ---- each password rotated through config, one at a time -----------------------------
-        let rotations = 0;
-        let exact = 0;
-        for (const key of PASSWORD_KEYS) {
-            passwords[key] = `rotated-${key}-${Date.now().toString(36)}`;
-            const before = startTimes();
-            const ok = await converge(`rotate ${key}`, opts(), work.program).then(() => true, (e) => {
-                checks.expect(false, `rotating ${key}: the run succeeds`, (e as Error).message.split("\n").slice(0, 4).join(" | "));
-                return false;
-            });
-            if (ok) checks.expect(true, `rotating ${key}: the run succeeds`);
-            const healthy = onHostOk(`systemctl is-active --quiet ${SERVICES.map((s) => `hotstack-os-${s}.service`).join(" ")}`);
-            checks.expect(healthy, `rotating ${key}: every service stays active and healthy`);
-            const token = await checks.waitFor(`rotating ${key}: a token${key === "adminPassword" ? " with the new admin password" : ""}`, 30, tokenWorks, 2);
-            const now = startTimes();
-            const restarted = SERVICES.filter((s) => now[s] !== before[s]).sort();
-            const expected = users(key);
-            const isExact = JSON.stringify(restarted) === JSON.stringify(expected);
-            checks.expect(isExact, `rotating ${key}: exactly the containers that use it restarted`, `restarted [${restarted.join(", ")}], users [${expected.join(", ")}]`);
-            if (ok && healthy && token !== undefined) rotations++;
-            if (isExact) exact++;
-        }
-        fig.rotations_ok = `${rotations}/${PASSWORD_KEYS.length}`;
-        fig.rotation_restarts_exact = `${exact}/${PASSWORD_KEYS.length}`;
+        Object.assign(fig, await rotateEach(checks, { serviceSet: "identity", passwords, converge: (what) => converge(what, opts(), work.program), tokenWorks }));
         checks.expect(onHost("grep -c rotated-adminPassword /etc/openstack/clouds.yaml", { allowFailure: true }).trim() === "1", "the host's clouds.yaml has the new admin password");
 
         log("secrets: the generated and the rotated passwords must appear nowhere readable");

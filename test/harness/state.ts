@@ -56,11 +56,20 @@ interface StoredState extends State {
 
 const PROVIDER_REF = "hotstack-harness-provider:";
 
+/** Provider texts by content: a checkpoint after every step would otherwise hash them all again each time. */
+const providerHashes = new Map<string, string>();
+
+function providerHash(text: string): string {
+    let h = providerHashes.get(text);
+    if (!h) providerHashes.set(text, (h = crypto.createHash("sha256").update(text).digest("hex").slice(0, 24)));
+    return h;
+}
+
 function dedupProviders(state: State): { resources: StateResource[]; providers: Record<string, string> } {
     const providers: Record<string, string> = {};
     const ref = (v: Wire): Wire => {
         if (typeof v !== "string" || v.length < 256) return v;
-        const h = crypto.createHash("sha256").update(v).digest("hex").slice(0, 24);
+        const h = providerHash(v);
         providers[h] = v;
         return PROVIDER_REF + h;
     };
