@@ -25,6 +25,13 @@ export const IMAGE_PARENTS: Record<string, string | undefined> = {
     heat: "openstack",
 };
 
+/**
+ * The order builds take free slots (their parents permitting), longest tail first: keystone gates
+ * every API; placement, neutron and OVN gate nova's chain of six units; glance, cinder and heat
+ * have nothing waiting on them but post-setup.
+ */
+export const BUILD_ORDER = ["base", "infra", "openstack", "keystone", "ovn", "placement", "neutron", "nova", "glance", "cinder", "heat"];
+
 const BUILD_ARG_OF_PARENT: Record<string, string> = { base: "HOTSTACK_BASE", openstack: "HOTSTACK_OPENSTACK" };
 
 /** Every file below a directory, relative to ASSETS, sorted. */
@@ -78,6 +85,7 @@ export class Images extends pulumi.ComponentResource {
                 containerfile: `${image}/Containerfile`,
                 buildArgs: { ...buildArgs, ...(args.extraArgs?.[image] ?? {}) },
                 parallel: args.config.buildParallel,
+                priority: BUILD_ORDER.includes(image) ? BUILD_ORDER.indexOf(image) : 100,
             }, { parent: this, dependsOn: parent ? [this.images[parent]] : [] });
         }
         this.registerOutputs({});

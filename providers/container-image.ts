@@ -2,7 +2,8 @@
 // running Pulumi. Its input is a content hash of the context (plus build args), so unchanged
 // assets never rebuild; a rebuild gives a new image ID, which restarts exactly the services
 // that use it. Builds share the host through a few build slots (flock), so parallel resources
-// never overload it. A failed build names the failing step and shows the build log's tail.
+// never overload it; builds waiting for a slot take it in priority order (the order the
+// services need their images). A failed build names the failing step and shows the build log's tail.
 import * as childProcess from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -26,6 +27,8 @@ export interface ContainerImageArgs extends HostArgs {
     buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Builds running at once on the host. */
     parallel?: pulumi.Input<number>;
+    /** Builds waiting for a slot take it lowest first (default 100); only the order of builds, never a change. */
+    priority?: pulumi.Input<number>;
 }
 
 interface ImageInputs {
@@ -35,6 +38,7 @@ interface ImageInputs {
     containerfile: string;
     buildArgs: Record<string, string>;
     parallel: number;
+    priority: number;
     /** sha256 over file names, modes and contents, the Containerfile name and the build args. */
     contextHash: string;
 }
@@ -65,7 +69,7 @@ const unlessImage = (name: string) => exitIfAbsent(`podman image exists ${sh(nam
 /** The inputs this resource manages, never the wrapper's fields. */
 function own(p: Record<string, any>): ImageInputs {
     return defined({
-        name: p.name, contextDir: p.contextDir, files: p.files, containerfile: p.containerfile, buildArgs: p.buildArgs, parallel: p.parallel, contextHash: p.contextHash,
+        name: p.name, contextDir: p.contextDir, files: p.files, containerfile: p.containerfile, buildArgs: p.buildArgs, parallel: p.parallel, priority: p.priority, contextHash: p.contextHash,
     });
 }
 
@@ -79,9 +83,23 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
     const args = Object.entries(p.buildArgs).map(([k, v]) => `--build-arg ${sh(`${k}=${v}`)}`).join(" ");
     const script = [
         "set -u",
-        // One of `parallel` build slots; a slot is held for the whole build.
-        `slots=${p.parallel}; lockdir=/run/lock; mkdir -p "$lockdir"`,
-        'waited=0; while :; do for i in $(seq "$slots"); do exec 9>"$lockdir/hotstack-os-build.$i"; if flock -n 9; then break 2; fi; done; [ $((waited % 60)) -eq 0 ] && echo "PROGRESS waiting for a build slot ($waited s)" >&2; waited=$((waited + 1)); sleep 1; done',
+        // One of `parallel` build slots, held for the whole build. Waiting builds queue by
+        // priority: each holds a ticket (a file named "<priority>.<pid>", flocked while it waits)
+        // and takes a free slot only when no live ticket of a lower priority exists. A ticket
+        // nobody holds is left by a killed run: removed.
+        `slots=${p.parallel}; prio=${p.priority ?? 100}; lockdir=/run/lock; q="$lockdir/hotstack-os-build.queue"; mkdir -p "$q"`,
+        'exec 8>"$q/.$$"; flock 8; mv "$q/.$$" "$q/$prio.$$"',
+        "waited=0",
+        "while :; do",
+        "  ahead=0",
+        '  for t in "$q"/*.*; do',
+        '    n=${t##*/}; [ -e "$t" ] && [ "$n" != "$prio.$$" ] && [ "${n%%.*}" -lt "$prio" ] || continue',
+        '    if flock -n "$t" true; then rm -f "$t"; else ahead=$((ahead + 1)); fi',
+        "  done",
+        '  if [ "$ahead" -eq 0 ]; then for i in $(seq "$slots"); do exec 9>"$lockdir/hotstack-os-build.$i"; if flock -n 9; then break 2; fi; done; fi',
+        '  [ $((waited % 60)) -eq 0 ] && echo "PROGRESS waiting for a build slot ($waited s, $ahead needed sooner)" >&2; waited=$((waited + 1)); sleep 1',
+        "done",
+        'rm -f "$q/$prio.$$"; exec 8>&-',
         'ctx=$(mktemp -d /var/tmp/hotstack-os-build.XXXXXX); log="$ctx.log"',
         'trap \'rm -rf "$ctx" "$log"\' EXIT',
         'tar -x -C "$ctx"',
@@ -119,17 +137,19 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
 
 export const containerImageProvider = hostProvider({
     async check(_olds, news) {
-        return checker({ ...news, buildArgs: news.buildArgs ?? {}, parallel: news.parallel ?? 2 })
+        return checker({ ...news, buildArgs: news.buildArgs ?? {}, parallel: news.parallel ?? 2, priority: news.priority ?? 100 })
             .name("name", /^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9._-]+)?$/, "an image name like localhost/hotstack-os-keystone:latest")
             .absolutePath("contextDir")
             .check("files", (v) => (Array.isArray(v) && v.length > 0 && v.every((f) => isUnknown(f) || (typeof f === "string" && !f.startsWith("/") && !f.split("/").includes(".."))) ? undefined : "must be a non-empty list of paths relative to contextDir"))
             .check("containerfile", (v) => (typeof v === "string" && (isUnknown(news.files) || (news.files as string[]).includes(v)) ? undefined : "must be one of the files"))
             .integer("parallel", 1, 32)
+            .integer("priority", 0, 999)
             .check("contextHash", (v) => (typeof v === "string" && /^[0-9a-f]{64}$/.test(v) ? undefined : "must be a sha256 (computed by the program)"))
             .result();
     },
 
     async diff(olds, news) {
+        // priority is left out: the order of builds never changes what is on the host.
         return diffFields(olds, news, { name: "replace", contextHash: "update", buildArgs: "update", containerfile: "update", parallel: "update", files: "update", contextDir: "update" });
     },
 

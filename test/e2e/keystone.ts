@@ -15,21 +15,16 @@ import { loadBaseImage, onHost, onHostOk, rebootTestHost, startTestHost, stopTes
 import { closeAllConnections, connect } from "../../providers/host/transport";
 import { statusChecks } from "../../tools/status";
 import { SshConnection } from "../../providers/host/connection";
+import { Checks } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
+import { restartedUnits, unitStarts } from "./measure";
+import { passwordUsers } from "./rotation";
 
-export const SERVICES = ["mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone"];
+/** The identity set's containers (mariadb, rabbitmq, memcached, dnsmasq, haproxy, keystone). */
+export const SERVICES = passwordUsers("identity").services;
 
-/** StartedAt of every service container, to see which ones restarted. */
-function startTimes(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const s of SERVICES) out[s] = onHost(`podman inspect -f '{{.State.StartedAt}}' hotstack-os-${s}`, { allowFailure: true }).trim();
-    return out;
-}
-
-const restartedSince = (before: Record<string, string>) => {
-    const now = startTimes();
-    return SERVICES.filter((s) => now[s] !== before[s]);
-};
+/** The program's units restarted since a unitStarts() snapshot. */
+const restartedSince = (before: Record<string, string>) => restartedUnits(before, unitStarts());
 
 export function imageIds(): Record<string, string> {
     const out: Record<string, string> = {};
@@ -83,6 +78,8 @@ export function leaks(secrets: string[], stateText: string, expect: (ok: boolean
 
 type Expect = (ok: boolean, what: string) => void;
 
+export const tokenWorks = () => onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id >/dev/null");
+
 /** A deployed identity-set stack: its state, its program (a work copy), the config runs use. */
 export interface IdentityStack {
     state: string;
@@ -107,14 +104,6 @@ export function expectProgress(progress: string[], expect: Expect): void {
     expect(ok, `progress lines during the builds and the starts (${progress.length}, ${buildLines.length} build steps, e.g. "${buildLines[0]?.trim() ?? "none"}"${silent.length ? `; no line for image ${silent.join(", ")}` : ""})`);
 }
 
-async function retry(times: number, everyMs: number, test: () => boolean): Promise<boolean> {
-    for (let i = 0; i < times; i++) {
-        if (test()) return true;
-        await new Promise((r) => setTimeout(r, everyMs));
-    }
-    return false;
-}
-
 export function installDig(): void {
     log("installing dig on the test host (test tooling, not the product; the openstack client is the product's)");
     onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends bind9-dnsutils >/dev/null");
@@ -126,13 +115,13 @@ export function installDig(): void {
  * keystone option; one Containerfile touched; drift repaired; a reboot. Returns its figures and
  * when the first token came.
  */
-export async function identityChecks(s: IdentityStack, expect: Expect): Promise<{ fig: Record<string, string | number>; tokenAt: number }> {
+export async function identityChecks(s: IdentityStack, checks: Checks): Promise<{ fig: Record<string, string | number>; tokenAt: number }> {
+    const expect: Expect = (ok, what) => void checks.expect(ok, what);
     // The output's clouds.yaml, for these two checks only: root's own file would hide the host's
     // /etc/openstack/clouds.yaml (which follows password rotations) from every later client.
     onHost(`mkdir -p /root/.config/openstack && cat > /root/.config/openstack/clouds.yaml <<'EOF'\n${s.outputs.cloudsYaml}EOF\nchmod 600 /root/.config/openstack/clouds.yaml`);
-    const token = await retry(30, 2000, () => onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id"));
+    await checks.waitFor(`openstack --os-cloud hotstack-os-admin token issue with the cloudsYaml output (through HAProxy at ${s.outputs.authUrl})`, 60, tokenWorks, 2);
     const tokenAt = Date.now();
-    expect(token, `openstack --os-cloud hotstack-os-admin token issue with the cloudsYaml output (through HAProxy at ${s.outputs.authUrl})`);
     expect(/identity/.test(onHost("openstack --os-cloud hotstack-os-admin catalog list -f value -c Type", { allowFailure: true })), "the catalog lists identity");
     onHost("rm -f /root/.config/openstack/clouds.yaml");
     expect(/keystone/.test(onHost(`curl -sf '${s.outputs.haproxyStatsUrl};csv'`, { allowFailure: true })), `the HAProxy stats page answers (${s.outputs.haproxyStatsUrl})`);
@@ -156,7 +145,7 @@ export async function identityChecks(s: IdentityStack, expect: Expect): Promise<
     onHost("systemctl start hotstack-os-memcached.service");
     await closeAllConnections();
 
-    let before = startTimes();
+    let before = unitStarts();
     s.config.tokenExpiration = s.config.tokenExpiration === "7200" ? "3600" : "7200";
     const optRun = await converge(`keystone option (token expiration -> ${s.config.tokenExpiration})`, s.opts(), s.work.program);
     const changed = optRun.steps.filter((st) => !st.type.startsWith("pulumi:providers:")).map((st) => st.urn.split("::").pop()).sort();
@@ -166,7 +155,7 @@ export async function identityChecks(s: IdentityStack, expect: Expect): Promise<
 
     // Touch the copy's Containerfile, never the repository's.
     const containerfile = path.join(s.work.dir, "assets", "images", "keystone", "Containerfile");
-    before = startTimes();
+    before = unitStarts();
     const idsBefore = imageIds();
     fs.appendFileSync(containerfile, "# touched by e2e:keystone\n");
     await converge("touch keystone/Containerfile", s.opts(), s.work.program);
@@ -186,15 +175,12 @@ export async function identityChecks(s: IdentityStack, expect: Expect): Promise<
 
     log("reboot: services come back on their own, in dependency order");
     rebootTestHost();
-    const allUp = await retry(90, 2000, () => onHostOk(`systemctl is-active ${SERVICES.map((x) => `hotstack-os-${x}.service`).join(" ")} >/dev/null`));
+    const allUp = await checks.waitFor("all six services active after the reboot", 180, () => onHostOk(`systemctl is-active ${SERVICES.map((x) => `hotstack-os-${x}.service`).join(" ")} >/dev/null`), 2);
     const at = (x: string) => Number(onHost(`systemctl show -p ActiveEnterTimestampMonotonic --value hotstack-os-${x}.service`).trim());
     const ordered = ["mariadb", "memcached", "dnsmasq", "haproxy"].every((x) => at(x) > 0 && at(x) <= at("keystone"));
-    expect(allUp, "all six services active after the reboot");
-    expect(ordered, "keystone became active after mariadb, memcached, dnsmasq and haproxy");
+    expect(allUp !== undefined && ordered, "keystone became active after mariadb, memcached, dnsmasq and haproxy");
     // HAProxy started before keystone and sees it up after its next checks: a client retries
-    const tokenAfter = Date.now();
-    const tokenAgain = await retry(15, 2000, () => onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id"));
-    expect(tokenAgain, `a token after the reboot (${((Date.now() - tokenAfter) / 1000).toFixed(1)} s after all were active)`);
+    await checks.waitFor("a token after the reboot (seconds after all were active)", 30, tokenWorks, 2);
     return { tokenAt, fig: {
         run2_s: run2.seconds.toFixed(1),
         run2_changes: changeCount(run2),
@@ -215,11 +201,8 @@ async function main(): Promise<void> {
     installDig();
     const state = stateFile("e2e-keystone");
     rmState(state);
-    const problems: string[] = [];
-    const expect = (ok: boolean, what: string) => {
-        if (!ok) problems.push(what);
-        log(`${ok ? "ok  " : "FAIL"} ${what}`);
-    };
+    const checks = new Checks();
+    const expect: Expect = (ok, what) => void checks.expect(ok, what);
 
     // The program runs from a copy (this test edits a Containerfile): the repository stays clean.
     const work = workCopy("keystone");
@@ -237,7 +220,7 @@ async function main(): Promise<void> {
     expect(builds.length === 4, `the four images were built in run 1 (${builds.map((b) => b.urn.split("::").pop()).join(", ")})`);
     const imagesBuildS = builds.length ? Math.round((Math.max(...builds.map((b) => b.endedAt!)) - Math.min(...builds.map((b) => b.startedAt!))) / 1000) : "n/a";
 
-    const { fig, tokenAt } = await identityChecks({ state, work, config, opts, conn, outputs: run1.outputs }, expect);
+    const { fig, tokenAt } = await identityChecks({ state, work, config, opts, conn, outputs: run1.outputs }, checks);
 
     log("secrets: the generated passwords must appear nowhere readable");
     const leaked = leaks(passwords(state), fs.readFileSync(state, "utf8"), expect);
@@ -250,10 +233,10 @@ async function main(): Promise<void> {
 
     if (!process.env.KEEP_TESTHOST) stopTestHost();
     rmState(state);
-    console.log(problems.length ? `\n${problems.length} problem(s):\n  ${problems.join("\n  ")}` : "\nall checks passed");
+    console.log(`\n${checks.summary()}`);
     console.log(figures({ images_build_s: imagesBuildS, first_token_s: ((tokenAt - t0) / 1000).toFixed(1), ...fig, secrets_leaked: leaked.length }));
     fs.rmSync(work.dir, { recursive: true, force: true });
-    if (problems.length) process.exitCode = 1;
+    if (checks.failed.length) process.exitCode = 1;
 }
 
 if (require.main === module) {

@@ -18,11 +18,8 @@ import { changeCount, loadState } from "../harness/engine";
 import { loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
-import { destroyLeftovers, expectProgress, identityChecks, installDig, leaks, passwords as generatedPasswords } from "./keystone";
-import { passwordUsers, rotateEach } from "./rotation";
-
-/** The containers of the identity set. */
-const SERVICES = passwordUsers("identity").services;
+import { destroyLeftovers, expectProgress, identityChecks, installDig, leaks, passwords as generatedPasswords, SERVICES, tokenWorks } from "./keystone";
+import { rotateEach } from "./rotation";
 
 /**
  * One `up` in a child process (its own process group, the provider processes inside it),
@@ -55,7 +52,6 @@ function killedRun(opts: object, programFile: string, killAt: RegExp, delayMs: n
     });
 }
 
-const tokenWorks = () => onHostOk("openstack --os-cloud hotstack-os-admin token issue -f value -c id >/dev/null");
 
 async function main(): Promise<void> {
     const checks = new Checks();
@@ -118,7 +114,7 @@ async function main(): Promise<void> {
         fig.converge_after_kill_ok = converged && tokenWorks() ? 1 : 0;
 
         // ---- what e2e:keystone proves, on this stack ------------------------------------------
-        if (final) Object.assign(fig, (await identityChecks({ state, work, config, opts, conn, outputs: final.outputs }, expect)).fig);
+        if (final) Object.assign(fig, (await identityChecks({ state, work, config, opts, conn, outputs: final.outputs }, checks)).fig);
         else checks.expect(false, "e2e:keystone's checks on the converged stack", "skipped: the run after the kills failed");
 
         // The generated passwords, before rotations replace them in config (and drop them from the state).

@@ -58,5 +58,34 @@ for (const t of transports()) {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
         });
+
+        test(`waiting builds take the slot in priority order; a ticket left by a killed run does not block [${t.name}]`, async () => {
+            const p = await serialized(containerImageProvider);
+            const base = ensureTestImage();
+            const dir = context({ "img/Containerfile": "ARG BASE\nARG WHO\nFROM ${BASE}\nRUN echo $WHO && sleep 3\n" });
+            const tag = suffix();
+            const image = (who: string, priority: number) => ({
+                host: t.host, name: `localhost/hotstack-test-queue-${who}-${tag}:latest`, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile",
+                buildArgs: { BASE: base, WHO: who }, parallel: 1, priority, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base, WHO: who }),
+            });
+            // A ticket of priority 1 that nobody holds, as a run killed while waiting leaves it.
+            const stale = "/run/lock/hotstack-os-build.queue/1.999999";
+            sh(`mkdir -p /run/lock/hotstack-os-build.queue && touch ${stale}`);
+            const done: string[] = [];
+            const build = async (who: string, priority: number, afterMs: number) => {
+                await new Promise((r) => setTimeout(r, afterMs));
+                await create(p, await checked(p, image(who, priority)));
+                done.push(who);
+            };
+            try {
+                // "first" holds the only slot; "late" (priority 50) queues before "urgent" (10).
+                await Promise.all([build("first", 30, 0), build("late", 50, 1500), build("urgent", 10, 2500)]);
+                assert.deepEqual(done, ["first", "urgent", "late"]);
+                assert.equal(fs.existsSync(stale), false, "the stale ticket was removed");
+            } finally {
+                sh(`rm -f ${stale}; for w in first late urgent; do podman rmi -f localhost/hotstack-test-queue-$w-${tag}:latest >/dev/null 2>&1; done; true`);
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
     });
 }

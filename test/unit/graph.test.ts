@@ -122,6 +122,10 @@ describe("program graph (setMocks)", () => {
         assert.ok(ks.files.every((f: string) => f.startsWith("keystone/") || f.startsWith("shared/")), "only its own files and shared/");
         const novaImage = ofType("ContainerImage").find((c) => c.inputs.name.includes("-nova:"))!.inputs;
         assert.equal(novaImage.buildArgs.KVM_GID, "993", "nova carries the host's kvm gid");
+        // Waiting builds take slots keystone first, heat last; every image has its own place.
+        const priority = (i: string) => ofType("ContainerImage").find((c) => c.inputs.name.includes(`-${i}:`))!.inputs.priority;
+        const order = ofType("ContainerImage").map((c) => c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, "")).sort((a, b) => priority(a) - priority(b));
+        assert.deepEqual(order, ["base", "infra", "openstack", "keystone", "ovn", "placement", "neutron", "nova", "glance", "cinder", "heat"]);
     });
 
     test("nova and OVN agree on the host name; nova talks to the hotstack session; qemu without KVM", () => {
