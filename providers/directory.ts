@@ -109,15 +109,20 @@ export const directoryProvider = hostProvider({
                     "set -e",
                     `p=${sh(p.path)}`,
                     ...(p.selinuxType ? ['if command -v semanage >/dev/null; then semanage fcontext -d "$p(/.*)?" 2>/dev/null || true; fi'] : []),
-                    // Detach what is mounted below the path (services' binds), then the path itself
-                    // (the shared-mounts unit binds it onto itself, services' binds propagate onto it)
-                    // where a stop could not undo that (a guest still holds a volume open), lazily.
-                    // A directory this program made holds nothing of anyone else's. A mount can still
-                    // arrive while the services' last stops settle: try again for a while, then name
-                    // what is mounted on or below the path.
+                    // Detach, lazily, where a stop could not (a guest still holds a volume open): what is
+                    // mounted below the path (services' binds), on the path itself (the shared-mounts
+                    // unit binds it onto itself), and binds of the path elsewhere — two stacked there
+                    // (nova's volume mounts propagate twice) make the lower one's root, this very
+                    // directory, a mount point, and rmdir fails "busy". A directory this program made
+                    // holds nothing of anyone else's. A mount can still arrive while the services' last
+                    // stops settle: try again for a while, then name what is mounted on, below or of it.
                     "detach() {",
                     `  awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`,
                     '  for i in 1 2 3 4 5 6 7 8; do mountpoint -q "$p" || break; umount -l "$p"; done',
+                    // The path as mountinfo's root field shows binds of it: inside its file system.
+                    '  set -- $(findmnt -rn -o MAJ:MIN,TARGET,FSROOT -T "$p")',
+                    '  rel="${3%/}${p#"${2%/}"}"',
+                    `  awk -v d="$1" -v r="$rel" '$3 == d && ($4 == r || index($4, r "/") == 1) {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`,
                     "}",
                     `mounts() { awk -v p="$p" '$4 == p || index($4, p "/") == 1 || $5 == p || index($5, p "/") == 1' /proc/self/mountinfo; }`,
                     "n=0",

@@ -96,6 +96,27 @@ for (const t of transports()) {
             }
         });
 
+        test(`delete detaches binds of the path stacked elsewhere (nova's volume mounts), busy with an open file [${t.name}]`, async () => {
+            const p = await serialized(directoryProvider);
+            const root = `/tmp/hotstack-test-dir-${suffix()}`;
+            const path = `${root}/cinder-nfs`;
+            const made = await create(p, await checked(p, { host: t.host, path }));
+            // as nova-compute leaves them: its mount base bound onto itself and shared, the
+            // volume directory bound there twice (a mount propagated onto one of its own)
+            sh(`mkdir -p ${root}/nova-mnt/h && mount --bind ${root}/nova-mnt ${root}/nova-mnt && mount --make-shared ${root}/nova-mnt && mount --bind ${path} ${root}/nova-mnt/h && mount --bind ${path} ${root}/nova-mnt/h && touch ${path}/volume`);
+            const holder = childProcess.spawn("sh", ["-c", `exec 3<${root}/nova-mnt/h/volume; sleep 60`], { stdio: "ignore" });
+            try {
+                await new Promise((r) => setTimeout(r, 300));
+                await p.delete(made.id, made.outs);
+                assert.equal(fs.existsSync(path), false);
+                assert.equal(sh(`findmnt -n --mountpoint ${root}/nova-mnt/h | wc -l`).trim(), "0", "the binds of the removed directory are gone");
+                assert.equal(sh(`findmnt -n --mountpoint ${root}/nova-mnt | wc -l`).trim(), "1", "the mount base itself is not ours to touch");
+            } finally {
+                holder.kill();
+                sh(`umount -R -l ${root}/nova-mnt 2>/dev/null; rm -rf ${root}`);
+            }
+        });
+
         test(`read reports a directory removed by hand as gone [${t.name}]`, async () => {
             const p = await serialized(directoryProvider);
             const path = `/tmp/hotstack-test-gone-${suffix()}`;
