@@ -20,6 +20,8 @@ export interface DirectoryPlan {
     group?: string;
     mode?: string;
     selinuxType?: string;
+    /** Where services bind this directory (its delete detaches those binds). */
+    bindsUnder?: string[];
     /** Name of the directory that must exist first. */
     parent?: string;
 }
@@ -77,7 +79,8 @@ function directories(c: HotStackConfig): DirectoryPlan[] {
         // Shared by root-in-containers and QEMU running as hotstack: setgid kvm, same path inside and out.
         { name: "nova-instances", path: c.novaInstancesPath, ...shared, owner: HOTSTACK_USER, selinuxType: "virt_var_lib_t", parent: under(c.novaInstancesPath) },
         { name: "nova-mnt", path: c.novaNfsMountPointBase, ...shared, selinuxType: "virt_var_lib_t", parent: under(c.novaNfsMountPointBase) },
-        { name: "cinder-nfs", path: c.cinderNfsExportDir, ...shared, parent: under(c.cinderNfsExportDir) },
+        // nova-compute's mount.nfs wrapper binds it under the mount base for each attached volume.
+        { name: "cinder-nfs", path: c.cinderNfsExportDir, ...shared, bindsUnder: [c.novaNfsMountPointBase], parent: under(c.cinderNfsExportDir) },
     ];
 }
 

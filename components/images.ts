@@ -26,11 +26,12 @@ export const IMAGE_PARENTS: Record<string, string | undefined> = {
 };
 
 /**
- * The order builds take free slots (their parents permitting), longest tail first: keystone gates
- * every API; placement, neutron and OVN gate nova's chain of six units; glance, cinder and heat
- * have nothing waiting on them but post-setup.
+ * The order builds take free slots (their parents permitting), longest tail first: OVN (small)
+ * queues with its siblings on base; then keystone, which gates every API; placement and neutron
+ * gate nova's chain of six units; glance, cinder and heat have nothing waiting on them but
+ * post-setup.
  */
-export const BUILD_ORDER = ["base", "infra", "openstack", "keystone", "ovn", "placement", "neutron", "nova", "glance", "cinder", "heat"];
+export const BUILD_ORDER = ["base", "infra", "ovn", "openstack", "keystone", "placement", "neutron", "nova", "glance", "cinder", "heat"];
 
 const BUILD_ARG_OF_PARENT: Record<string, string> = { base: "HOTSTACK_BASE", openstack: "HOTSTACK_OPENSTACK" };
 

@@ -27,6 +27,7 @@ export class StorageLayout extends pulumi.ComponentResource {
                 group: d.group,
                 mode: d.mode,
                 selinuxType: d.selinuxType,
+                bindsUnder: d.bindsUnder,
             }, { parent: this, dependsOn: parent ? [parent] : [] });
         }
         const m = args.sharedMounts;

@@ -85,19 +85,21 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         "set -u",
         // One of `parallel` build slots, held for the whole build. Waiting builds queue by
         // priority: each holds a ticket (a file named "<priority>.<pid>", flocked while it waits)
-        // and takes a free slot only when no live ticket of a lower priority exists. A ticket
-        // nobody holds is left by a killed run: removed.
+        // and takes a free slot only when no live ticket of a lower priority exists. A new ticket
+        // waits a moment first, so builds started together (an image's children, once it is
+        // built) all queue before any takes the slot. A ticket nobody holds was left by a killed
+        // run: removed.
         `slots=${p.parallel}; prio=${p.priority ?? 100}; lockdir=/run/lock; q="$lockdir/hotstack-os-build.queue"; mkdir -p "$q"`,
-        'exec 8>"$q/.$$"; flock 8; mv "$q/.$$" "$q/$prio.$$"',
-        "waited=0",
+        'exec 8>"$q/.$$"; flock 8; mv "$q/.$$" "$q/$prio.$$"; sleep 2',
+        "waited=2",
         "while :; do",
         "  ahead=0",
         '  for t in "$q"/*.*; do',
-        '    n=${t##*/}; [ -e "$t" ] && [ "$n" != "$prio.$$" ] && [ "${n%%.*}" -lt "$prio" ] || continue',
-        '    if flock -n "$t" true; then rm -f "$t"; else ahead=$((ahead + 1)); fi',
+        '    n=${t##*/}; [ -e "$t" ] && [ "$n" != "$prio.$$" ] || continue',
+        '    if flock -n "$t" true; then rm -f "$t"; elif [ "${n%%.*}" -lt "$prio" ]; then ahead=$((ahead + 1)); fi',
         "  done",
         '  if [ "$ahead" -eq 0 ]; then for i in $(seq "$slots"); do exec 9>"$lockdir/hotstack-os-build.$i"; if flock -n 9; then break 2; fi; done; fi',
-        '  [ $((waited % 60)) -eq 0 ] && echo "PROGRESS waiting for a build slot ($waited s, $ahead needed sooner)" >&2; waited=$((waited + 1)); sleep 1',
+        '  [ $((waited % 60)) -eq 2 ] && echo "PROGRESS waiting for a build slot ($waited s, $ahead needed sooner)" >&2; waited=$((waited + 1)); sleep 1',
         "done",
         'rm -f "$q/$prio.$$"; exec 8>&-',
         'ctx=$(mktemp -d /var/tmp/hotstack-os-build.XXXXXX); log="$ctx.log"',

@@ -5,7 +5,7 @@ import { statPath } from "./host/files";
 import { claim, readLedger, release } from "./host/ledger";
 import { sh } from "./host/shell";
 import { Host } from "./host/transport";
-import { checker, GONE, OWNER, diffFields, hostProvider, lines, normaliseMode, defined, progress } from "./kit";
+import { checker, GONE, OWNER, diffFields, hostProvider, isUnknown, lines, normaliseMode, defined, progress } from "./kit";
 import { HostArgs, HostResource } from "./resource";
 
 export interface DirectoryArgs extends HostArgs {
@@ -16,6 +16,8 @@ export interface DirectoryArgs extends HostArgs {
     mode?: pulumi.Input<string>;
     /** SELinux file type for the tree (e.g. "virt_var_lib_t"), applied only where SELinux is enabled. */
     selinuxType?: pulumi.Input<string>;
+    /** Binds of this directory below these paths are the services' (nova's volume mounts): delete detaches them. */
+    bindsUnder?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 interface DirectoryProps {
@@ -24,6 +26,7 @@ interface DirectoryProps {
     group?: string;
     mode?: string;
     selinuxType?: string;
+    bindsUnder?: string[];
     adopted?: boolean;
 }
 
@@ -56,7 +59,7 @@ async function missingAncestors(host: Host, path: string): Promise<string[]> {
 
 /** Only what this resource manages, never the wrapper's fields. */
 function own(p: Record<string, any>): DirectoryProps {
-    return defined({ path: p.path, owner: p.owner, group: p.group, mode: p.mode, selinuxType: p.selinuxType });
+    return defined({ path: p.path, owner: p.owner, group: p.group, mode: p.mode, selinuxType: p.selinuxType, bindsUnder: p.bindsUnder });
 }
 
 export const directoryProvider = hostProvider({
@@ -68,11 +71,12 @@ export const directoryProvider = hostProvider({
             .name("group", OWNER, "a group name or gid", true)
             .check("mode", (v) => (typeof v === "string" && /^[0-7]{3,4}$/.test(v) ? undefined : 'must be an octal mode like "0755" or "2775"'), true)
             .name("selinuxType", /^[a-z0-9_]+_t$/, "an SELinux type like virt_var_lib_t", true)
+            .check("bindsUnder", (v) => (Array.isArray(v) && v.every((x) => isUnknown(x) || (typeof x === "string" && /^\/[^\s]*[^/\s]$/.test(x))) ? undefined : "must be a list of absolute paths"), true)
             .result();
     },
 
     async diff(olds, news) {
-        return diffFields(olds, news, { path: "replace", owner: "update", group: "update", mode: "update", selinuxType: "update" });
+        return diffFields(olds, news, { path: "replace", owner: "update", group: "update", mode: "update", selinuxType: "update", bindsUnder: "update" });
     },
 
     async create(host, inputs) {
@@ -111,26 +115,32 @@ export const directoryProvider = hostProvider({
                     ...(p.selinuxType ? ['if command -v semanage >/dev/null; then semanage fcontext -d "$p(/.*)?" 2>/dev/null || true; fi'] : []),
                     // Detach, lazily, where a stop could not (a guest still holds a volume open): what is
                     // mounted below the path (services' binds), on the path itself (the shared-mounts
-                    // unit binds it onto itself), and binds of the path elsewhere — two stacked there
-                    // (nova's volume mounts propagate twice) make the lower one's root, this very
-                    // directory, a mount point, and rmdir fails "busy". A directory this program made
-                    // holds nothing of anyone else's. A mount can still arrive while the services' last
-                    // stops settle: try again for a while, then name what is mounted on, below or of it.
+                    // unit binds it onto itself), and the services' binds of it below `bindsUnder` —
+                    // two stacked there (nova's volume mounts land twice) make the lower one's root,
+                    // this very directory, a mount point, and rmdir fails "busy". A directory this
+                    // program made holds nothing of anyone else's; binds of it elsewhere are left alone.
+                    // A mount can still arrive while the services' last stops settle: try again for a
+                    // while, then name what is mounted on, below or of the path.
+                    // The path inside its file system (mountinfo's root field of binds of it), from
+                    // its parent: the path itself may still be a mount point.
+                    'parent=$(dirname -- "$p"); set -- $(findmnt -rn -o MAJ:MIN,TARGET,FSROOT -T "$parent")',
+                    'dev=${1:-none}; pp=${parent#"${2%/}"}; rel="${3%/}${pp%/}/${p##*/}"',
                     "detach() {",
                     `  awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`,
                     '  for i in 1 2 3 4 5 6 7 8; do mountpoint -q "$p" || break; umount -l "$p"; done',
-                    // The path as mountinfo's root field shows binds of it: inside its file system.
-                    '  set -- $(findmnt -rn -o MAJ:MIN,TARGET,FSROOT -T "$p")',
-                    '  rel="${3%/}${p#"${2%/}"}"',
-                    `  awk -v d="$1" -v r="$rel" '$3 == d && ($4 == r || index($4, r "/") == 1) {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`,
+                    ...(p.bindsUnder?.length
+                        ? [`  awk -v d="$dev" -v r="$rel" ${p.bindsUnder.map((u, i) => `-v u${i}=${sh(`${u}/`)}`).join(" ")} '$3 == d && ($4 == r || index($4, r "/") == 1) && (${p.bindsUnder.map((_, i) => `index($5, u${i}) == 1`).join(" || ")}) {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`]
+                        : []),
+                    "  :",
                     "}",
-                    `mounts() { awk -v p="$p" '$4 == p || index($4, p "/") == 1 || $5 == p || index($5, p "/") == 1' /proc/self/mountinfo; }`,
+                    `mounts() { awk -v p="$p" -v d="$dev" -v r="$rel" '$5 == p || index($5, p "/") == 1 || ($3 == d && ($4 == r || index($4, r "/") == 1))' /proc/self/mountinfo; }`,
                     "n=0",
-                    'until detach && rm -rf --one-file-system -- "$p"; do',
+                    // rm decides: a detach that failed still leaves rm its chance.
+                    'until detach; rm -rf --one-file-system -- "$p"; do',
                     "  n=$((n + 1))",
-                    `  [ "$n" -gt 1 ] || echo "PROGRESS in use, trying again for 30 s; mounted on or below it: $(mounts | tr '\\n' ';')"`,
+                    `  [ "$n" -gt 1 ] || echo "PROGRESS in use, trying again for 30 s; mounted on, below or of it: $(mounts | tr '\\n' ';')"`,
                     '  if [ "$n" -ge 15 ]; then',
-                    '    echo "$p is still in use after 30 s; mounted on or below it (/proc/self/mountinfo):" >&2',
+                    '    echo "$p is still in use after 30 s; mounted on, below or of it (/proc/self/mountinfo):" >&2',
                     "    mounts >&2",
                     "    exit 1",
                     "  fi",

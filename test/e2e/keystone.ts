@@ -180,7 +180,7 @@ export async function identityChecks(s: IdentityStack, checks: Checks): Promise<
     const ordered = ["mariadb", "memcached", "dnsmasq", "haproxy"].every((x) => at(x) > 0 && at(x) <= at("keystone"));
     expect(allUp !== undefined && ordered, "keystone became active after mariadb, memcached, dnsmasq and haproxy");
     // HAProxy started before keystone and sees it up after its next checks: a client retries
-    await checks.waitFor("a token after the reboot (seconds after all were active)", 30, tokenWorks, 2);
+    await checks.waitFor("a token after the reboot (time since all were active)", 30, tokenWorks, 2);
     return { tokenAt, fig: {
         run2_s: run2.seconds.toFixed(1),
         run2_changes: changeCount(run2),

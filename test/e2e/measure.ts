@@ -112,7 +112,11 @@ export function unitStarts(): Record<string, string> {
     return starts;
 }
 
-/** Units whose activation time moved between two unitStarts() snapshots (restarted, or started). */
+/**
+ * Units whose activation time moved between two unitStarts() snapshots (restarted, or started);
+ * a snapshot that could not be read (empty) throws rather than reading as "none restarted".
+ */
 export function restartedUnits(before: Record<string, string>, after: Record<string, string>): string[] {
+    if (!Object.keys(before).length || !Object.keys(after).length) throw new Error("could not read the units' start times (systemctl show gave nothing)");
     return Object.keys(after).filter((u) => before[u] !== after[u]).map((u) => u.replace(/^hotstack-os-/, "").replace(/\.service$/, "")).sort();
 }

@@ -59,7 +59,7 @@ for (const t of transports()) {
             }
         });
 
-        test(`waiting builds take the slot in priority order; a ticket left by a killed run does not block [${t.name}]`, async () => {
+        test(`builds take the slot in priority order, those started together too; a ticket left by a killed run does not block [${t.name}]`, async () => {
             const p = await serialized(containerImageProvider);
             const base = ensureTestImage();
             const dir = context({ "img/Containerfile": "ARG BASE\nARG WHO\nFROM ${BASE}\nRUN echo $WHO && sleep 3\n" });
@@ -78,8 +78,9 @@ for (const t of transports()) {
                 done.push(who);
             };
             try {
-                // "first" holds the only slot; "late" (priority 50) queues before "urgent" (10).
-                await Promise.all([build("first", 30, 0), build("late", 50, 1500), build("urgent", 10, 2500)]);
+                // "late" (priority 50) and "first" (30) start together with the slot free: "first"
+                // takes it. "urgent" (10) comes while it builds and goes before "late".
+                await Promise.all([build("late", 50, 0), build("first", 30, 200), build("urgent", 10, 3000)]);
                 assert.deepEqual(done, ["first", "urgent", "late"]);
                 assert.equal(fs.existsSync(stale), false, "the stale ticket was removed");
             } finally {

@@ -96,20 +96,23 @@ for (const t of transports()) {
             }
         });
 
-        test(`delete detaches binds of the path stacked elsewhere (nova's volume mounts), busy with an open file [${t.name}]`, async () => {
+        test(`delete detaches the services' binds of the path (nova's volume mounts, stacked), busy with an open file, and no other mount [${t.name}]`, async () => {
             const p = await serialized(directoryProvider);
             const root = `/tmp/hotstack-test-dir-${suffix()}`;
             const path = `${root}/cinder-nfs`;
-            const made = await create(p, await checked(p, { host: t.host, path }));
+            const made = await create(p, await checked(p, { host: t.host, path, bindsUnder: [`${root}/nova-mnt`] }));
             // as nova-compute leaves them: its mount base bound onto itself and shared, the
-            // volume directory bound there twice (a mount propagated onto one of its own)
-            sh(`mkdir -p ${root}/nova-mnt/h && mount --bind ${root}/nova-mnt ${root}/nova-mnt && mount --make-shared ${root}/nova-mnt && mount --bind ${path} ${root}/nova-mnt/h && mount --bind ${path} ${root}/nova-mnt/h && touch ${path}/volume`);
+            // volume directory bound there twice (a mount propagated onto one of its own); beside
+            // them a bind of a directory whose name only starts like ours, which must survive
+            sh(`mkdir -p ${root}/nova-mnt/h ${root}/nova-mnt/other ${path}-x && mount --bind ${root}/nova-mnt ${root}/nova-mnt && mount --make-shared ${root}/nova-mnt`);
+            sh(`mount --bind ${path} ${root}/nova-mnt/h && mount --bind ${path} ${root}/nova-mnt/h && mount --bind ${path}-x ${root}/nova-mnt/other && touch ${path}/volume`);
             const holder = childProcess.spawn("sh", ["-c", `exec 3<${root}/nova-mnt/h/volume; sleep 60`], { stdio: "ignore" });
             try {
                 await new Promise((r) => setTimeout(r, 300));
                 await p.delete(made.id, made.outs);
                 assert.equal(fs.existsSync(path), false);
                 assert.equal(sh(`findmnt -n --mountpoint ${root}/nova-mnt/h | wc -l`).trim(), "0", "the binds of the removed directory are gone");
+                assert.equal(sh(`findmnt -n --mountpoint ${root}/nova-mnt/other | wc -l`).trim(), "1", "a bind of another directory stays");
                 assert.equal(sh(`findmnt -n --mountpoint ${root}/nova-mnt | wc -l`).trim(), "1", "the mount base itself is not ours to touch");
             } finally {
                 holder.kill();

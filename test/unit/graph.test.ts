@@ -125,7 +125,7 @@ describe("program graph (setMocks)", () => {
         // Waiting builds take slots keystone first, heat last; every image has its own place.
         const priority = (i: string) => ofType("ContainerImage").find((c) => c.inputs.name.includes(`-${i}:`))!.inputs.priority;
         const order = ofType("ContainerImage").map((c) => c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, "")).sort((a, b) => priority(a) - priority(b));
-        assert.deepEqual(order, ["base", "infra", "openstack", "keystone", "ovn", "placement", "neutron", "nova", "glance", "cinder", "heat"]);
+        assert.deepEqual(order, ["base", "infra", "ovn", "openstack", "keystone", "placement", "neutron", "nova", "glance", "cinder", "heat"]);
     });
 
     test("nova and OVN agree on the host name; nova talks to the hotstack session; qemu without KVM", () => {
