@@ -441,7 +441,7 @@ async function main(): Promise<void> {
         });
 
         // ---- every password rotated on the full set, with post-setup and vm1 (ROTATE=1) ---------
-        // Not in CI (about ten minutes): run by hand, figures in the README.
+        // Not in CI (about 21 minutes): run by hand, figures in the README (Measured).
         if (process.env.ROTATE === "1") {
             await checks.step("each password rotated through config (full set, post-setup, vm1 running)", async () => {
                 const tokenWorks = () => onHostOk(`${ADMIN} token issue -f value -c id >/dev/null`);
