@@ -125,11 +125,13 @@ export const directoryProvider = hostProvider({
                     // its parent: the path itself may still be a mount point.
                     'parent=$(dirname -- "$p"); set -- $(findmnt -rn -o MAJ:MIN,TARGET,FSROOT -T "$parent")',
                     'dev=${1:-none}; pp=${parent#"${2%/}"}; rel="${3%/}${pp%/}/${p##*/}"',
+                    // Lazily detaches each mount point read from stdin, deepest (and latest stacked) first.
+                    'unmount_each() { sort -r | while read -r m; do umount -l "$m"; done; }',
                     "detach() {",
-                    `  awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`,
+                    `  awk -v p="$p/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | unmount_each`,
                     '  for i in 1 2 3 4 5 6 7 8; do mountpoint -q "$p" || break; umount -l "$p"; done',
                     ...(p.bindsUnder?.length
-                        ? [`  awk -v d="$dev" -v r="$rel" ${p.bindsUnder.map((u, i) => `-v u${i}=${sh(`${u}/`)}`).join(" ")} '$3 == d && ($4 == r || index($4, r "/") == 1) && (${p.bindsUnder.map((_, i) => `index($5, u${i}) == 1`).join(" || ")}) {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done`]
+                        ? [`  awk -v d="$dev" -v r="$rel" ${p.bindsUnder.map((u, i) => `-v u${i}=${sh(`${u}/`)}`).join(" ")} '$3 == d && ($4 == r || index($4, r "/") == 1) && (${p.bindsUnder.map((_, i) => `index($5, u${i}) == 1`).join(" || ")}) {print $5}' /proc/self/mountinfo | unmount_each`]
                         : []),
                     "  :",
                     "}",

@@ -22,6 +22,7 @@ import { TH, loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from
 import { Checks, memorySampler } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
 import { CATALOG_APIS, aptLimit, pollApis, residentMb, restartedUnits, span, timeline, unitStarts } from "./measure";
+import { tokenWorks } from "./keystone";
 import { rotateEach } from "./rotation";
 
 const ADMIN = "openstack --os-cloud hotstack-os-admin";
@@ -444,7 +445,6 @@ async function main(): Promise<void> {
         // Not in CI (about 21 minutes): run by hand, figures in the README (Measured).
         if (process.env.ROTATE === "1") {
             await checks.step("each password rotated through config (full set, post-setup, vm1 running)", async () => {
-                const tokenWorks = () => onHostOk(`${ADMIN} token issue -f value -c id >/dev/null`);
                 Object.assign(fig, await rotateEach(checks, { serviceSet: "full", passwords, converge: (what) => converge(what, opts()), tokenWorks }));
                 const again = await converge("run after the rotations", opts());
                 checks.expect(changeCount(again) === 0, "after the rotations: the next run changes nothing", `${changeCount(again)} changes`);
