@@ -1,13 +1,26 @@
 // RabbitMQ: the message bus of nova, neutron, cinder and heat. The node name comes from the
 // fixed hostname `rabbitmq`; changing it would orphan the persisted mnesia data.
+// default_user/default_pass only seed an empty node, so the user and its password also come
+// from a definitions file the broker imports on every boot, before its AMQP port opens: a
+// rotated password is in force once the restarted broker is healthy, before any client restarts.
 import { ServiceContext, token } from "./context";
 import { ServiceSpec } from "./service";
 
+const DEFINITIONS = "/etc/rabbitmq/definitions.json";
+
 export function rabbitmq(ctx: ServiceContext): ServiceSpec {
+    // Passwords are URL-safe (config validation), so the token needs no JSON escaping.
+    const definitions = JSON.stringify({
+        users: [{ name: "openstack", password: token("RABBITMQ_PASSWORD"), tags: ["administrator"] }],
+        vhosts: [{ name: "/" }],
+        permissions: [{ user: "openstack", vhost: "/", configure: ".*", write: ".*", read: ".*" }],
+    }, null, 2);
     const conf = [
         "# Managed by hotstack-os: pulumi up puts back any change made here.",
         "default_user = openstack",
         `default_pass = ${token("RABBITMQ_PASSWORD")}`,
+        "definitions.import_backend = local_filesystem",
+        `definitions.local.path = ${DEFINITIONS}`,
         // Small footprint: the watermark is computed against 512 MB, not the host's RAM.
         "vm_memory_high_watermark.relative = 0.6",
         "vm_memory_high_watermark_paging_ratio = 0.75",
@@ -25,7 +38,7 @@ export function rabbitmq(ctx: ServiceContext): ServiceSpec {
         exec: "rabbitmq",
         network: { ip: ctx.config.ips.rabbitmqIp, hostname: "rabbitmq" },
         secrets: ["RABBITMQ_PASSWORD"],
-        templates: [{ target: "/etc/rabbitmq/rabbitmq.conf", content: conf }],
+        templates: [{ target: "/etc/rabbitmq/rabbitmq.conf", content: conf }, { target: DEFINITIONS, content: definitions }],
         volumes: [`${ctx.dataDir}/rabbitmq:/var/lib/rabbitmq:z`],
         health: { cmd: "hotstack-health rabbitmq", intervalSeconds: 10, timeoutSeconds: 10, retries: 5, startPeriodSeconds: 10 },
         startTimeoutSeconds: 180,

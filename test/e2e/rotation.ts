@@ -6,6 +6,7 @@ import { PASSWORD_KEYS, PasswordKey, parseConfig } from "../../components/config
 import { serviceContext } from "../../components/services/context";
 import { serviceSpecs } from "../../components/services/index";
 import { onHostOk } from "../support/testhost";
+import { brokerLogin } from "./amqp";
 import { Checks } from "./checks";
 import { restartedUnits, unitStarts } from "./measure";
 
@@ -45,6 +46,12 @@ export async function rotateEach(checks: Checks, r: Rotation): Promise<Record<st
         });
         if (ran) checks.expect(true, `rotating ${key}: the run succeeds`);
         const healthy = checks.expect(onHostOk(`systemctl is-active --quiet ${services.map((s) => `hotstack-os-${s}.service`).join(" ")}`), `rotating ${key}: every service stays active`);
+        if (key === "rabbitmqPassword") {
+            // The broker itself must hold the new password (a config default alone seeds only an empty node).
+            const taken = brokerLogin(r.passwords[key]!);
+            const other = brokerLogin(`${r.passwords[key]}-old`);
+            checks.expect(taken === "accepted" && other === "refused", "rotating rabbitmqPassword: the broker takes the new password and refuses another", `new: ${taken}, another: ${other}`);
+        }
         const token = await checks.waitFor(`rotating ${key}: a token${key === "adminPassword" ? " with the new admin password" : ""}`, 30, r.tokenWorks, 2);
         let restarted: string[] = [];
         try {

@@ -72,7 +72,12 @@ export function onHost(cmd: string, opts: { allowFailure?: boolean } = {}): stri
 }
 
 export function onHostOk(cmd: string): boolean {
-    return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, stdio: "ignore" }).status === 0;
+    return onHostStatus(cmd) === 0;
+}
+
+/** A command's exit status on the test host; `input` (e.g. a password) goes to its stdin, never argv. */
+export function onHostStatus(cmd: string, input?: string): number | null {
+    return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, input, stdio: [input === undefined ? "ignore" : "pipe", "ignore", "ignore"] }).status;
 }
 
 /** Copies a local image to the test host (podman save | podman load over ssh). */

@@ -1,0 +1,15 @@
+// Whether the running broker takes a password for user "openstack": a real AMQP PLAIN login from
+// the test host to the hotstack-os-rabbitmq container, as the services' oslo.messaging does it.
+import * as fs from "fs";
+import * as path from "path";
+import { onHostStatus } from "../support/testhost";
+
+const LOGIN = fs.readFileSync(path.join(__dirname, "amqp-login.py"), "utf8");
+// The first stdin line is the password, the rest is the script (nothing secret in argv).
+const RUNNER = "import sys; pw = sys.stdin.readline().rstrip(chr(10)); exec(sys.stdin.read())";
+const BROKER_IP = "$(podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' hotstack-os-rabbitmq)";
+
+export function brokerLogin(password: string): "accepted" | "refused" | "no answer" {
+    const status = onHostStatus(`python3 -c '${RUNNER}' "${BROKER_IP}"`, `${password}\n${LOGIN}`);
+    return status === 0 ? "accepted" : status === 2 ? "refused" : "no answer";
+}
