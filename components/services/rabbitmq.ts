@@ -1,15 +1,17 @@
 // RabbitMQ: the message bus of nova, neutron, cinder and heat. The node name comes from the
 // fixed hostname `rabbitmq`; changing it would orphan the persisted mnesia data.
-// default_user/default_pass only seed an empty node, so the user and its password also come
-// from a definitions file the broker imports on every boot, before its AMQP port opens: a
-// rotated password is in force once the restarted broker is healthy, before any client restarts.
+// The user, its password and the vhost come from a definitions file the broker imports on every
+// boot, before its AMQP port opens (default_user/default_pass would only seed an empty node, and
+// a node with definitions seeds nothing): a rotated password is in force once the restarted
+// broker is healthy, before any client restarts.
 import { ServiceContext, token } from "./context";
 import { ServiceSpec } from "./service";
 
 const DEFINITIONS = "/etc/rabbitmq/definitions.json";
 
 export function rabbitmq(ctx: ServiceContext): ServiceSpec {
-    // Passwords are URL-safe (config validation), so the token needs no JSON escaping.
+    // Passwords, given or generated, are URL-safe, so the token needs no JSON escaping. The vhost
+    // is listed because a node that loads definitions does not create "/" itself.
     const definitions = JSON.stringify({
         users: [{ name: "openstack", password: token("RABBITMQ_PASSWORD"), tags: ["administrator"] }],
         vhosts: [{ name: "/" }],
@@ -17,8 +19,6 @@ export function rabbitmq(ctx: ServiceContext): ServiceSpec {
     }, null, 2);
     const conf = [
         "# Managed by hotstack-os: pulumi up puts back any change made here.",
-        "default_user = openstack",
-        `default_pass = ${token("RABBITMQ_PASSWORD")}`,
         "definitions.import_backend = local_filesystem",
         `definitions.local.path = ${DEFINITIONS}`,
         // Small footprint: the watermark is computed against 512 MB, not the host's RAM.

@@ -9,7 +9,10 @@ const LOGIN = fs.readFileSync(path.join(__dirname, "amqp-login.py"), "utf8");
 const RUNNER = "import sys; pw = sys.stdin.readline().rstrip(chr(10)); exec(sys.stdin.read())";
 const BROKER_IP = "$(podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' hotstack-os-rabbitmq)";
 
-export function brokerLogin(password: string): "accepted" | "refused" | "no answer" {
-    const status = onHostStatus(`python3 -c '${RUNNER}' "${BROKER_IP}"`, `${password}\n${LOGIN}`);
-    return status === 0 ? "accepted" : status === 2 ? "refused" : "no answer";
+/** "accepted", "refused" (ACCESS_REFUSED), or what else happened (the probe's last stderr line). */
+export function brokerLogin(password: string): string {
+    const { status, stderr } = onHostStatus(`python3 -c '${RUNNER}' "${BROKER_IP}"`, `${password}\n${LOGIN}`);
+    if (status === 0) return "accepted";
+    if (status === 2) return "refused";
+    return `no answer (exit ${status}: ${stderr.trim().split("\n").pop() ?? ""})`;
 }

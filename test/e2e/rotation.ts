@@ -46,12 +46,12 @@ export async function rotateEach(checks: Checks, r: Rotation): Promise<Record<st
         });
         if (ran) checks.expect(true, `rotating ${key}: the run succeeds`);
         const healthy = checks.expect(onHostOk(`systemctl is-active --quiet ${services.map((s) => `hotstack-os-${s}.service`).join(" ")}`), `rotating ${key}: every service stays active`);
-        let ownerTakesIt = true;
+        let brokerOk = true;
         if (key === "rabbitmqPassword") {
             // The broker itself must hold the new password (a config default alone seeds only an empty node).
             const taken = brokerLogin(r.passwords[key]!);
             const other = brokerLogin(`${r.passwords[key]}-old`);
-            ownerTakesIt = checks.expect(taken === "accepted" && other === "refused", "rotating rabbitmqPassword: the broker takes the new password and refuses another", `new: ${taken}, another: ${other}`);
+            brokerOk = checks.expect(taken === "accepted" && other === "refused", "rotating rabbitmqPassword: the broker takes the new password and refuses another", `new: ${taken}, another: ${other}`);
         }
         const token = await checks.waitFor(`rotating ${key}: a token${key === "adminPassword" ? " with the new admin password" : ""}`, 30, r.tokenWorks, 2);
         let restarted: string[] = [];
@@ -62,7 +62,7 @@ export async function rotateEach(checks: Checks, r: Rotation): Promise<Record<st
         }
         const expected = users(key);
         const isExact = checks.expect(JSON.stringify(restarted) === JSON.stringify(expected), `rotating ${key}: exactly the containers that use it restarted`, `restarted [${restarted.join(", ")}], users [${expected.join(", ")}]`);
-        if (ran && healthy && ownerTakesIt && token !== undefined) ok++;
+        if (ran && healthy && brokerOk && token !== undefined) ok++;
         if (isExact) exact++;
     }
     return { rotations_ok: `${ok}/${PASSWORD_KEYS.length}`, rotation_restarts_exact: `${exact}/${PASSWORD_KEYS.length}` };

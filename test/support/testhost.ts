@@ -72,12 +72,14 @@ export function onHost(cmd: string, opts: { allowFailure?: boolean } = {}): stri
 }
 
 export function onHostOk(cmd: string): boolean {
-    return onHostStatus(cmd) === 0;
+    return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, stdio: "ignore" }).status === 0;
 }
 
-/** A command's exit status on the test host; `input` (e.g. a password) goes to its stdin, never argv. */
-export function onHostStatus(cmd: string, input?: string): number | null {
-    return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, input, stdio: [input === undefined ? "ignore" : "pipe", "ignore", "ignore"] }).status;
+/** A command's exit status (null: killed after `timeoutMs`) and stderr on the test host; `input`
+ *  (e.g. a password) goes to its stdin, never argv. */
+export function onHostStatus(cmd: string, input: string, timeoutMs = 60_000): { status: number | null; stderr: string } {
+    const r = childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, input, timeout: timeoutMs, stdio: ["pipe", "ignore", "pipe"] });
+    return { status: r.status, stderr: r.stderr.toString() };
 }
 
 /** Copies a local image to the test host (podman save | podman load over ssh). */

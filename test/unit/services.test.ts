@@ -50,12 +50,14 @@ describe("service specs", () => {
         const ks = raw.keystone.templates![0];
         assert.equal(ks.target, "/etc/keystone/keystone.conf");
         assert.match(String(ks.content), /^connection = mysql\+pymysql:\/\/openstack:@@DB_PASSWORD@@@hotstack-os-mariadb\/keystone$/m);
-        assert.match(String(raw.rabbitmq.templates![0].content), /^default_pass = @@RABBITMQ_PASSWORD@@$/m);
-        // default_pass seeds only an empty node: the definitions imported at every boot apply a rotation.
+        // The broker's user comes from definitions imported at every boot (a rotation applies on
+        // restart); default_pass would seed only an empty node, so rabbitmq.conf holds no secret.
         assert.match(String(raw.rabbitmq.templates![0].content), /^definitions\.local\.path = \/etc\/rabbitmq\/definitions\.json$/m);
+        assert.doesNotMatch(String(raw.rabbitmq.templates![0].content), /@@|default_(user|pass)/);
         const defs = JSON.parse(String(raw.rabbitmq.templates![1].content));
         assert.equal(raw.rabbitmq.templates![1].target, "/etc/rabbitmq/definitions.json");
         assert.deepEqual(defs.users, [{ name: "openstack", password: "@@RABBITMQ_PASSWORD@@", tags: ["administrator"] }]);
+        assert.deepEqual(defs.vhosts, [{ name: "/" }]);
         assert.deepEqual(defs.permissions, [{ user: "openstack", vhost: "/", configure: ".*", write: ".*", read: ".*" }]);
         assert.deepEqual(specs.keystone.secrets, ["ADMIN_PASSWORD", "DB_PASSWORD"]);
     });

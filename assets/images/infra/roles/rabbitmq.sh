@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # Role "rabbitmq" (infra image): RabbitMQ broker.
 #
-# The broker (user/password, tuning) is configured entirely by
-# /etc/rabbitmq/rabbitmq.conf (render it from a template so default_pass can
-# be @@RABBITMQ_PASSWORD@@; it then gets mode 0640 root:rabbitmq).
+# The broker is configured by /etc/rabbitmq/rabbitmq.conf; its user, password
+# and vhost by the definitions file that config names, imported on every boot
+# (render it from a template so the password can be @@RABBITMQ_PASSWORD@@; it
+# then gets mode 0640 root:rabbitmq), so a changed password applies on restart.
 # Start: fix ownership of /var/lib/rabbitmq, then exec the real server script
 # (not Debian's /usr/sbin wrapper, which would go through `su` and log to a
 # file) as user rabbitmq with console logging and a fixed node name, so the
