@@ -178,6 +178,14 @@ export function parseFindings(text: string, r: Requirements): HostFindings {
     };
 }
 
+/** What a refresh records: the stored findings while the host's fitness is the same (free space
+ *  moving by a megabyte is no drift), the fresh ones when a refusal or warning came or went. */
+export function refreshedFindings(stored: HostFindings | undefined, fresh: HostFindings, r: Requirements): HostFindings {
+    if (!stored) return fresh;
+    const gist = (f: HostFindings) => JSON.stringify(judge(f, r)).replace(/\d+/g, "#");
+    return gist(stored) === gist(fresh) ? stored : fresh;
+}
+
 function requirementsProblems(r: Record<string, any>): string | undefined {
     if (!r || typeof r !== "object") return "must be the host requirements";
     if (typeof r.dataDir !== "string" || !r.dataDir.startsWith("/")) return "needs an absolute dataDir";
@@ -206,7 +214,7 @@ export const preflightProvider = hostProvider({
     },
 
     async read(host, id, props) {
-        return { id, props: { ...props, findings: await probe(host, props.requirements) } };
+        return { id, props: { ...props, findings: refreshedFindings(props.findings, await probe(host, props.requirements), props.requirements) } };
     },
 
     async update(host, _id, _olds, news) {

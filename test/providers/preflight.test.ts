@@ -9,7 +9,7 @@ import { parseConfig } from "../../components/config";
 import { preflightRequirements } from "../../components/preflight-plan";
 import { sh as quote } from "../../providers/host/shell";
 import { Host, connect } from "../../providers/host/transport";
-import { Requirements, judge, probe } from "../../providers/preflight";
+import { Requirements, judge, probe, refreshedFindings } from "../../providers/preflight";
 import { sh, suffix } from "../support/providers";
 
 const base = (over: Partial<Requirements> = {}): Requirements => ({ ...preflightRequirements(parseConfig({})), ...over });
@@ -97,6 +97,20 @@ describe("preflight, from real probes", () => {
         const deployed = await probe(local, base({ dataDir: mnt }));
         const v = judge(deployed, base({ dataDir: mnt }));
         assert.ok(!v.refusals.some((r) => r.includes("MB are free")) && v.warnings.some((w) => w.startsWith(`only ${deployed.diskMb} MB are free at ${mnt}, below the 20480 MB a first deploy needs`)), JSON.stringify(v));
+    });
+
+    test("a refresh records new findings only when the verdict changed, not when free space moved", async () => {
+        const local = await connect({ kind: "local" });
+        const r = base({ dataDir: `${mnt}/data/hotstack-os`, minDiskMb: 1, recommendedDiskMb: 100 });
+        const fresh = await probe(local, r);
+        assert.ok(judge(fresh, r).warnings.some((w) => w.includes(`${fresh.diskMb} MB are free`)), "the warning names the number that moves");
+        const moved = { ...fresh, diskMb: fresh.diskMb + 1 };
+        assert.equal(refreshedFindings(moved, fresh, r), moved, "a megabyte more or less: the stored findings stay (no drift)");
+        const unfit = { ...fresh, memoryMb: 1 };
+        assert.equal(refreshedFindings(unfit, fresh, r), fresh, "a refusal that went away: the fresh findings");
+        const crowded = { ...fresh, listeners: [...fresh.listeners, "tcp 0.0.0.0 5000 node theirs"] };
+        assert.equal(refreshedFindings(fresh, crowded, r), crowded, "a port taken since: the fresh findings");
+        assert.equal(refreshedFindings(undefined, fresh, r), fresh);
     });
 
     test("virtType kvm without /dev/kvm is refused; qemu and auto are not", async () => {
