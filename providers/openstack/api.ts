@@ -153,6 +153,20 @@ export async function http(host: Host, method: string, url: string, headers: Rec
     return { status: res.status, headers: res.headers, body };
 }
 
+/** Statuses a reading request is tried again on: after a MariaDB restart the APIs' pooled database
+ *  connections are dead, and the first request on each answers 500 (DBConnectionError). */
+const TRANSIENT = [500, 502, 503, 504];
+
+/** Runs `send` until it answers something other than a transient error, for reads only (GET, HEAD:
+ *  repeating them changes nothing); at most `tries` times, waiting `waitMs` times the attempt between. */
+export async function retryReads(method: string, send: () => Promise<Response>, tries = 4, waitMs = 2000): Promise<Response> {
+    for (let n = 1; ; n++) {
+        const r = await send();
+        if (!["GET", "HEAD"].includes(method) || !TRANSIENT.includes(r.status) || n >= tries) return r;
+        await new Promise((done) => setTimeout(done, waitMs * n));
+    }
+}
+
 interface Session {
     token: string;
     userId: string;
@@ -243,7 +257,7 @@ export class Cloud {
             const url = `${await this.endpoint(service)}${path}`;
             let r: Response;
             try {
-                r = await http(this.host, method, url, { "X-Auth-Token": s.token }, opts);
+                r = await retryReads(method, () => http(this.host, method, url, { "X-Auth-Token": s.token }, opts));
             } catch (e) {
                 if ((e as { noAnswer?: boolean }).noAnswer) throw new Error(`the ${service} API (${SERVICES[service]}) does not answer on ${this.host.label}: ${(e as Error).message}; check \`systemctl status hotstack-os-${SERVICES[service]}\``);
                 throw e;
