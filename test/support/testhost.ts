@@ -60,25 +60,26 @@ export function loadBaseImage(): void {
     script("load-base-image.sh");
 }
 
+/** Runs `cmd` on the test host through ssh.sh (the one place that knows how). */
+function ssh(cmd: string, opts: childProcess.SpawnSyncOptions): childProcess.SpawnSyncReturns<Buffer> {
+    return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, ...opts }) as childProcess.SpawnSyncReturns<Buffer>;
+}
+
 /** Runs a shell command on the test host; throws with its output on failure. */
 export function onHost(cmd: string, opts: { allowFailure?: boolean } = {}): string {
-    const r = childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], {
-        env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) },
-        stdio: ["ignore", "pipe", "pipe"],
-        maxBuffer: 64 * 1024 * 1024,
-    });
+    const r = ssh(cmd, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
     if (r.status !== 0 && !opts.allowFailure) throw new Error(`on test host: ${cmd}\nexit ${r.status}\n${r.stdout}${r.stderr}`);
     return r.stdout.toString();
 }
 
 export function onHostOk(cmd: string): boolean {
-    return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, stdio: "ignore" }).status === 0;
+    return ssh(cmd, { stdio: "ignore" }).status === 0;
 }
 
 /** A command's exit status (null: killed after `timeoutMs`) and stderr on the test host; `input`
  *  (e.g. a password) goes to its stdin, never argv. */
 export function onHostStatus(cmd: string, input: string, timeoutMs = 60_000): { status: number | null; stderr: string } {
-    const r = childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, input, timeout: timeoutMs, stdio: ["pipe", "ignore", "pipe"] });
+    const r = ssh(cmd, { input, timeout: timeoutMs, stdio: ["pipe", "ignore", "pipe"] });
     return { status: r.status, stderr: r.stderr.toString() };
 }
 
