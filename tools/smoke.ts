@@ -147,13 +147,13 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
     const sshSeconds: number[] = [];
     if (o.testConnectivity) {
         await sleep(30);
-        for (const ip of fips) {
+        for (const [i, ip] of fips.entries()) {
             let ok = false;
             for (let t = 0; t < 60 && !ok; t += 2) {
                 ok = (await host.run(`ping -c 1 -W 2 ${sh(ip)} >/dev/null 2>&1 && echo ok || true`)).stdout.trim() === "ok";
                 if (!ok) await sleep(2);
             }
-            check(`ping ${ip} from the host`, ok);
+            check(`ping ${ip} from the host`, ok, ok ? undefined : await consoleDigest(i));
         }
     }
 
@@ -167,7 +167,7 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
                 answer = (await host.run(sshCmd(ip, "echo smoke-ok; hostname; cat /proc/partitions"), { check: false })).stdout;
                 if (!answer.includes("smoke-ok")) await sleep(5);
             }
-            const ok = check(`ssh ${o.sshUsername}@${ip} with the key from metadata`, answer.includes("smoke-ok"));
+            const ok = check(`ssh ${o.sshUsername}@${ip} with the key from metadata`, answer.includes("smoke-ok"), answer.includes("smoke-ok") ? undefined : await consoleDigest(i));
             if (!ok) continue;
             // seconds from the stack being complete (the guests ACTIVE) to the guest answering SSH
             sshSeconds.push((Date.now() - complete) / 1000);
@@ -185,6 +185,22 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
 
     function done(stackS = 0, floatingIps: string[] = [], ssh: number[] = []): SmokeResult {
         return { checks, ok: checks.length > 0 && checks.every((c) => c.ok), stackSeconds: stackS, floatingIps, sshSeconds: ssh };
+    }
+
+    /**
+     * Why a guest did not answer, in one line a failure summary can carry: the guest's own status
+     * lines (its init prints "hotstack-guest: ip=… metadata=…" and "ready …"), or else the last
+     * console lines (a kernel panic, a boot loader that found no disk).
+     */
+    async function consoleDigest(index: number): Promise<string> {
+        const name = `instance${index + 1}`;
+        const id = await os(`stack resource show ${sh(o.stackName)} ${name} -f value -c physical_resource_id`, { allowFailure: true });
+        if (!id) return `${name}: no server`;
+        const status = await os(`server show ${sh(id)} -f value -c status`, { allowFailure: true });
+        const lines = (await os(`console log show --lines 200 ${sh(id)}`, { allowFailure: true })).split("\n").map((l) => l.trim()).filter(Boolean);
+        const own = lines.filter((l) => l.includes("hotstack-guest:"));
+        const tail = (own.length ? own : lines).slice(-3).join(" | ");
+        return `${name} ${status || "?"}, console: ${tail.slice(-400) || "(empty)"}`;
     }
 
     /** What a failed run shows: the failed resources and each guest's console tail. */
