@@ -182,7 +182,8 @@ export function parseFindings(text: string, r: Requirements): HostFindings {
  *  moving by a megabyte is no drift), the fresh ones when a refusal or warning came or went. */
 export function refreshedFindings(stored: HostFindings | undefined, fresh: HostFindings, r: Requirements): HostFindings {
     if (!stored) return fresh;
-    const gist = (f: HostFindings) => JSON.stringify(judge(f, r)).replace(/\d+/g, "#");
+    // only the megabyte figures move between runs: a port or an address in a finding does not
+    const gist = (f: HostFindings) => JSON.stringify(judge(f, r)).replace(/\b\d+ MB\b/g, "# MB");
     return gist(stored) === gist(fresh) ? stored : fresh;
 }
 

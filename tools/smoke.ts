@@ -134,6 +134,7 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
     const fips = [String(out("instance1_floating_ip")), String(out("instance2_floating_ip"))];
     o.log(`outputs: ${outputs.map((x) => `${x.output_key}=${JSON.stringify(x.output_value)}`).join(" ")}`);
     const phys = (name: string) => resources.find((r) => r.resource_name === name)?.physical_resource_id ?? "";
+    const digests: Promise<string>[] = [];
 
     // what the template asked for, as the cloud shows it
     const server1 = await json(`server show ${phys("instance1")}`);
@@ -194,13 +195,16 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
      */
     async function consoleDigest(index: number): Promise<string> {
         const name = `instance${index + 1}`;
-        const id = await os(`stack resource show ${sh(o.stackName)} ${name} -f value -c physical_resource_id`, { allowFailure: true });
-        if (!id) return `${name}: no server`;
-        const status = await os(`server show ${sh(id)} -f value -c status`, { allowFailure: true });
-        const lines = (await os(`console log show --lines 200 ${sh(id)}`, { allowFailure: true })).split("\n").map((l) => l.trim()).filter(Boolean);
-        const own = lines.filter((l) => l.includes("hotstack-guest:"));
-        const tail = (own.length ? own : lines).slice(-3).join(" | ");
-        return `${name} ${status || "?"}, console: ${tail.slice(-400) || "(empty)"}`;
+        digests[index] ??= (async () => {
+            const id = phys(name);
+            if (!id) return `${name}: no server`;
+            const status = await os(`server show ${sh(id)} -f value -c status`, { allowFailure: true });
+            const lines = (await os(`console log show --lines 200 ${sh(id)}`, { allowFailure: true })).split("\n").map((l) => l.trim()).filter(Boolean);
+            const own = lines.filter((l) => l.includes("hotstack-guest:"));
+            const tail = (own.length ? own : lines).slice(-3).join(" | ");
+            return `${name} ${status || "?"}, console: ${tail.slice(-400) || "(empty)"}`;
+        })();
+        return digests[index];
     }
 
     /** What a failed run shows: the failed resources and each guest's console tail. */

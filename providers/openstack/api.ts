@@ -153,16 +153,17 @@ export async function http(host: Host, method: string, url: string, headers: Rec
     return { status: res.status, headers: res.headers, body };
 }
 
-/** Statuses a reading request is tried again on: after a MariaDB restart the APIs' pooled database
+/** Statuses a repeatable request is tried again on: after a MariaDB restart the APIs' pooled database
  *  connections are dead, and the first request on each answers 500 (DBConnectionError). */
 const TRANSIENT = [500, 502, 503, 504];
 
-/** Runs `send` until it answers something other than a transient error, for reads only (GET, HEAD:
- *  repeating them changes nothing); at most `tries` times, waiting `waitMs` times the attempt between. */
-export async function retryReads(method: string, send: () => Promise<Response>, tries = 4, waitMs = 2000): Promise<Response> {
+/** Runs `send` until it answers something other than a transient error, when the request is
+ *  `repeatable` (sending it twice changes nothing: GET, HEAD, asking for a token); at most `tries`
+ *  times, waiting `waitMs` times the attempt between. Anything else is sent once. */
+export async function retryTransient(repeatable: boolean, send: () => Promise<Response>, tries = 4, waitMs = 2000): Promise<Response> {
     for (let n = 1; ; n++) {
         const r = await send();
-        if (!["GET", "HEAD"].includes(method) || !TRANSIENT.includes(r.status) || n >= tries) return r;
+        if (!repeatable || !TRANSIENT.includes(r.status) || n >= tries) return r;
         await new Promise((done) => setTimeout(done, waitMs * n));
     }
 }
@@ -202,7 +203,8 @@ async function login(host: Host, cloud: string): Promise<Session> {
         },
     };
     const url = `${entry.authUrl.replace(/\/$/, "")}/auth/tokens`;
-    const r = await http(host, "POST", url, {}, { body });
+    // keystone's pooled DB connections die with a MariaDB restart too; a token request is repeatable
+    const r = await retryTransient(true, () => http(host, "POST", url, {}, { body }));
     if (r.status !== 201) throw apiError("identity", "POST", url, r.status, r.body);
     return { token: r.headers["x-subject-token"], userId: r.body.token.user.id, projectId: r.body.token.project.id, catalog: r.body.token.catalog ?? [], entry };
 }
@@ -257,7 +259,7 @@ export class Cloud {
             const url = `${await this.endpoint(service)}${path}`;
             let r: Response;
             try {
-                r = await retryReads(method, () => http(this.host, method, url, { "X-Auth-Token": s.token }, opts));
+                r = await retryTransient(["GET", "HEAD"].includes(method), () => http(this.host, method, url, { "X-Auth-Token": s.token }, opts));
             } catch (e) {
                 if ((e as { noAnswer?: boolean }).noAnswer) throw new Error(`the ${service} API (${SERVICES[service]}) does not answer on ${this.host.label}: ${(e as Error).message}; check \`systemctl status hotstack-os-${SERVICES[service]}\``);
                 throw e;

@@ -2,7 +2,7 @@
 // the test host to the hotstack-os-rabbitmq container, as the services' oslo.messaging does it.
 import * as fs from "fs";
 import * as path from "path";
-import { onHostStatus } from "../support/testhost";
+import { onHost, onHostStatus } from "../support/testhost";
 
 const LOGIN = fs.readFileSync(path.join(__dirname, "amqp-login.py"), "utf8");
 // The first stdin line is the password, the rest is the script (nothing secret in argv).
@@ -15,4 +15,10 @@ export function brokerLogin(password: string): string {
     if (status === 0) return "accepted";
     if (status === 2) return "refused";
     return `no answer (exit ${status}: ${stderr.trim().split("\n").pop() ?? ""})`;
+}
+
+/** The password the running broker was last given: the user in its imported definitions file. */
+export function brokerPassword(): string | undefined {
+    const defs = JSON.parse(onHost("podman exec hotstack-os-rabbitmq cat /etc/rabbitmq/definitions.json", { allowFailure: true }) || "{}");
+    return defs.users?.[0]?.password;
 }

@@ -17,7 +17,7 @@ import { Report, changeCount, preview } from "../harness/engine";
 import { hostLabel } from "../../providers/host/connection";
 import { closeAllConnections, connect } from "../../providers/host/transport";
 import { userSystemctl } from "../../providers/host/units";
-import { smoke } from "../../tools/smoke";
+import { Check, smoke } from "../../tools/smoke";
 import { TH, loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks, memorySampler } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
@@ -32,6 +32,8 @@ const GUEST_FILE = "/var/tmp/hotstack-guest.raw";
 const OUTSIDE_IP = "198.51.100.2";
 const TEST_FLAVOR = "e2e.tiny";
 
+/** A smoke check as the summary lists it: a failure carries its detail (a guest's console digest). */
+const label = (c: Check) => `${c.name}${c.ok || !c.detail ? "" : ` (${c.detail})`}`;
 const json = (cmd: string) => JSON.parse(onHost(`${cmd} -f json`));
 
 function putFile(remote: string, data: Buffer | string): void {
@@ -337,7 +339,7 @@ async function main(): Promise<void> {
         const smokeOpts = { keypairName: "hotstack-smoke-test", sshUsername: "cirros", image: GUEST_IMAGE, flavor: TEST_FLAVOR, externalNetwork: "public", cloud: "hotstack-os",
             cleanupOnly: false, testConnectivity: true, testSsh: true, log: (l: string) => log(`  [smoke] ${l}`) };
         const s1 = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test", keepStack: true });
-        for (const c of s1.checks) (c.ok ? checks.passed : checks.failed).push(`smoke: ${c.name}${c.ok || !c.detail ? "" : ` (${c.detail})`}`);
+        for (const c of s1.checks) (c.ok ? checks.passed : checks.failed).push(`smoke: ${label(c)}`);
         const ok = (re: RegExp) => (s1.checks.some((c) => re.test(c.name)) && s1.checks.filter((c) => re.test(c.name)).every((c) => c.ok) ? 1 : 0);
         fig.smoke_stack_s = s1.stackSeconds.toFixed(0);
         fig.guest_boot_s = s1.sshSeconds.length ? Math.max(...s1.sshSeconds).toFixed(0) : "n/a";
@@ -375,7 +377,7 @@ async function main(): Promise<void> {
             await checks.waitFor("compute and network agents up again", 300, () => /nova-compute\s+up/.test(onHost(`${ADMIN} compute service list -f value -c Binary -c State`, { allowFailure: true }))
                 && /OVN Controller.*(True|:-\))/.test(onHost(`${ADMIN} network agent list -f value -c 'Agent Type' -c Alive`, { allowFailure: true })), 5);
             const s2 = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test-2", keepStack: false });
-            for (const c of s2.checks) (c.ok ? checks.passed : checks.failed).push(`smoke after restart: ${c.name}${c.ok || !c.detail ? "" : ` (${c.detail})`}`);
+            for (const c of s2.checks) (c.ok ? checks.passed : checks.failed).push(`smoke after restart: ${label(c)}`);
             fig.restart_smoke_ok = s2.ok ? 1 : 0;
             checks.expect(/smoke-ok/.test(inGuest(fip1, "echo smoke-ok")), "the guest that stayed up is still reachable through its floating IP (SSH)");
         });

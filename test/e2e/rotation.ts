@@ -6,7 +6,7 @@ import { PASSWORD_KEYS, PasswordKey, parseConfig } from "../../components/config
 import { serviceContext } from "../../components/services/context";
 import { serviceSpecs } from "../../components/services/index";
 import { onHostOk } from "../support/testhost";
-import { brokerLogin } from "./amqp";
+import { brokerLogin, brokerPassword } from "./amqp";
 import { Checks } from "./checks";
 import { restartedUnits, unitStarts } from "./measure";
 
@@ -38,6 +38,7 @@ export async function rotateEach(checks: Checks, r: Rotation): Promise<Record<st
     let ok = 0;
     let exact = 0;
     for (const key of PASSWORD_KEYS) {
+        const previous = key === "rabbitmqPassword" ? brokerPassword() : undefined;
         r.passwords[key] = `rotated-${key}-${Date.now().toString(36)}`;
         const before = unitStarts();
         const ran = await r.converge(`rotate ${key}`).then(() => true, (e) => {
@@ -50,8 +51,8 @@ export async function rotateEach(checks: Checks, r: Rotation): Promise<Record<st
         if (key === "rabbitmqPassword") {
             // The broker itself must hold the new password (a config default alone seeds only an empty node).
             const taken = brokerLogin(r.passwords[key]!);
-            const other = brokerLogin(`${r.passwords[key]}-old`);
-            brokerOk = checks.expect(taken === "accepted" && other === "refused", "rotating rabbitmqPassword: the broker takes the new password and refuses another", `new: ${taken}, another: ${other}`);
+            const stale = previous ? brokerLogin(previous) : "not read before the run";
+            brokerOk = checks.expect(taken === "accepted" && stale === "refused", "rotating rabbitmqPassword: the broker takes the new password and refuses the one before", `new: ${taken}, before: ${stale}`);
         }
         const token = await checks.waitFor(`rotating ${key}: a token${key === "adminPassword" ? " with the new admin password" : ""}`, 30, r.tokenWorks, 2);
         let restarted: string[] = [];

@@ -110,6 +110,9 @@ describe("preflight, from real probes", () => {
         assert.equal(refreshedFindings(unfit, fresh, r), fresh, "a refusal that went away: the fresh findings");
         const crowded = { ...fresh, listeners: [...fresh.listeners, "tcp 0.0.0.0 5000 node theirs"] };
         assert.equal(refreshedFindings(fresh, crowded, r), crowded, "a port taken since: the fresh findings");
+        const elsewhere = { ...fresh, listeners: [...fresh.listeners, "tcp 0.0.0.0 8774 node theirs"] };
+        assert.ok(judge(crowded, r).refusals.length > 0 && judge(elsewhere, r).refusals.length > 0, "both ports are the front door's");
+        assert.equal(refreshedFindings(crowded, elsewhere, r), elsewhere, "the taken port moved from 5000 to 8774: the fresh findings");
         assert.equal(refreshedFindings(undefined, fresh, r), fresh);
     });
 

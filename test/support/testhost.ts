@@ -60,7 +60,7 @@ export function loadBaseImage(): void {
     script("load-base-image.sh");
 }
 
-/** Runs `cmd` on the test host through ssh.sh (the one place that knows how). */
+/** Runs `cmd` on the test host through ssh.sh (onHost, onHostOk and onHostStatus all come here). */
 function ssh(cmd: string, opts: childProcess.SpawnSyncOptions): childProcess.SpawnSyncReturns<Buffer> {
     return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, ...opts }) as childProcess.SpawnSyncReturns<Buffer>;
 }

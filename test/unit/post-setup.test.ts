@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { ConfigError, RawConfig, parseConfig } from "../../components/config";
 import { FLAVOR_DEFAULTS, IMAGE_DEFAULTS, QUOTA_DEFAULTS } from "../../components/post-setup-plan";
 import { cloudEntries } from "../../components/cloud-access";
-import { parseClouds, retryReads } from "../../providers/openstack/api";
+import { parseClouds, retryTransient } from "../../providers/openstack/api";
 import { splitBlock, withBlock } from "../../providers/file-block";
 
 function problems(raw: RawConfig): string[] {
@@ -126,19 +126,19 @@ describe("API requests after a database restart", () => {
 
     test("a read answered 500 (dead pooled DB connections) is sent again until it is answered", async () => {
         const a = answers(500, 503);
-        assert.equal((await retryReads("GET", a.send, 4, 1)).status, 200);
+        assert.equal((await retryTransient(true, a.send, 4, 1)).status, 200);
         assert.deepEqual(a.sent, [500, 503, 200]);
     });
 
     test("a read that keeps failing gives its last answer after the last try; a write is sent once", async () => {
         const failing = answers(500, 500, 500, 500, 500);
-        assert.equal((await retryReads("GET", failing.send, 4, 1)).status, 500);
+        assert.equal((await retryTransient(true, failing.send, 4, 1)).status, 500);
         assert.equal(failing.sent.length, 4);
         const write = answers(500);
-        assert.equal((await retryReads("POST", write.send, 4, 1)).status, 500);
+        assert.equal((await retryTransient(false, write.send, 4, 1)).status, 500);
         assert.deepEqual(write.sent, [500]);
         const missing = answers(404);
-        assert.equal((await retryReads("GET", missing.send, 4, 1)).status, 404, "a 404 is an answer, not a transient error");
+        assert.equal((await retryTransient(true, missing.send, 4, 1)).status, 404, "a 404 is an answer, not a transient error");
         assert.equal(missing.sent.length, 1);
     });
 });
