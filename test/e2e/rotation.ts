@@ -54,7 +54,9 @@ export async function rotateEach(checks: Checks, r: Rotation): Promise<Record<st
             const stale = previous ? brokerLogin(previous) : "not read before the run";
             brokerOk = checks.expect(taken === "accepted" && stale === "refused", "rotating rabbitmqPassword: the broker takes the new password and refuses the one before", `new: ${taken}, before: ${stale}`);
         }
-        const token = await checks.waitFor(`rotating ${key}: a token${key === "adminPassword" ? " with the new admin password" : ""}`, 30, r.tokenWorks, 2);
+        // The wait is generous and its time is printed: after MariaDB restarts, its peers that did
+        // not restart (keystone) keep its old MAC address until their ARP entry expires (15-45 s).
+        const token = await checks.waitFor(`rotating ${key}: a token${key === "adminPassword" ? " with the new admin password" : ""}`, 120, r.tokenWorks, 2);
         let restarted: string[] = [];
         try {
             restarted = restartedUnits(before, unitStarts());
