@@ -168,7 +168,8 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
                 answer = (await host.run(sshCmd(ip, "echo smoke-ok; hostname; cat /proc/partitions"), { check: false })).stdout;
                 if (!answer.includes("smoke-ok")) await sleep(5);
             }
-            const ok = check(`ssh ${o.sshUsername}@${ip} with the key from metadata`, answer.includes("smoke-ok"), answer.includes("smoke-ok") ? undefined : await consoleDigest(i));
+            const reached = answer.includes("smoke-ok");
+            const ok = check(`ssh ${o.sshUsername}@${ip} with the key from metadata`, reached, reached ? undefined : await consoleDigest(i));
             if (!ok) continue;
             // seconds from the stack being complete (the guests ACTIVE) to the guest answering SSH
             sshSeconds.push((Date.now() - complete) / 1000);

@@ -55,7 +55,8 @@ export async function rotateEach(checks: Checks, r: Rotation): Promise<Record<st
             brokerOk = checks.expect(taken === "accepted" && stale === "refused", "rotating rabbitmqPassword: the broker takes the new password and refuses the one before", `new: ${taken}, before: ${stale}`);
         }
         // The wait is generous and its time is printed: after MariaDB restarts, its peers that did
-        // not restart (keystone) keep its old MAC address until their ARP entry expires (15-45 s).
+        // not restart (keystone) keep its old MAC address until their ARP entry expires (tokens
+        // came back after 3-38 s; podman 4.3 here: a restarted container unreachable for 22 s).
         const token = await checks.waitFor(`rotating ${key}: a token${key === "adminPassword" ? " with the new admin password" : ""}`, 120, r.tokenWorks, 2);
         let restarted: string[] = [];
         try {
