@@ -70,6 +70,13 @@ export function templateHostPath(configDir: string, service: string, target: str
     return `${configDir}/${service}/${target.replace(/^\//, "").replace(/\//g, "__")}`;
 }
 
+/** A locally administered unicast MAC (02:68:…) that spells out the IPv4 address it goes with. */
+export function macFor(ip: string): string {
+    const octets = ip.split(".").map(Number);
+    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`macFor: not an IPv4 address: ${ip}`);
+    return ["02", "68", ...octets.map((o) => o.toString(16).padStart(2, "0"))].join(":");
+}
+
 /** The Quadlet .container file of a service: its whole runtime contract in one readable file. */
 export function renderQuadlet(spec: ResolvedSpec, imageId: string, configDir: string, network: string): string {
     const sharedVolume = (spec.volumes ?? []).some((v) => (v.split(":")[2] ?? "").split(",").some((o) => o === "shared" || o === "rshared"));
@@ -91,6 +98,9 @@ export function renderQuadlet(spec: ResolvedSpec, imageId: string, configDir: st
         c.push("Network=host");
     } else {
         c.push(`Network=${network}`, `IP=${spec.network.ip}`);
+        // A fixed MAC with the fixed IP: a restarted container otherwise gets a new MAC while its
+        // peers keep the old one in ARP and cannot reach it for up to ~40 s (measured, podman 4.3).
+        c.push(`PodmanArgs=--mac-address=${macFor(spec.network.ip)}`);
         if (spec.network.hostname) c.push(`HostName=${spec.network.hostname}`);
         for (const a of spec.network.aliases ?? []) c.push(`NetworkAlias=${a}`);
     }

@@ -6,7 +6,7 @@ import { serviceContext } from "../../components/services/context";
 import { cpuSettings } from "../../components/services/nova";
 import { renderHaproxyConfig } from "../../components/services/haproxy";
 import { SERVICE_NAMES, serviceSpecs, startAfter } from "../../components/services/index";
-import { ResolvedSpec, podmanSecretName, renderQuadlet, templateHostPath } from "../../components/services/service";
+import { ResolvedSpec, macFor, podmanSecretName, renderQuadlet, templateHostPath } from "../../components/services/service";
 
 const ctx = serviceContext(parseConfig({}));
 const raw = Object.fromEntries(serviceSpecs(ctx).map((s) => [s.name, s]));
@@ -78,6 +78,7 @@ describe("renderQuadlet", () => {
         assert.match(q, /^Pull=never$/m);
         assert.match(q, /^Network=hotstack-os$/m);
         assert.match(q, /^IP=172\.31\.0\.11$/m);
+        assert.match(q, /^PodmanArgs=--mac-address=02:68:ac:1f:00:0b$/m, "the MAC follows the IP, so peers' ARP stays right across restarts");
         assert.match(q, /^HostName=keystone$/m);
         assert.match(q, /^NetworkAlias=keystone$/m);
         assert.match(q, /^Secret=hotstack-os-db-password,type=mount,target=DB_PASSWORD$/m);
@@ -92,6 +93,7 @@ describe("renderQuadlet", () => {
         const d = renderQuadlet(specs.dnsmasq, "x", "/c", "hotstack-os");
         assert.match(d, /^Network=host$/m);
         assert.doesNotMatch(d, /^IP=/m);
+        assert.doesNotMatch(d, /mac-address/);
     });
     test("environment values that need quoting are quoted", () => {
         const m = renderQuadlet(specs.mariadb, "x", "/c", "hotstack-os");
@@ -107,6 +109,8 @@ describe("renderQuadlet", () => {
         assert.doesNotMatch(q, /shared-mounts/, "keystone has no shared volume");
     });
     test("names", () => {
+        assert.equal(macFor("10.0.255.1"), "02:68:0a:00:ff:01");
+        assert.throws(() => macFor("10.0.256.1"), /not an IPv4 address: 10\.0\.256\.1/);
         assert.equal(podmanSecretName("MYSQL_ROOT_PASSWORD"), "hotstack-os-mysql-root-password");
         assert.equal(templateHostPath("/d/config", "nova", "/etc/nova/nova.conf"), "/d/config/nova/etc__nova__nova.conf");
     });
