@@ -21,7 +21,7 @@ import { Check, smoke } from "../../tools/smoke";
 import { TH, loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks, memorySampler } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
-import { CATALOG_APIS, aptLimit, pollApis, residentMb, restartedUnits, span, timeline, unitStarts } from "./measure";
+import { CATALOG_APIS, aptLimit, pollApis, residentMb, restartedUnits, span, timeline, unitStartPath, unitStarts } from "./measure";
 import { tokenWorks } from "./keystone";
 import { rotateEach } from "./rotation";
 
@@ -33,6 +33,18 @@ const OUTSIDE_IP = "198.51.100.2";
 const TEST_FLAVOR = "e2e.tiny";
 
 /** A smoke check as the summary lists it: a failure carries its detail (a guest's console digest). */
+/** The test host's clock, for journalctl --since. */
+const hostNow = () => onHost("date +%s").trim();
+
+/** Each unit's start since then skipped its db sync: its database held the installed schema. */
+function expectSyncSkipped(checks: Checks, units: string[], since: string): void {
+    for (const u of units) {
+        const log = onHost(`journalctl -q -o cat -u hotstack-os-${u}.service --since @${since}`, { allowFailure: true });
+        const lines = log.split("\n").filter((l) => /schema-current|sync/.test(l));
+        checks.expect(/at the installed schema: .*skipped/.test(log), `${u}'s restart skipped its db sync (the schema was current)`, lines.slice(-4).join(" | ") || "no sync line in its journal");
+    }
+}
+
 const label = (c: Check) => `${c.name}${c.ok || !c.detail ? "" : ` (${c.detail})`}`;
 const json = (cmd: string) => JSON.parse(onHost(`${cmd} -f json`));
 
@@ -365,6 +377,7 @@ async function main(): Promise<void> {
 
         // ---- the seeds' CI sequence with a guest left running ---------------------------------
         await checks.step("stop hotstack-os.target, 60 s, the libvirt session and the guest stay up, start it again, smoke again", async () => {
+            const since = hostNow();
             onHost("systemctl stop hotstack-os.target");
             await new Promise((r) => setTimeout(r, 60000));
             const uid = onHost("id -u hotstack").trim();
@@ -374,6 +387,7 @@ async function main(): Promise<void> {
             checks.expect(onHostOk(`ping -c 1 -W 2 ${fip2}`) || onHostOk(`ping -c 3 -W 2 ${fip2}`), "a guest answers ping through its floating IP while the services are stopped");
             onHost("systemctl start hotstack-os.target");
             await checks.waitFor("hotstack-os.target active again", 300, () => onHostOk("systemctl is-active --quiet hotstack-os.target"), 5);
+            expectSyncSkipped(checks, ["nova-api", "placement", "cinder-api", "heat-api"], since);
             await checks.waitFor("compute and network agents up again", 300, () => /nova-compute\s+up/.test(onHost(`${ADMIN} compute service list -f value -c Binary -c State`, { allowFailure: true }))
                 && /OVN Controller.*(True|:-\))/.test(onHost(`${ADMIN} network agent list -f value -c 'Agent Type' -c Alive`, { allowFailure: true })), 5);
             const s2 = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test-2", keepStack: false });
@@ -417,11 +431,14 @@ async function main(): Promise<void> {
         // ---- one option of one service: nova.conf's cpu_models ----------------------------------
         await checks.step("one nova.conf option changed (cpuModel Nehalem -> Penryn): only nova's units restart", async () => {
             const before = unitStarts();
+            const since = hostNow();
             cpuModel = "Penryn";
             const r = await converge("cpuModel changed", opts());
             const restarted = restartedUnits(before, unitStarts());
             fig.one_change_s = r.seconds.toFixed(1);
             fig.one_change_restarts = restarted.join(",") || "none";
+            fig.one_change_path = unitStartPath(restarted);
+            expectSyncSkipped(checks, ["nova-api"], since);
             checks.expect(onHost("grep -h '^cpu_models' /var/lib/hotstack-os/config/nova-*/etc__nova__nova.conf 2>/dev/null | sort -u", { allowFailure: true }).includes("Penryn"), "nova.conf carries the new model");
             checks.expect(restarted.length > 0 && restarted.every((u) => u.startsWith("nova-")), "only nova's units restarted", restarted.join(", "));
         });
@@ -499,7 +516,7 @@ async function main(): Promise<void> {
         rmState(state);
     }
     console.log(`\n${checks.summary()}`);
-    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers"];
+    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers"];
     console.log(figures(Object.fromEntries(order.map((k) => [k, fig[k] ?? "n/a"]))));
     if (checks.failed.length) process.exitCode = 1;
 }

@@ -120,3 +120,25 @@ export function restartedUnits(before: Record<string, string>, after: Record<str
     if (!Object.keys(before).length || !Object.keys(after).length) throw new Error("could not read the units' start times (systemctl show gave nothing)");
     return Object.keys(after).filter((u) => before[u] !== after[u]).map((u) => u.replace(/^hotstack-os-/, "").replace(/\.service$/, "")).sort();
 }
+
+/**
+ * The restart path of some units: for each, when its start began and when it became active,
+ * in seconds since the first of them began ("nova-api 0..14 nova-conductor 14..41"), so a
+ * figure line shows which unit waited on which.
+ */
+export function unitStartPath(units: string[]): string {
+    if (!units.length) return "none";
+    const names = units.map((u) => `hotstack-os-${u}.service`);
+    const out = onHost(`systemctl show --property Id,InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic ${names.join(" ")}`, { allowFailure: true });
+    const spans: { unit: string; from: number; to: number }[] = [];
+    for (const block of out.split("\n\n")) {
+        const id = /^Id=hotstack-os-(\S+)\.service/m.exec(block)?.[1];
+        const from = Number(/^InactiveExitTimestampMonotonic=(\d+)/m.exec(block)?.[1]);
+        const to = Number(/^ActiveEnterTimestampMonotonic=(\d+)/m.exec(block)?.[1]);
+        if (id && from > 0 && to > 0) spans.push({ unit: id, from, to });
+    }
+    if (!spans.length) return "unreadable";
+    const t0 = Math.min(...spans.map((s) => s.from));
+    const s = (us: number) => ((us - t0) / 1e6).toFixed(0);
+    return spans.sort((a, b) => a.from - b.from || a.to - b.to).map((x) => `${x.unit}:${s(x.from)}..${s(x.to)}`).join(",");
+}

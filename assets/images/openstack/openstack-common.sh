@@ -29,6 +29,31 @@ hs_os_wait_db() {
     hotstack-wait-db --config "$1" --section "${2:-database}"
 }
 
+hs_os_schema_current() {
+    # hs_os_schema_current CONFIG SECTION PROJECT_SCRIPTS [--database DB] : exit 0
+    # when the database already holds the schema heads of the installed code
+    # (its alembic scripts under /usr/lib/python3/dist-packages/PROJECT_SCRIPTS),
+    # so the project's db sync would change nothing: a restart for a changed
+    # option then skips a full start of the project in Python. Any doubt: 1.
+    local conf=$1 section=$2 scripts=$3
+    shift 3
+    hotstack-schema-current --config "$conf" --section "$section" \
+        --scripts "/usr/lib/python3/dist-packages/$scripts" "$@"
+}
+
+hs_os_db_sync() {
+    # hs_os_db_sync CONFIG SECTION PROJECT_SCRIPTS CMD... : run the db sync
+    # command CMD unless hs_os_schema_current says the schema is current.
+    local conf=$1 section=$2 scripts=$3
+    shift 3
+    if hs_os_schema_current "$conf" "$section" "$scripts"; then
+        hs_info "database at the installed schema: $1 skipped"
+    else
+        hs_info "$*"
+        "$@"
+    fi
+}
+
 hs_os_bootstrap() {
     # hs_os_bootstrap ARGS... : run hotstack-keystone-bootstrap with admin
     # credentials (in its environment only). Skipped with HOTSTACK_BOOTSTRAP=false.

@@ -2,7 +2,8 @@
 # Role "cinder-api" (cinder image): Block Storage API, eventlet cinder-api.
 #
 # Start (services.md 3.19):
-#   1. wait for the database of the rendered cinder.conf; cinder-manage db sync;
+#   1. wait for the database of the rendered cinder.conf; cinder-manage db sync
+#      (skipped when the database holds the installed schema heads);
 #   2. keystone registration: user cinder (SERVICE_PASSWORD) with
 #      admin+service on project service, service cinderv3/volumev3, endpoints
 #      CINDER_PUBLIC_URL (with the literal $(project_id)s);
@@ -21,8 +22,8 @@ role_start() {
     [[ ${HOTSTACK_BOOTSTRAP:-true} == false ]] || hs_require_secret ADMIN_PASSWORD SERVICE_PASSWORD
 
     hs_os_wait_db "$CINDER_CONFIG" || hs_die "database not reachable"
-    hs_info "cinder-manage db sync"
-    cinder-manage --config-file "$CINDER_CONFIG" db sync
+    hs_os_db_sync "$CINDER_CONFIG" database cinder/db/migrations \
+        cinder-manage --config-file "$CINDER_CONFIG" db sync
 
     hs_info "keystone registration: user cinder, service cinderv3 (volumev3), $CINDER_PUBLIC_URL"
     hs_os_bootstrap --service-user cinder --password "$(hs_os_secret_ref SERVICE_PASSWORD)" \

@@ -3,7 +3,8 @@
 # worker).
 #
 # Start (services.md 3.22):
-#   1. wait for the database of the rendered heat.conf; heat-manage db_sync;
+#   1. wait for the database of the rendered heat.conf; heat-manage db_sync
+#      (skipped when the database holds the installed schema heads);
 #   2. keystone registration: domain HEAT_STACK_DOMAIN ("heat") with user
 #      HEAT_DOMAIN_ADMIN ("heat_domain_admin", SERVICE_PASSWORD) holding admin
 #      on that domain, roles heat_stack_owner + heat_stack_user, user heat
@@ -29,8 +30,8 @@ role_start() {
     [[ ${HOTSTACK_BOOTSTRAP:-true} == false ]] || hs_require_secret ADMIN_PASSWORD SERVICE_PASSWORD
 
     hs_os_wait_db "$HEAT_CONFIG" || hs_die "database not reachable"
-    hs_info "heat-manage db_sync"
-    heat-manage --config-file "$HEAT_CONFIG" db_sync
+    hs_os_db_sync "$HEAT_CONFIG" database heat/db/migrations \
+        heat-manage --config-file "$HEAT_CONFIG" db_sync
 
     local pw
     pw=$(hs_os_secret_ref SERVICE_PASSWORD)

@@ -4,7 +4,9 @@
 #
 # Start (services.md 3.9):
 #   1. wait for [api_database] and [database] of the rendered nova.conf;
-#   2. nova-manage api_db sync;
+#   2. nova-manage api_db sync (skipped, like step 4, when nova_api, nova and
+#      nova_cell0 already hold the installed code's schema heads: a restart
+#      for a changed option then costs no nova-manage start);
 #   3. cell0: map_cell0 when it is missing (URL = [database] with database
 #      nova_cell0); an existing mapping whose stored URL is not the template
 #      (e.g. made by hand) is converged with update_cell;
@@ -85,11 +87,16 @@ role_start() {
     hs_os_wait_db "$NOVA_CONFIG" api_database || hs_die "API database not reachable"
     hs_os_wait_db "$NOVA_CONFIG" database || hs_die "cell database not reachable"
 
-    hs_info "nova-manage api_db sync"
-    nova_manage api_db sync
-    nova_converge_cell0
-    hs_info "nova-manage db sync"
-    nova_manage db sync
+    if nova_schema_current; then
+        hs_info "databases at the installed schema: api_db sync and db sync skipped"
+        nova_converge_cell0
+    else
+        hs_info "nova-manage api_db sync"
+        nova_manage api_db sync
+        nova_converge_cell0
+        hs_info "nova-manage db sync"
+        nova_manage db sync
+    fi
 
     hs_info "keystone registration: user nova, service compute, $NOVA_PUBLIC_URL"
     hs_os_bootstrap --service-user nova --password "$(hs_os_secret_ref SERVICE_PASSWORD)" \
@@ -97,7 +104,6 @@ role_start() {
         --endpoint-url "$NOVA_PUBLIC_URL" >&2 || hs_die "keystone registration failed"
 
     nova_converge_cell1
-    nova_manage cell_v2 list_cells >&2 || true
 
     hs_info "starting gunicorn on $NOVA_API_BIND ($NOVA_API_WORKERS eventlet worker(s), $NOVA_API_WORKER_CONNECTIONS connections)"
     export GUNICORN_TIMEOUT

@@ -4,7 +4,8 @@
 # Start (services.md 3.8):
 #   1. wait for the database of the rendered placement.conf
 #      ([placement_database] connection);
-#   2. placement-manage db sync (idempotent);
+#   2. placement-manage db sync (idempotent; skipped when the database already
+#      holds the installed schema heads: hs_os_db_sync);
 #   3. keystone registration: user placement (SERVICE_PASSWORD) with
 #      admin+service on project service, service placement/placement,
 #      endpoints PLACEMENT_PUBLIC_URL;
@@ -24,8 +25,8 @@ role_start() {
     [[ ${HOTSTACK_BOOTSTRAP:-true} == false ]] || hs_require_secret ADMIN_PASSWORD SERVICE_PASSWORD
 
     hs_os_wait_db "$PLACEMENT_CONFIG" placement_database || hs_die "database not reachable"
-    hs_info "placement-manage db sync"
-    placement-manage --config-file "$PLACEMENT_CONFIG" db sync
+    hs_os_db_sync "$PLACEMENT_CONFIG" placement_database placement/db/sqlalchemy/alembic \
+        placement-manage --config-file "$PLACEMENT_CONFIG" db sync
 
     hs_info "keystone registration: user placement, service placement, $PLACEMENT_PUBLIC_URL"
     hs_os_bootstrap --service-user placement --password "$(hs_os_secret_ref SERVICE_PASSWORD)" \
