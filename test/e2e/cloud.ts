@@ -32,7 +32,6 @@ const GUEST_FILE = "/var/tmp/hotstack-guest.raw";
 const OUTSIDE_IP = "198.51.100.2";
 const TEST_FLAVOR = "e2e.tiny";
 
-/** A smoke check as the summary lists it: a failure carries its detail (a guest's console digest). */
 /** The test host's clock, for journalctl --since. */
 const hostNow = () => onHost("date +%s").trim();
 
@@ -45,6 +44,7 @@ function expectSyncSkipped(checks: Checks, units: string[], since: string): void
     }
 }
 
+/** A smoke check as the summary lists it: a failure carries its detail (a guest's console digest). */
 const label = (c: Check) => `${c.name}${c.ok || !c.detail ? "" : ` (${c.detail})`}`;
 const json = (cmd: string) => JSON.parse(onHost(`${cmd} -f json`));
 

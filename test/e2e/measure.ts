@@ -123,7 +123,7 @@ export function restartedUnits(before: Record<string, string>, after: Record<str
 
 /**
  * The restart path of some units: for each, when its start began and when it became active,
- * in seconds since the first of them began ("nova-api 0..14 nova-conductor 14..41"), so a
+ * in seconds since the first of them began ("nova-api:0..14,nova-conductor:14..41"), so a
  * figure line shows which unit waited on which.
  */
 export function unitStartPath(units: string[]): string {

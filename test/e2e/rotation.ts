@@ -54,9 +54,9 @@ export async function rotateEach(checks: Checks, r: Rotation): Promise<Record<st
             const stale = previous ? brokerLogin(previous) : "not read before the run";
             brokerOk = checks.expect(taken === "accepted" && stale === "refused", "rotating rabbitmqPassword: the broker takes the new password and refuses the one before", `new: ${taken}, before: ${stale}`);
         }
-        // The wait is generous and its time is printed: after MariaDB restarts, its peers that did
-        // not restart (keystone) keep its old MAC address until their ARP entry expires (tokens
-        // came back after 3-38 s; podman 4.3 here: a restarted container unreachable for 22 s).
+        // The wait is generous and its time is printed: before containers kept their MAC across
+        // restarts (service.ts macFor), keystone could not reach a restarted MariaDB until its ARP
+        // entry expired (tokens came back after 3-38 s); the printed time shows a regression.
         const token = await checks.waitFor(`rotating ${key}: a token${key === "adminPassword" ? " with the new admin password" : ""}`, 120, r.tokenWorks, 2);
         let restarted: string[] = [];
         try {

@@ -47,15 +47,20 @@ import configparser, sys
 import pymysql
 from sqlalchemy.engine import make_url
 conf, name = sys.argv[1:3]
-cp = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00none")
-cp.read(conf, encoding="utf-8")
-u = make_url(cp.get("api_database", "connection").strip())
-c = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username, password=u.password or "",
-                    database=u.database, connect_timeout=10)
-with c.cursor() as cur:
-    cur.execute("SELECT uuid FROM cell_mappings WHERE name=%s ORDER BY id LIMIT 1", (name,))
-    row = cur.fetchone()
-c.close()
+try:
+    cp = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00none")
+    cp.read(conf, encoding="utf-8")
+    u = make_url(cp.get("api_database", "connection").strip())
+    c = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username, password=u.password or "",
+                        database=u.database, connect_timeout=10)
+    with c.cursor() as cur:
+        cur.execute("SELECT uuid FROM cell_mappings WHERE BINARY name=%s ORDER BY id LIMIT 1", (name,))
+        row = cur.fetchone()
+    c.close()
+except pymysql.err.MySQLError as e:
+    sys.exit(f"cell lookup of {name}: {type(e).__name__}: {e}")
+except Exception as e:  # its text could quote the config (and a password in it)
+    sys.exit(f"cell lookup of {name}: {type(e).__name__}")
 if row:
     print(row[0])
 PY
