@@ -38,15 +38,21 @@ print(urlunsplit((p.scheme, "{username}:{password}@" + host, path, p.query, p.fr
 PY
 }
 
-nova_cell_uuid() {
-    # nova_cell_uuid NAME : UUID of a cell mapping, empty if it does not exist.
-    # Read from the API database directly: one light Python start instead of
-    # nova-manage's (each loads all of nova). Prints only the UUID.
-    python3 - "$NOVA_CONFIG" "$1" <<'PY'
+nova_cell_mapping() {
+    # nova_cell_mapping uuid NAME | differs UUID DB_URL [MQ_URL] : read a cell
+    # mapping from the API database directly (one light Python start instead
+    # of nova-manage's, which loads all of nova).
+    #   uuid: print the UUID of the cell NAME, nothing if it does not exist;
+    #   differs: exit 0 when the mapping as stored (raw, before template
+    #   expansion) differs from the given URLs (an empty URL is not compared).
+    # Prints nothing secret: errors name their type, and only database errors
+    # their text (any other could quote the config, and a password in it).
+    python3 - "$NOVA_CONFIG" "$@" <<'PY'
 import configparser, sys
 import pymysql
 from sqlalchemy.engine import make_url
-conf, name = sys.argv[1:3]
+conf, what, key, *urls = sys.argv[1:]
+where = "BINARY name" if what == "uuid" else "uuid"
 try:
     cp = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00none")
     cp.read(conf, encoding="utf-8")
@@ -54,16 +60,30 @@ try:
     c = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username, password=u.password or "",
                         database=u.database, connect_timeout=10)
     with c.cursor() as cur:
-        cur.execute("SELECT uuid FROM cell_mappings WHERE BINARY name=%s ORDER BY id LIMIT 1", (name,))
+        cur.execute(f"SELECT uuid, database_connection, transport_url FROM cell_mappings WHERE {where}=%s ORDER BY id LIMIT 1", (key,))
         row = cur.fetchone()
     c.close()
 except pymysql.err.MySQLError as e:
-    sys.exit(f"cell lookup of {name}: {type(e).__name__}: {e}")
-except Exception as e:  # its text could quote the config (and a password in it)
-    sys.exit(f"cell lookup of {name}: {type(e).__name__}")
-if row:
-    print(row[0])
+    sys.exit(f"cell mapping {key}: {type(e).__name__}: {e}")
+except Exception as e:
+    sys.exit(f"cell mapping {key}: {type(e).__name__}")
+if what == "uuid":
+    if row:
+        print(row[0])
+    sys.exit(0)
+db, mq = (urls + ["", ""])[:2]
+sys.exit(0 if row is None or (db and row[1] != db) or (mq and row[2] != mq) else 1)
 PY
+}
+
+nova_cell_uuid() {
+    # nova_cell_uuid NAME : UUID of a cell mapping, empty if it does not exist
+    nova_cell_mapping uuid "$1"
+}
+
+nova_cell_differs() {
+    # nova_cell_differs UUID DB_URL [MQ_URL] : exit 0 when the stored mapping differs
+    nova_cell_mapping differs "$@"
 }
 
 nova_schema_current() {
@@ -73,32 +93,6 @@ nova_schema_current() {
     hs_os_schema_current "$NOVA_CONFIG" api_database nova/db/api/migrations &&
         hs_os_schema_current "$NOVA_CONFIG" database nova/db/main/migrations &&
         hs_os_schema_current "$NOVA_CONFIG" database nova/db/main/migrations --database nova_cell0
-}
-
-nova_cell_differs() {
-    # nova_cell_differs UUID DB_URL [MQ_URL] : exit 0 when the cell mapping as
-    # stored in the API database (raw, before template expansion) differs from
-    # the given URLs (an empty URL is not compared). Prints nothing.
-    python3 - "$NOVA_CONFIG" "$@" <<'PY'
-import configparser, sys
-import pymysql
-from sqlalchemy.engine import make_url
-conf, uuid, db = sys.argv[1:4]
-mq = sys.argv[4] if len(sys.argv) > 4 else ""
-cp = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00none")
-cp.read(conf, encoding="utf-8")
-u = make_url(cp.get("api_database", "connection").strip())
-c = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username, password=u.password or "",
-                    database=u.database, connect_timeout=10)
-with c.cursor() as cur:
-    cur.execute("SELECT database_connection, transport_url FROM cell_mappings WHERE uuid=%s", (uuid,))
-    row = cur.fetchone()
-c.close()
-if row is None:
-    sys.exit(0)
-differs = (db and row[0] != db) or (mq and row[1] != mq)
-sys.exit(0 if differs else 1)
-PY
 }
 
 nova_wait_api() {
