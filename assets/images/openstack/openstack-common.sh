@@ -50,7 +50,7 @@ hs_os_db_sync() {
     local conf=$1 section=$2 scripts=$3
     shift 3
     if hs_os_schema_current "$conf" "$section" "$scripts"; then
-        hs_info "database at the installed schema: $1 skipped"
+        hs_info "database at the installed schema: skipped $*"
     else
         hs_info "$*"
         "$@"
