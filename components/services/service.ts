@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContainerService } from "../../providers/container-service";
 import { Directory } from "../../providers/directory";
 import { File } from "../../providers/file";
+import { isIpv4 } from "../../providers/kit";
 import { FABRIC_UNIT, SHARED_MOUNTS_UNIT } from "../host-plan";
 import { SecretName } from "./context";
 
@@ -72,9 +73,8 @@ export function templateHostPath(configDir: string, service: string, target: str
 
 /** A locally administered unicast MAC (02:68:…) that spells out the IPv4 address it goes with. */
 export function macFor(ip: string): string {
-    const octets = ip.split(".").map(Number);
-    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`macFor: not an IPv4 address: ${ip}`);
-    return ["02", "68", ...octets.map((o) => o.toString(16).padStart(2, "0"))].join(":");
+    if (!isIpv4(ip)) throw new Error(`macFor: not an IPv4 address: ${ip}`);
+    return ["02", "68", ...ip.split(".").map((o) => Number(o).toString(16).padStart(2, "0"))].join(":");
 }
 
 /** The Quadlet .container file of a service: its whole runtime contract in one readable file. */

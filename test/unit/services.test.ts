@@ -111,6 +111,7 @@ describe("renderQuadlet", () => {
     test("names", () => {
         assert.equal(macFor("10.0.255.1"), "02:68:0a:00:ff:01");
         assert.throws(() => macFor("10.0.256.1"), /not an IPv4 address: 10\.0\.256\.1/);
+        assert.throws(() => macFor("10..1.2"), /not an IPv4 address/);
         assert.equal(podmanSecretName("MYSQL_ROOT_PASSWORD"), "hotstack-os-mysql-root-password");
         assert.equal(templateHostPath("/d/config", "nova", "/etc/nova/nova.conf"), "/d/config/nova/etc__nova__nova.conf");
     });
