@@ -17,23 +17,28 @@ export const IMAGE_PARENTS: Record<string, string | undefined> = {
     ovn: "base",
     openstack: "base",
     keystone: "openstack",
-    glance: "openstack",
     placement: "openstack",
-    nova: "openstack",
-    neutron: "openstack",
-    cinder: "openstack",
-    heat: "openstack",
+    "openstack-services": "openstack",
+    glance: "openstack-services",
+    nova: "openstack-services",
+    neutron: "openstack-services",
+    cinder: "openstack-services",
+    heat: "openstack-services",
 };
 
 /**
- * The order builds take free slots (their parents permitting), longest tail first: OVN (small)
- * queues with its siblings on base; then keystone, which gates every API; placement and neutron
- * gate nova's chain of six units; glance, cinder and heat have nothing waiting on them but
- * post-setup.
+ * The order builds take free slots (their parents permitting): keystone gates every API, so
+ * infra (its database) and the openstack layer go first; OVN is needed by neutron only;
+ * placement and neutron gate nova's chain of six units; glance, cinder and heat have nothing
+ * waiting on them but post-setup.
  */
-export const BUILD_ORDER = ["base", "infra", "ovn", "openstack", "keystone", "placement", "neutron", "nova", "glance", "cinder", "heat"];
+export const BUILD_ORDER = ["base", "infra", "openstack", "keystone", "placement", "openstack-services", "ovn", "neutron", "nova", "glance", "cinder", "heat"];
 
-const BUILD_ARG_OF_PARENT: Record<string, string> = { base: "HOTSTACK_BASE", openstack: "HOTSTACK_OPENSTACK" };
+const BUILD_ARG_OF_PARENT: Record<string, string> = {
+    base: "HOTSTACK_BASE",
+    openstack: "HOTSTACK_OPENSTACK",
+    "openstack-services": "HOTSTACK_OPENSTACK_SERVICES",
+};
 
 /** Every file below a directory, relative to ASSETS, sorted. */
 export function filesOf(dir: string): string[] {

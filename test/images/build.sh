@@ -4,14 +4,15 @@
 #
 #   base -> infra
 #        -> ovn
-#        -> openstack -> keystone, glance, placement, nova, neutron, cinder, heat
+#        -> openstack -> keystone, placement
+#                     -> openstack-services -> glance, nova, neutron, cinder, heat
 #        -> wrappers-test (test/images/wrappers-test: wrapper proof image, optional)
 #
-# Usage: test/images/build.sh [image...]     (default: all eleven images, in that order)
+# Usage: test/images/build.sh [image...]     (default: all twelve images, in that order)
 # Env:   HSIMG_TAG_PREFIX   tag prefix       (default localhost/hsimgtest-, tag :latest)
 #        BASE_IMAGE         FROM of base     (default docker.io/library/debian:trixie-slim)
 #        HSIMG_LOG_DIR      build logs       (default /var/tmp/hotstack-images-dev/logs)
-#        HSIMG_KVM_GID      KVM_GID of nova  (default: GID of this host's kvm group)
+#        HSIMG_KVM_GID      KVM_GID of openstack-services and nova (default: GID of this host's kvm group)
 #        HSIMG_NO_CACHE=1   build without layer cache
 # Images not being built but needed as parents are taken from their tag.
 set -euo pipefail
@@ -24,13 +25,17 @@ base_image=${BASE_IMAGE:-docker.io/library/debian:trixie-slim}
 mkdir -p "$logdir"
 
 images=("$@")
-((${#images[@]})) || images=(base infra ovn openstack keystone glance placement nova neutron cinder heat)
+((${#images[@]})) || images=(base infra ovn openstack keystone placement openstack-services glance nova neutron cinder heat)
 
 declare -A parent=([base]="" [infra]=base [ovn]=base [openstack]=base [wrappers-test]=base)
 declare -A parent_arg=([infra]=HOTSTACK_BASE [ovn]=HOTSTACK_BASE [openstack]=HOTSTACK_BASE [wrappers-test]=HOTSTACK_BASE)
-for img in keystone glance placement nova neutron cinder heat; do
+for img in keystone placement openstack-services; do
     parent[$img]=openstack
     parent_arg[$img]=HOTSTACK_OPENSTACK
+done
+for img in glance nova neutron cinder heat; do
+    parent[$img]=openstack-services
+    parent_arg[$img]=HOTSTACK_OPENSTACK_SERVICES
 done
 kvm_gid=${HSIMG_KVM_GID:-$(getent group kvm | cut -d: -f3)}
 declare -A id secs
@@ -54,8 +59,8 @@ build_one() {
     else
         args+=(--build-arg "BASE_IMAGE=$base_image")
     fi
-    if [[ $img == nova ]]; then
-        [[ $kvm_gid =~ ^[0-9]+$ ]] || { echo "nova needs KVM_GID: no kvm group on this host, set HSIMG_KVM_GID" >&2; exit 1; }
+    if [[ $img == nova || $img == openstack-services ]]; then
+        [[ $kvm_gid =~ ^[0-9]+$ ]] || { echo "$img needs KVM_GID: no kvm group on this host, set HSIMG_KVM_GID" >&2; exit 1; }
         args+=(--build-arg "KVM_GID=$kvm_gid")
     fi
     [[ ${HSIMG_NO_CACHE:-0} == 1 ]] && args+=(--no-cache)

@@ -105,7 +105,7 @@ describe("program graph (setMocks)", () => {
             "ovn-controller", "ovn-northd", "placement", "rabbitmq",
         ]);
         assert.deepEqual(ofType("ContainerImage").map((c) => c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, "")).sort(),
-            ["base", "cinder", "glance", "heat", "infra", "keystone", "neutron", "nova", "openstack", "ovn", "placement"]);
+            ["base", "cinder", "glance", "heat", "infra", "keystone", "neutron", "nova", "openstack", "openstack-services", "ovn", "placement"]);
         assert.deepEqual(ofType("PodmanSecret").map((c) => c.inputs.name).sort(), ["admin-password", "db-password", "heat-auth-key", "mysql-root-password", "rabbitmq-password", "service-password"].map((n) => `hotstack-os-${n}`));
         const keystone = ofType("ContainerService").find((c) => c.inputs.name === "keystone")!.inputs;
         assert.match(keystone.content, /^Image=0{56}/m, "image by ID");
@@ -120,12 +120,18 @@ describe("program graph (setMocks)", () => {
         const ks = ofType("ContainerImage").find((c) => c.inputs.name.includes("-keystone:"))!.inputs;
         assert.deepEqual(Object.keys(ks.buildArgs), ["HOTSTACK_OPENSTACK"]);
         assert.ok(ks.files.every((f: string) => f.startsWith("keystone/") || f.startsWith("shared/")), "only its own files and shared/");
+        // glance, nova, neutron, cinder and heat build on the layer of the libraries they share.
+        for (const i of ["glance", "nova", "neutron", "cinder", "heat"]) {
+            const img = ofType("ContainerImage").find((c) => c.inputs.name.includes(`-${i}:`))!.inputs;
+            assert.deepEqual(Object.keys(img.buildArgs).filter((k) => k !== "KVM_GID"), ["HOTSTACK_OPENSTACK_SERVICES"], `${i} builds on openstack-services`);
+            assert.match(img.buildArgs.HOTSTACK_OPENSTACK_SERVICES, /services$/, `${i}: the mock ID of openstack-services`);
+        }
         const novaImage = ofType("ContainerImage").find((c) => c.inputs.name.includes("-nova:"))!.inputs;
         assert.equal(novaImage.buildArgs.KVM_GID, "993", "nova carries the host's kvm gid");
         // Waiting builds take slots keystone first, heat last; every image has its own place.
         const priority = (i: string) => ofType("ContainerImage").find((c) => c.inputs.name.includes(`-${i}:`))!.inputs.priority;
         const order = ofType("ContainerImage").map((c) => c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, "")).sort((a, b) => priority(a) - priority(b));
-        assert.deepEqual(order, ["base", "infra", "ovn", "openstack", "keystone", "placement", "neutron", "nova", "glance", "cinder", "heat"]);
+        assert.deepEqual(order, ["base", "infra", "openstack", "keystone", "placement", "openstack-services", "ovn", "neutron", "nova", "glance", "cinder", "heat"]);
     });
 
     test("nova and OVN agree on the host name; nova talks to the hotstack session; qemu without KVM", () => {
