@@ -20,11 +20,11 @@ nova_cell_url_template() {
     # Prints nothing if the URL is not a single-host URL with credentials (the
     # caller then lets nova-manage store the configured URL itself).
     python3 - "$NOVA_CONFIG" "$@" <<'PY'
-import configparser, sys
+import sys
 from urllib.parse import urlsplit, urlunsplit
+import hotstack_db
 path, kind = sys.argv[1], sys.argv[2]
-cp = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00none")
-cp.read(path, encoding="utf-8")
+cp = hotstack_db.read_config(path)
 if kind == "db":
     url = cp.get("database", "connection", fallback="").strip()
 else:
@@ -45,28 +45,18 @@ nova_cell_mapping() {
     #   uuid: print the UUID of the cell NAME, nothing if it does not exist;
     #   differs: exit 0 when the mapping as stored (raw, before template
     #   expansion) differs from the given URLs (an empty URL is not compared).
-    # Prints nothing secret: errors name their type, and only database errors
-    # their text (any other could quote the config, and a password in it).
+    # Prints nothing secret (hotstack_db.describe words the errors).
     python3 - "$NOVA_CONFIG" "$@" <<'PY'
-import configparser, sys
-import pymysql
-from sqlalchemy.engine import make_url
+import sys
+import hotstack_db
 conf, what, key, *urls = sys.argv[1:]
 where = "BINARY name" if what == "uuid" else "uuid"
 try:
-    cp = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00none")
-    cp.read(conf, encoding="utf-8")
-    u = make_url(cp.get("api_database", "connection").strip())
-    c = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username, password=u.password or "",
-                        database=u.database, connect_timeout=10)
-    with c.cursor() as cur:
-        cur.execute(f"SELECT uuid, database_connection, transport_url FROM cell_mappings WHERE {where}=%s ORDER BY id LIMIT 1", (key,))
-        row = cur.fetchone()
-    c.close()
-except pymysql.err.MySQLError as e:
-    sys.exit(f"cell mapping {key}: {type(e).__name__}: {e}")
+    url = hotstack_db.config_url(conf, "api_database")
+    rows = hotstack_db.query(url, f"SELECT uuid, database_connection, transport_url FROM cell_mappings WHERE {where}=%s ORDER BY id LIMIT 1", (key,))
 except Exception as e:
-    sys.exit(f"cell mapping {key}: {type(e).__name__}")
+    sys.exit(f"cell mapping {key}: {hotstack_db.describe(e)}")
+row = rows[0] if rows else None
 if what == "uuid":
     if row:
         print(row[0])
