@@ -14,7 +14,8 @@ export function imagePackages(): string[] {
     for (const dir of fs.readdirSync(ASSETS)) {
         const file = path.join(ASSETS, dir, "Containerfile");
         if (!fs.existsSync(file)) continue;
-        const text = fs.readFileSync(file, "utf8").replace(/\\\n/g, " ");
+        // Comment lines do not count (a comment may well mention apt-get install).
+        const text = fs.readFileSync(file, "utf8").replace(/^\s*#.*\n/gm, "").replace(/\\\n/g, " ");
         for (const m of text.matchAll(/apt-get install[^;&|]*/g)) {
             for (const word of m[0].split(/\s+/).slice(2)) if (/^[a-z0-9][a-z0-9+.-]+$/.test(word)) packages.add(word);
         }
