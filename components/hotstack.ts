@@ -107,10 +107,11 @@ export class HotStack extends pulumi.ComponentResource {
         const ovmfDir = host.packages.ovmfDir;
         const specs = serviceSpecs(ctx, ovmfDir);
         // nova's root must carry the host's kvm gid to reach the libvirt session socket (group kvm).
+        const kvmGid = facts.kvmGid.apply(String);
         const images = new Images("images", {
             config, needed: [...new Set(specs.map((sp) => sp.image))],
             // The layer under nova makes the kvm group (before udev's sysusers can take the GID).
-            extraArgs: { "openstack-services": { KVM_GID: facts.kvmGid.apply(String) }, nova: { KVM_GID: facts.kvmGid.apply(String) } },
+            extraArgs: { "openstack-services": { KVM_GID: kvmGid }, nova: { KVM_GID: kvmGid } },
         }, after);
         const secrets = new Secrets("secrets", { config, needed: [...new Set(specs.flatMap((sp) => sp.secrets ?? []))] }, after);
         const runtime = new ServiceRuntime("runtime", { ...child, dependsOn: [host.packages, host.fabric] });
