@@ -67,9 +67,21 @@ export function imageClosure(needed: string[]): string[] {
     return order;
 }
 
+/**
+ * `podman build --isolation` for a host. On cgroup v1 concurrent oci builds share one cgroup and
+ * tearing down one RUN container can kill its neighbour ("container exited on killed"); chroot
+ * isolation runs no container. Unknown (a state from before the fact was read) counts as v2.
+ */
+export function buildIsolation(configured: HotStackConfig["buildIsolation"], cgroupV2: pulumi.Input<boolean | undefined>): pulumi.Output<string> {
+    if (configured !== "auto") return pulumi.output(configured);
+    return pulumi.output(cgroupV2).apply((v2) => (v2 === false ? "chroot" : "oci"));
+}
+
 export interface ImagesArgs {
     config: HotStackConfig;
     needed: string[];
+    /** Whether the host's /sys/fs/cgroup is v2 (buildIsolation "auto" builds with oci there, chroot on v1). */
+    cgroupV2: pulumi.Input<boolean | undefined>;
     /** Extra build arguments per image (e.g. nova's KVM_GID). */
     extraArgs?: Record<string, Record<string, pulumi.Input<string>>>;
 }
@@ -79,6 +91,7 @@ export class Images extends pulumi.ComponentResource {
 
     constructor(name: string, args: ImagesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:images:Images", name, {}, opts);
+        const isolation = buildIsolation(args.config.buildIsolation, args.cgroupV2);
         for (const image of imageClosure(args.needed)) {
             const parent = IMAGE_PARENTS[image];
             const buildArgs: Record<string, pulumi.Input<string>> = parent
@@ -91,6 +104,7 @@ export class Images extends pulumi.ComponentResource {
                 containerfile: `${image}/Containerfile`,
                 buildArgs: { ...buildArgs, ...(args.extraArgs?.[image] ?? {}) },
                 parallel: args.config.buildParallel,
+                isolation,
                 priority: BUILD_ORDER.includes(image) ? BUILD_ORDER.indexOf(image) : 100,
             }, { parent: this, dependsOn: parent ? [this.images[parent]] : [] });
         }

@@ -1,7 +1,7 @@
 // HostFacts: what only the host knows, read (never changed) so the program can use it: its FQDN
 // (the OVN chassis name and nova's [DEFAULT] host by default), the kvm group's gid (the nova
-// image must carry it), whether /dev/kvm exists, and its resolvers. Read again on every refresh;
-// delete does nothing.
+// image must carry it), whether /dev/kvm exists, and whether /sys/fs/cgroup is cgroup v2 (how
+// image builds may run side by side). Read again on every refresh; delete does nothing.
 import * as pulumi from "@pulumi/pulumi";
 import { Host } from "./host/transport";
 import { checker, diffFields, hostProvider, keyValues } from "./kit";
@@ -14,6 +14,8 @@ export interface Facts {
     /** -1 when the host has no kvm group (yet): refresh reports it, create and update refuse it. */
     kvmGid: number;
     hasKvm: boolean;
+    /** /sys/fs/cgroup is the unified (v2) hierarchy. */
+    cgroupV2: boolean;
 }
 
 async function observe(host: Host): Promise<Facts> {
@@ -21,10 +23,11 @@ async function observe(host: Host): Promise<Facts> {
         'echo "fqdn=$(hostname -f 2>/dev/null || hostname)"',
         'echo "kvm=$(getent group kvm | cut -d: -f3)"',
         '[ -c /dev/kvm ] && echo has_kvm=1 || echo has_kvm=0',
+        'echo "cgroupfs=$(stat -fc %T /sys/fs/cgroup)"',
     ].join("\n"), { what: "read host facts" });
     const get = keyValues(r.stdout);
     const kvm = get("kvm") ?? "";
-    return { fqdn: get("fqdn") ?? "", kvmGid: kvm ? Number(kvm) : -1, hasKvm: get("has_kvm") === "1" };
+    return { fqdn: get("fqdn") ?? "", kvmGid: kvm ? Number(kvm) : -1, hasKvm: get("has_kvm") === "1", cgroupV2: get("cgroupfs") === "cgroup2fs" };
 }
 
 /** The facts the program builds on: without a kvm group the nova image cannot be built. */
@@ -62,8 +65,9 @@ export class HostFacts extends HostResource {
     declare readonly fqdn: pulumi.Output<string>;
     declare readonly kvmGid: pulumi.Output<number>;
     declare readonly hasKvm: pulumi.Output<boolean>;
+    declare readonly cgroupV2: pulumi.Output<boolean>;
 
     constructor(name: string, args: HostFactsArgs = {}, opts?: pulumi.CustomResourceOptions) {
-        super(hostFactsProvider, "HostFacts", name, { fqdn: undefined, kvmGid: undefined, hasKvm: undefined, ...args }, opts);
+        super(hostFactsProvider, "HostFacts", name, { fqdn: undefined, kvmGid: undefined, hasKvm: undefined, cgroupV2: undefined, ...args }, opts);
     }
 }

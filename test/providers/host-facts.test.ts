@@ -9,11 +9,12 @@ import { checked, create, read, serialized, sh, transports } from "../support/pr
 
 for (const t of transports()) {
     describe(`HostFacts [${t.name}]`, () => {
-        test(`create and read report the FQDN, the kvm gid and /dev/kvm; delete changes nothing [${t.name}]`, async () => {
+        test(`create and read report the FQDN, the kvm gid, /dev/kvm and the cgroup version; delete changes nothing [${t.name}]`, async () => {
             const p = await serialized(hostFactsProvider);
             const made = await create(p, await checked(p, { host: t.host }));
             assert.equal(made.outs.kvmGid, Number(sh("getent group kvm | cut -d: -f3")));
             assert.equal(made.outs.hasKvm, fs.existsSync("/dev/kvm"));
+            assert.equal(made.outs.cgroupV2, sh("stat -fc %T /sys/fs/cgroup").trim() === "cgroup2fs", "cgroup v2 as stat sees it");
             assert.ok(made.outs.fqdn);
             const back = await read(p, made.id, made.outs);
             assert.equal(back.props.kvmGid, made.outs.kvmGid);
