@@ -42,7 +42,7 @@ export const VIRT_TYPES = ["auto", "kvm", "qemu"] as const;
 /** "full": the whole cloud; "identity": infra + keystone only (faster to converge); "host": the host layer only. */
 export const SERVICE_SETS = ["full", "identity", "host"] as const;
 export const DATAPATH_TYPES = ["system", "netdev"] as const;
-/** How RUN steps of image builds are isolated: "auto" = "oci" on cgroup v2 hosts, "chroot" on cgroup v1. */
+/** How RUN steps of image builds are isolated: "auto" = "oci", but "chroot" on a host that is a container on cgroup v1. */
 export const BUILD_ISOLATIONS = ["auto", "oci", "chroot"] as const;
 
 /** Every scalar option with its default ("" = derived or unset). */

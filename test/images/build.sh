@@ -87,7 +87,7 @@ for img in "${images[@]}"; do
 done
 
 echo
-printf '%-14s %-14s %8s %10s %10s  %s\n' IMAGE ID BUILD_S SIZE ADDED TAG
+printf '%-18s %-14s %8s %10s %10s  %s\n' IMAGE ID BUILD_S SIZE ADDED TAG
 for img in "${images[@]}"; do
     size=$(podman image inspect --format '{{.Size}}' "${id[$img]}")
     p=${parent[$img]:-}
@@ -96,7 +96,7 @@ for img in "${images[@]}"; do
     else
         psize=$(podman image inspect --format '{{.Size}}' "$base_image")
     fi
-    printf '%-14s %-14s %8s %10s %10s  %s\n' "$img" "${id[$img]:0:12}" "${secs[$img]}" \
+    printf '%-18s %-14s %8s %10s %10s  %s\n' "$img" "${id[$img]:0:12}" "${secs[$img]}" \
         "$(human "$size")" "+$(human $((size - psize)))" "$prefix$img:latest"
 done
 echo "total build time: $(($(date +%s) - t_all))s${kvm_gid:+ (nova KVM_GID=$kvm_gid)}"

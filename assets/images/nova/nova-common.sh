@@ -24,7 +24,11 @@ import sys
 from urllib.parse import urlsplit, urlunsplit
 import hotstack_db
 path, kind = sys.argv[1], sys.argv[2]
-cp = hotstack_db.read_config(path)
+try:
+    cp = hotstack_db.read_config(path)
+except Exception as e:  # the caller lets nova-manage use the configured URL
+    print(f"nova_cell_url_template: {path}: {hotstack_db.describe(e)}", file=sys.stderr)
+    sys.exit(0)
 if kind == "db":
     url = cp.get("database", "connection", fallback="").strip()
 else:

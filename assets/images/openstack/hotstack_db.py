@@ -58,9 +58,7 @@ def query(url, sql, args=(), database=None, connect_timeout=5, read_timeout=10):
 
 def describe(e):
     """The error's type, and its message when that cannot hold config text."""
-    import pymysql
-
-    if isinstance(e, pymysql.err.MySQLError):
+    if type(e).__module__.split(".")[0] == "pymysql":  # the server's words, not the config's
         return f"{type(e).__name__}: {e.args[-1] if e.args else e}"
     if isinstance(e, OSError):
         return f"{type(e).__name__}: {e.strerror or e}"
