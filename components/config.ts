@@ -42,8 +42,6 @@ export const VIRT_TYPES = ["auto", "kvm", "qemu"] as const;
 /** "full": the whole cloud; "identity": infra + keystone only (faster to converge); "host": the host layer only. */
 export const SERVICE_SETS = ["full", "identity", "host"] as const;
 export const DATAPATH_TYPES = ["system", "netdev"] as const;
-/** How RUN steps of image builds are isolated: "auto" = "oci", but "chroot" on a host that is a container on cgroup v1. */
-export const BUILD_ISOLATIONS = ["auto", "oci", "chroot"] as const;
 
 /** Every scalar option with its default ("" = derived or unset). */
 export const DEFAULTS = {
@@ -68,7 +66,6 @@ export const DEFAULTS = {
     ovsDatapathType: "system" as (typeof DATAPATH_TYPES)[number],
     baseImage: "docker.io/library/debian:trixie-slim",
     buildParallel: 2,
-    buildIsolation: "auto" as (typeof BUILD_ISOLATIONS)[number],
     debug: false,
     serviceSet: "full" as (typeof SERVICE_SETS)[number],
     tokenExpiration: 3600,
@@ -118,7 +115,6 @@ export interface HotStackConfig {
     ovsDatapathType: (typeof DATAPATH_TYPES)[number];
     baseImage: string;
     buildParallel: number;
-    buildIsolation: (typeof BUILD_ISOLATIONS)[number];
     debug: boolean;
     serviceSet: (typeof SERVICE_SETS)[number];
     /** Keystone token lifetime in seconds. */
@@ -321,7 +317,6 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
         ovsDatapathType: oneOf("ovsDatapathType", DATAPATH_TYPES),
         baseImage,
         buildParallel: int("buildParallel", 1, 16),
-        buildIsolation: oneOf("buildIsolation", BUILD_ISOLATIONS),
         debug: bool("debug"),
         serviceSet,
         tokenExpiration: int("tokenExpiration", 300, 86400),

@@ -109,7 +109,7 @@ export class HotStack extends pulumi.ComponentResource {
         // nova's root must carry the host's kvm gid to reach the libvirt session socket (group kvm).
         const kvmGid = facts.kvmGid.apply(String);
         const images = new Images("images", {
-            config, needed: [...new Set(specs.map((sp) => sp.image))], host: facts,
+            config, needed: [...new Set(specs.map((sp) => sp.image))],
             // The layer under nova makes the kvm group (before udev's sysusers can take the GID).
             extraArgs: { "openstack-services": { KVM_GID: kvmGid }, nova: { KVM_GID: kvmGid } },
         }, after);

@@ -67,28 +67,9 @@ export function imageClosure(needed: string[]): string[] {
     return order;
 }
 
-/** What decides the build isolation of a host (HostFacts). */
-export interface BuildHostFacts {
-    cgroupV2: pulumi.Input<boolean | undefined>;
-    inContainer: pulumi.Input<boolean | undefined>;
-}
-
-/**
- * `podman build --isolation` for a host. "auto" is podman's oci, except on a host that is itself
- * a container on cgroup v1: there concurrent oci builds share one cgroup and tearing down one RUN
- * container kills its neighbour ("container exited on killed"), so RUN steps run chroot-isolated
- * (weaker: in the host's process and network namespaces).
- */
-export function buildIsolation(configured: HotStackConfig["buildIsolation"], host: BuildHostFacts): pulumi.Output<string> {
-    if (configured !== "auto") return pulumi.output(configured);
-    return pulumi.all([host.cgroupV2, host.inContainer]).apply(([v2, nested]) => (v2 === false && nested === true ? "chroot" : "oci"));
-}
-
 export interface ImagesArgs {
     config: HotStackConfig;
     needed: string[];
-    /** For buildIsolation "auto". */
-    host: BuildHostFacts;
     /** Extra build arguments per image (e.g. nova's KVM_GID). */
     extraArgs?: Record<string, Record<string, pulumi.Input<string>>>;
 }
@@ -98,7 +79,6 @@ export class Images extends pulumi.ComponentResource {
 
     constructor(name: string, args: ImagesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:images:Images", name, {}, opts);
-        const isolation = buildIsolation(args.config.buildIsolation, args.host);
         for (const image of imageClosure(args.needed)) {
             const parent = IMAGE_PARENTS[image];
             const buildArgs: Record<string, pulumi.Input<string>> = parent
@@ -111,7 +91,6 @@ export class Images extends pulumi.ComponentResource {
                 containerfile: `${image}/Containerfile`,
                 buildArgs: { ...buildArgs, ...(args.extraArgs?.[image] ?? {}) },
                 parallel: args.config.buildParallel,
-                isolation,
                 priority: BUILD_ORDER.includes(image) ? BUILD_ORDER.indexOf(image) : 100,
             }, { parent: this, dependsOn: parent ? [this.images[parent]] : [] });
         }

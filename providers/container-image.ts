@@ -27,8 +27,6 @@ export interface ContainerImageArgs extends HostArgs {
     buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Builds running at once on the host. */
     parallel?: pulumi.Input<number>;
-    /** `podman build --isolation`: "oci" (default) or "chroot"; never a rebuild by itself. */
-    isolation?: pulumi.Input<string>;
     /** Builds waiting for a slot take it lowest first (default 100); only the order of builds, never a change. */
     priority?: pulumi.Input<number>;
 }
@@ -40,7 +38,6 @@ interface ImageInputs {
     containerfile: string;
     buildArgs: Record<string, string>;
     parallel: number;
-    isolation: string;
     priority: number;
     /** sha256 over file names, modes and contents, the Containerfile name and the build args. */
     contextHash: string;
@@ -72,7 +69,7 @@ const unlessImage = (name: string) => exitIfAbsent(`podman image exists ${sh(nam
 /** The inputs this resource manages, never the wrapper's fields. */
 function own(p: Record<string, any>): ImageInputs {
     return defined({
-        name: p.name, contextDir: p.contextDir, files: p.files, containerfile: p.containerfile, buildArgs: p.buildArgs, parallel: p.parallel, isolation: p.isolation, priority: p.priority, contextHash: p.contextHash,
+        name: p.name, contextDir: p.contextDir, files: p.files, containerfile: p.containerfile, buildArgs: p.buildArgs, parallel: p.parallel, priority: p.priority, contextHash: p.contextHash,
     });
 }
 
@@ -109,7 +106,7 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         'trap \'rm -rf "$ctx" "$log"\' EXIT',
         'tar -x -C "$ctx"',
         // The build's steps as they start (for progress), its whole log kept for failures.
-        `podman build --pull=never --isolation ${sh(p.isolation)} --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} -t ${sh(p.name)} "$ctx" >"$log" 2>&1 & pid=$!`,
+        `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} -t ${sh(p.name)} "$ctx" >"$log" 2>&1 & pid=$!`,
         'tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | grep --line-buffered -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" | sed -u "s/^/PROGRESS /" >&2',
         'rc=0; wait "$pid" || rc=$?',
         'if [ "$rc" -ne 0 ]; then',
@@ -142,13 +139,12 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
 
 export const containerImageProvider = hostProvider({
     async check(_olds, news) {
-        return checker({ ...news, buildArgs: news.buildArgs ?? {}, parallel: news.parallel ?? 2, isolation: news.isolation ?? "oci", priority: news.priority ?? 100 })
+        return checker({ ...news, buildArgs: news.buildArgs ?? {}, parallel: news.parallel ?? 2, priority: news.priority ?? 100 })
             .name("name", /^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9._-]+)?$/, "an image name like localhost/hotstack-os-keystone:latest")
             .absolutePath("contextDir")
             .check("files", (v) => (Array.isArray(v) && v.length > 0 && v.every((f) => isUnknown(f) || (typeof f === "string" && !f.startsWith("/") && !f.split("/").includes(".."))) ? undefined : "must be a non-empty list of paths relative to contextDir"))
             .check("containerfile", (v) => (typeof v === "string" && (isUnknown(news.files) || (news.files as string[]).includes(v)) ? undefined : "must be one of the files"))
             .integer("parallel", 1, 32)
-            .check("isolation", (v) => (v === "oci" || v === "chroot" ? undefined : 'must be "oci" or "chroot"'))
             .integer("priority", 0, 999)
             .check("contextHash", (v) => (typeof v === "string" && /^[0-9a-f]{64}$/.test(v) ? undefined : "must be a sha256 (computed by the program)"))
             .result();
@@ -156,8 +152,7 @@ export const containerImageProvider = hostProvider({
 
     async diff(olds, news) {
         // priority is left out: the order of builds never changes what is on the host.
-        // A state from before isolation was an input was built with podman's default, oci.
-        return diffFields({ ...olds, isolation: olds.isolation ?? "oci" }, news, { name: "replace", contextHash: "update", buildArgs: "update", containerfile: "update", parallel: "update", files: "update", contextDir: "update", isolation: "update" });
+        return diffFields(olds, news, { name: "replace", contextHash: "update", buildArgs: "update", containerfile: "update", parallel: "update", files: "update", contextDir: "update" });
     },
 
     async create(host, inputs) {

@@ -16,6 +16,9 @@ export function testStackConfig(conn: SshConnection, extra: Record<string, strin
             sshHostKey: conn.hostKeySha256!,
             ovsDatapathType: "netdev",
             virtType: "qemu",
+            // The test host runs cgroup v1 where nested containers share one cgroup: tearing down
+            // one build container can kill a concurrent one ("container exited on killed").
+            buildParallel: "1",
             ...extra,
             ...secrets,
         },

@@ -29,7 +29,7 @@ before(async () => {
             if (args.type.endsWith(":PodmanSecret")) state.digest = `digest-of-${args.name}`;
             if (args.type.endsWith(":ContainerService")) state.active = true;
             if (args.type === "random:index/randomPassword:RandomPassword") state.result = "generatedpassword0123456789abcdef";
-            if (args.type.endsWith(":HostFacts")) Object.assign(state, { fqdn: "lab1.example.org", kvmGid: 993, hasKvm: false, cgroupV2: false, inContainer: true });
+            if (args.type.endsWith(":HostFacts")) Object.assign(state, { fqdn: "lab1.example.org", kvmGid: 993, hasKvm: false });
             if (args.type.endsWith(":HostPackages")) Object.assign(state, { distro: "debian", family: "debian" });
             return { id: `${args.name}-id`, state };
         },
@@ -126,8 +126,6 @@ describe("program graph (setMocks)", () => {
             assert.deepEqual(Object.keys(img.buildArgs).filter((k) => k !== "KVM_GID"), ["HOTSTACK_OPENSTACK_SERVICES"], `${i} builds on openstack-services`);
             assert.match(img.buildArgs.HOTSTACK_OPENSTACK_SERVICES, /services$/, `${i}: the mock ID of openstack-services`);
         }
-        // buildIsolation "auto" on this (mocked) container on cgroup v1: every build runs chroot-isolated.
-        assert.deepEqual([...new Set(ofType("ContainerImage").map((c) => c.inputs.isolation))], ["chroot"]);
         const novaImage = ofType("ContainerImage").find((c) => c.inputs.name.includes("-nova:"))!.inputs;
         assert.equal(novaImage.buildArgs.KVM_GID, "993", "nova carries the host's kvm gid");
         // Waiting builds take slots keystone first, heat last; every image has its own place.
