@@ -34,11 +34,8 @@ export const IMAGE_PARENTS: Record<string, string | undefined> = {
  */
 export const BUILD_ORDER = ["base", "infra", "openstack", "keystone", "placement", "openstack-services", "ovn", "neutron", "nova", "glance", "cinder", "heat"];
 
-const BUILD_ARG_OF_PARENT: Record<string, string> = {
-    base: "HOTSTACK_BASE",
-    openstack: "HOTSTACK_OPENSTACK",
-    "openstack-services": "HOTSTACK_OPENSTACK_SERVICES",
-};
+/** The build argument that names an image's parent: HOTSTACK_<PARENT>, e.g. HOTSTACK_OPENSTACK_SERVICES. */
+const parentBuildArg = (parent: string) => `HOTSTACK_${parent.toUpperCase().replace(/-/g, "_")}`;
 
 /** Every file below a directory, relative to ASSETS, sorted. */
 export function filesOf(dir: string): string[] {
@@ -82,7 +79,7 @@ export class Images extends pulumi.ComponentResource {
         for (const image of imageClosure(args.needed)) {
             const parent = IMAGE_PARENTS[image];
             const buildArgs: Record<string, pulumi.Input<string>> = parent
-                ? { [BUILD_ARG_OF_PARENT[parent]]: this.images[parent].imageId }
+                ? { [parentBuildArg(parent)]: this.images[parent].imageId }
                 : { BASE_IMAGE: args.config.baseImage };
             this.images[image] = new ContainerImage(`${name}-${image}`, {
                 name: `localhost/hotstack-os-${image}:latest`,
