@@ -6,6 +6,7 @@ import * as crypto from "node:crypto";
 import { HOST_NAME, MAIN_HOST } from "./host/connection";
 import { configureHosts, hostNamed } from "./host/hosts";
 import { Host } from "./host/transport";
+import { providerCodeId } from "./packed-provider";
 
 /** The engine's marker for a value not known yet (preview). check() must let it through. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -250,8 +251,9 @@ async function sameMachine(host: Host, name: string, recorded: unknown): Promise
 
 /** The program's code changed (a new version or serialized provider) while the object did not. */
 function codeChanged(olds: Record<string, any>, news: Record<string, any>): boolean {
-    const differs = (k: string) => news[k] !== undefined && !isUnknown(news[k]) && olds[k] !== news[k];
-    return differs("providerVersion") || differs("__provider");
+    const differs = (k: string, id = (v: unknown) => v) => news[k] !== undefined && !isUnknown(news[k]) && id(olds[k]) !== id(news[k]);
+    const code = (v: unknown) => (typeof v === "string" ? providerCodeId(v) : v);
+    return differs("providerVersion") || differs("__provider", code);
 }
 
 /**

@@ -22,6 +22,7 @@ import { sh, shOk, suffix } from "../support/providers";
 import { TestSshd, startSshd } from "../support/sshd";
 import { DEFAULT_PROVIDER_TYPE, HarnessOptions, changeCount, destroy, loadState, preview, up } from "./engine";
 import { BareFlakyService, FlakyService, MarkerFile } from "./fixtures/marker";
+import { storedProviderTexts } from "./state";
 import { SECRET_SIG, SIG_KEY } from "./wire";
 
 interface Names {
@@ -132,8 +133,10 @@ for (const kind of ["local", "ssh"] as const) {
             assert.equal(r1.outputs.shared, `${n.root}/shared`);
             assert.equal(typeof r1.outputs.uid, "number");
 
-            // Secrets: the state file holds ciphertext only, never the value (the password, the SSH key).
-            const raw = fs.readFileSync(stateFile, "utf8");
+            // Secrets: the state file holds ciphertext only, never the value (the password, the SSH key),
+            // not even inside the stored (gzipped) provider code.
+            const file = fs.readFileSync(stateFile, "utf8");
+            const raw = file + storedProviderTexts(file).join("\n");
             const password = fs.readFileSync(`${n.root}/secret.conf`, "utf8").trim().split("=")[1];
             assert.ok(!raw.includes(password), "the generated password is not in the state file");
             assert.match(raw, /"ciphertext": "v1:/);
@@ -145,7 +148,7 @@ for (const kind of ["local", "ssh"] as const) {
                 const key = sshd.sudoConnection.privateKey!;
                 assert.ok(!raw.includes(key.split("\n")[1]), "the SSH private key is not in the state file");
                 // Decrypted, it is only in the default provider's inputs (the stack config), in no resource.
-                const holders = state.resources.filter((r) => JSON.stringify(r).includes(key.split("\n")[1])).map((r) => r.type);
+                const holders = state.resources.filter((r) => [JSON.stringify(r), ...storedProviderTexts(JSON.stringify(r))].join("\n").includes(key.split("\n")[1])).map((r) => r.type);
                 assert.deepEqual(holders, [DEFAULT_PROVIDER_TYPE]);
             }
 

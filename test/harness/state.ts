@@ -7,6 +7,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SECRET_SIG, SIG_KEY, Wire, isSecret } from "./wire";
+import { PACKED_MARK, unpackProviderText } from "../../providers/packed-provider";
 
 export interface StateResource {
     urn: string;
@@ -160,4 +161,15 @@ export function saveState(file: string, state: State): void {
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(stored, null, 1), { mode: 0o600 });
     fs.renameSync(tmp, file);
+}
+
+/** Every provider's code stored in a state file, unpacked. */
+export function storedProviderTexts(stateText: string): string[] {
+    const texts: string[] = [];
+    const walk = (v: unknown): void => {
+        if (typeof v === "string" && v.startsWith(PACKED_MARK)) texts.push(unpackProviderText(v));
+        else if (v && typeof v === "object") Object.values(v).forEach(walk);
+    };
+    walk(JSON.parse(stateText));
+    return texts;
 }

@@ -1,11 +1,13 @@
-// Helpers for provider tests: every provider under test is first serialized and loaded back
-// exactly as the dynamic provider host does (requireFromString(text).handler()), and results
+// Helpers for provider tests: every provider under test is first serialized, packed as the
+// resources store it, and loaded back exactly as the dynamic provider host does
+// (requireFromString(text).handler()), and results
 // cross a protobuf Struct, so the tests run the code `pulumi up` would run.
 import * as childProcess from "node:child_process";
 import { after, before } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { Connection, SshConnection } from "../../providers/host/connection";
 import { closeAllConnections } from "../../providers/host/transport";
+import { packProviderText } from "../../providers/packed-provider";
 import { viaStruct } from "../harness/wire";
 import { TestSshd, startSshd } from "./sshd";
 
@@ -27,7 +29,7 @@ export function setTestConfig(values: Record<string, unknown>): void {
 
 export async function serialized(provider: pulumi.dynamic.ResourceProvider): Promise<Provider> {
     const fn = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    const loaded: Provider = requireFromString(fn.text).handler();
+    const loaded: Provider = requireFromString(packProviderText(fn.text)).handler();
     const get = (k: string) => testConfig[k];
     await loaded.configure?.({ config: { get, require: (k: string) => get(k) } } as any);
     return loaded;

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { packProviderText } from "../../providers/packed-provider";
 
 const requireFromString = require("require-from-string");
 const DIR = path.resolve(__dirname, "../../providers");
@@ -33,7 +34,7 @@ export function usedBeforeDefined(text: string): string[] {
 
 describe("serialized providers", () => {
     const providers: [string, pulumi.dynamic.ResourceProvider][] = [];
-    for (const f of fs.readdirSync(DIR).filter((f) => f.endsWith(".ts") && !["kit.ts", "resource.ts", "version.ts"].includes(f))) {
+    for (const f of fs.readdirSync(DIR).filter((f) => f.endsWith(".ts") && !["kit.ts", "resource.ts", "version.ts", "packed-provider.ts"].includes(f))) {
         for (const [name, value] of Object.entries(require(path.join(DIR, f)))) {
             if (name.endsWith("Provider") && value && typeof value === "object") providers.push([`${f}:${name}`, value as pulumi.dynamic.ResourceProvider]);
             // (a provider per group, e.g. cloud objects per service)
@@ -49,8 +50,11 @@ describe("serialized providers", () => {
         test(`${name}: every value defined before it is used, and it loads as the host loads it`, async () => {
             const text = (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
             assert.deepEqual(usedBeforeDefined(text), []);
-            const loaded = requireFromString(text).handler();
-            for (const m of ["configure", "check", "diff", "create", "read", "update", "delete"]) assert.equal(typeof loaded[m], "function", m);
+            // plain, and packed as the engine stores it (./packed-provider)
+            for (const form of [text, packProviderText(text)]) {
+                const loaded = requireFromString(form).handler();
+                for (const m of ["configure", "check", "diff", "create", "read", "update", "delete"]) assert.equal(typeof loaded[m], "function", m);
+            }
         });
     }
 
