@@ -52,9 +52,10 @@ const cache = new WeakMap<object, pulumi.Output<string>>();
 export function packedProvider(provider: pulumi.dynamic.ResourceProvider): pulumi.Output<string> {
     const cached = cache.get(provider);
     if (cached) return cached;
-    const serialized = pulumi.output(pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }));
-    const text = serialized.apply((sf) => packProviderText(sf.text));
-    const out = serialized.apply((sf) => sf.containsSecrets).apply((secret): pulumi.Output<string> => (secret ? pulumi.secret(text) : text));
+    const out = pulumi.output(pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).apply((sf): pulumi.Output<string> => {
+        const text = packProviderText(sf.text);
+        return sf.containsSecrets ? pulumi.secret(text) : pulumi.output(text);
+    });
     cache.set(provider, out);
     return out;
 }

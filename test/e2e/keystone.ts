@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ASSETS } from "../../components/images";
 import { HarnessOptions, changeCount, loadState, preview } from "../harness/engine";
-import { storedProviderTexts } from "../harness/state";
+import { withProviderCode } from "../harness/state";
 import { reveal } from "../harness/wire";
 import { loadBaseImage, onHost, onHostOk, rebootTestHost, startTestHost, stopTestHost } from "../support/testhost";
 import { closeAllConnections, connect } from "../../providers/host/transport";
@@ -71,7 +71,7 @@ export function leaks(secrets: string[], stateText: string, expect: (ok: boolean
     onHost("rm -f /tmp/hotstack-e2e-patterns");
     // The harness's state file (the engine's checkpoint): secrets are ciphertext there. Stored
     // provider code is gzipped, so it is searched unpacked.
-    const searchable = stateText + storedProviderTexts(stateText).join("\n");
+    const searchable = withProviderCode(stateText);
     const inState = secrets.filter((p) => searchable.includes(p)).length;
     expect(stateText.length > 0 && secrets.length > 0, `leak probe "the state file" looked (${stateText.length} bytes, ${secrets.length} passwords)`);
     if (inState) found.push(`the state file (${inState} passwords in plain text)`);

@@ -22,7 +22,7 @@ import { sh, shOk, suffix } from "../support/providers";
 import { TestSshd, startSshd } from "../support/sshd";
 import { DEFAULT_PROVIDER_TYPE, HarnessOptions, changeCount, destroy, loadState, preview, up } from "./engine";
 import { BareFlakyService, FlakyService, MarkerFile } from "./fixtures/marker";
-import { storedProviderTexts } from "./state";
+import { withProviderCode } from "./state";
 import { SECRET_SIG, SIG_KEY } from "./wire";
 
 interface Names {
@@ -135,8 +135,7 @@ for (const kind of ["local", "ssh"] as const) {
 
             // Secrets: the state file holds ciphertext only, never the value (the password, the SSH key),
             // not even inside the stored (gzipped) provider code.
-            const file = fs.readFileSync(stateFile, "utf8");
-            const raw = file + storedProviderTexts(file).join("\n");
+            const raw = withProviderCode(fs.readFileSync(stateFile, "utf8"));
             const password = fs.readFileSync(`${n.root}/secret.conf`, "utf8").trim().split("=")[1];
             assert.ok(!raw.includes(password), "the generated password is not in the state file");
             assert.match(raw, /"ciphertext": "v1:/);
@@ -148,7 +147,7 @@ for (const kind of ["local", "ssh"] as const) {
                 const key = sshd.sudoConnection.privateKey!;
                 assert.ok(!raw.includes(key.split("\n")[1]), "the SSH private key is not in the state file");
                 // Decrypted, it is only in the default provider's inputs (the stack config), in no resource.
-                const holders = state.resources.filter((r) => [JSON.stringify(r), ...storedProviderTexts(JSON.stringify(r))].join("\n").includes(key.split("\n")[1])).map((r) => r.type);
+                const holders = state.resources.filter((r) => withProviderCode(JSON.stringify(r)).includes(key.split("\n")[1])).map((r) => r.type);
                 assert.deepEqual(holders, [DEFAULT_PROVIDER_TYPE]);
             }
 

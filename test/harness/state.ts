@@ -173,3 +173,8 @@ export function storedProviderTexts(stateText: string): string[] {
     walk(JSON.parse(stateText));
     return texts;
 }
+
+/** JSON text with the provider code it holds appended unpacked: what a search for a leaked secret must read. */
+export function withProviderCode(jsonText: string): string {
+    return [jsonText, ...storedProviderTexts(jsonText)].join("\n");
+}

@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { fileProvider } from "../../providers/file";
 import { packProviderText, packedProvider, providerCodeId, unpackProviderText } from "../../providers/packed-provider";
-import { storedProviderTexts } from "../harness/state";
+import { storedProviderTexts, withProviderCode } from "../harness/state";
 
 const requireFromString = require("require-from-string");
 
@@ -80,5 +80,6 @@ describe("packed provider", () => {
         assert.ok(!state.includes("pw-9f2c1e"), "the control: packed, the password is not in the state's text");
         assert.ok(storedProviderTexts(state).some((t) => t.includes("pw-9f2c1e")));
         assert.equal(storedProviderTexts(state).length, 2);
+        assert.ok(withProviderCode(state).includes("pw-9f2c1e") && withProviderCode(state).startsWith(state));
     });
 });
