@@ -79,17 +79,56 @@ async function observe(host: Host, name: string): Promise<{ imageId: string; con
     return imageId ? { imageId, contextHash: hash ?? "" } : undefined;
 }
 
+/** This provider process's id (one per run): a build records it, so a later run can tell a build
+ *  left by an earlier run from one of its own. */
+function runId(): string {
+    const g = globalThis as any;
+    return (g[Symbol.for("hotstack-os.build-run-id")] ??= crypto.randomUUID());
+}
+
+/**
+ * `stop_tree PID`: freezes PID and everything below it (so nothing new starts), then kills them
+ * all (children read from /proc/PID/task/TID/children: no procps needed). A build's RUN steps
+ * run under podman's OCI runtime wrapper in sessions of their own: killing podman alone (as a
+ * dropped connection or a signal to its process group would) leaves the step running (seen with
+ * podman 4.3 here), and where nested containers share one cgroup (the cgroup v1 test host) that
+ * leftover can kill the next build's steps ("container exited on killed").
+ */
+const STOP_TREE = [
+    "stop_tree() {",
+    '  all=$1; new=$1',
+    '  while [ -n "$new" ]; do',
+    "    kill -STOP $new 2>/dev/null",
+    '    new=$(for p in $new; do cat /proc/$p/task/*/children 2>/dev/null; done)',
+    '    all="$all $new"',
+    "  done",
+    "  kill -KILL $all 2>/dev/null; return 0",
+    "}",
+];
+
 async function build(host: Host, p: ImageInputs, previousId?: string): Promise<string> {
     const args = Object.entries(p.buildArgs).map(([k, v]) => `--build-arg ${sh(`${k}=${v}`)}`).join(" ");
+    const short = p.name.replace(/^localhost\//, "").replace(/:latest$/, "");
     const script = [
         "set -u",
-        // One of `parallel` build slots, held for the whole build. Waiting builds queue by
-        // priority: each holds a ticket (a file named "<priority>.<pid>", flocked while it waits)
-        // and takes a free slot only when no live ticket of a lower priority exists. A new ticket
-        // waits a moment first, so builds started together (an image's children, once it is
-        // built) all queue before any takes the slot. A ticket nobody holds was left by a killed
-        // run: removed.
+        ...STOP_TREE,
+        `name=${sh(p.name)}; short=${sh(short)}; run=${sh(runId())}`,
         `slots=${p.parallel}; prio=${p.priority ?? 100}; lockdir=/run/lock; q="$lockdir/hotstack-os-build.queue"; mkdir -p "$q"`,
+        // A build of this same image that an earlier run left behind (its connection lingers, or
+        // it was started before builds were tied to their connection): stopped, this run builds anew.
+        'mark="$lockdir/hotstack-os-build.$short.running"',
+        'if read -r opid orun ostart 2>/dev/null < "$mark" && [ "$orun" != "$run" ] && tr "\\0" " " < "/proc/$opid/cmdline" 2>/dev/null | grep -qF -- " -t $name "; then',
+        '  echo "PROGRESS a build of $short from an earlier run is still running ($(( $(date +%s) - ostart )) s): stopped, this run builds it anew" >&2',
+        '  stop_tree "$opid"',
+        "fi",
+        // One of `parallel` build slots, held for the whole build by the build itself: podman
+        // inherits the locked descriptor and the shell closes its own, so the slot is taken
+        // exactly while a build runs, whoever started it. Waiting builds queue by priority: each holds a ticket (a file named
+        // "<priority>.<pid>", flocked while it waits) and takes a free slot only when no live
+        // ticket of a lower priority exists. A new ticket waits a moment first, so builds started
+        // together (an image's children, once it is built) all queue before any takes the slot.
+        // A ticket nobody holds was left by a killed run: removed. A waiting build writes a NUL
+        // heartbeat each second: when its connection is gone the write kills it (SIGPIPE).
         'exec 8>"$q/.$$"; flock 8; mv "$q/.$$" "$q/$prio.$$"; sleep 2',
         "waited=2",
         "while :; do",
@@ -98,25 +137,35 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         '    n=${t##*/}; [ -e "$t" ] && [ "$n" != "$prio.$$" ] || continue',
         '    if flock -n "$t" true; then rm -f "$t"; elif [ "${n%%.*}" -lt "$prio" ]; then ahead=$((ahead + 1)); fi',
         "  done",
-        '  if [ "$ahead" -eq 0 ]; then for i in $(seq "$slots"); do exec 9>"$lockdir/hotstack-os-build.$i"; if flock -n 9; then break 2; fi; done; fi',
-        '  [ $((waited % 60)) -eq 2 ] && echo "PROGRESS waiting for a build slot ($waited s, $ahead needed sooner)" >&2; waited=$((waited + 1)); sleep 1',
+        '  if [ "$ahead" -eq 0 ]; then for i in $(seq "$slots"); do slot="$lockdir/hotstack-os-build.$i"; exec 9>>"$slot"; if flock -n 9; then break 2; fi; done; fi',
+        '  if [ $((waited % 30)) -eq 2 ]; then',
+        '    held=""; for i in $(seq "$slots"); do f="$lockdir/hotstack-os-build.$i"; ! flock -n "$f" true 2>/dev/null && read -r hs hp hr ht 2>/dev/null < "$f" || continue; [ "$hr" = "$run" ] && who=this || who="an earlier"; held="$held; slot $i: $hs from $who run, $(( $(date +%s) - ht )) s"; done',
+        '    echo "PROGRESS waiting for a build slot ($waited s, $ahead needed sooner$held)" >&2',
+        "  fi",
+        "  printf '\\0' >&2; waited=$((waited + 1)); sleep 1",
         "done",
         'rm -f "$q/$prio.$$"; exec 8>&-',
         'ctx=$(mktemp -d /var/tmp/hotstack-os-build.XXXXXX); log="$ctx.log"',
-        'trap \'rm -rf "$ctx" "$log"\' EXIT',
+        // dash skips EXIT traps on signals: a build whose connection is gone cleans up on its SIGPIPE.
+        'trap \'rm -rf "$ctx" "$log"\' EXIT; trap \'rm -rf "$ctx" "$log"; exit 141\' PIPE HUP TERM',
         'tar -x -C "$ctx"',
         // The build's steps as they start (for progress), its whole log kept for failures.
-        `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} -t ${sh(p.name)} "$ctx" >"$log" 2>&1 & pid=$!`,
+        `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} -t "$name" "$ctx" >"$log" 2>&1 & pid=$!`,
+        // From here the slot is the build's alone: it goes free the moment podman exits.
+        'printf "%s %s %s\\n" "$pid" "$run" "$(date +%s)" > "$mark"; printf "%s %s %s %s\\n" "$short" "$pid" "$run" "$(date +%s)" > "$slot"; exec 9>&-',
+        // Tied to the connection: a NUL heartbeat every 2 s; when the write fails (the run was
+        // killed, the connection dropped) the build and its steps are stopped.
+        "( trap '' PIPE; while kill -0 \"$pid\" 2>/dev/null; do sleep 2 </dev/null >/dev/null 2>&1; printf '\\0' >&2 2>/dev/null || { stop_tree \"$pid\"; exit 0; }; done ) & tether=$!",
         'tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | grep --line-buffered -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" | sed -u "s/^/PROGRESS /" >&2',
         'rc=0; wait "$pid" || rc=$?',
+        'kill "$tether" 2>/dev/null; rm -f "$mark"',
         'if [ "$rc" -ne 0 ]; then',
         // The log's tail, then the failing step last, where an error message's tail shows it.
         '  echo "--- build log (last 12 lines) ---" >&2; tail -12 "$log" >&2',
         '  echo "failed at: $(grep -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" "$log" | tail -1)" >&2; exit 1',
         "fi",
-        `podman image inspect ${sh(p.name)} --format '{{.Id}}'`,
+        'podman image inspect "$name" --format \'{{.Id}}\'',
     ];
-    const short = p.name.replace(/^localhost\//, "").replace(/:latest$/, "");
     progress(`image ${short}`, "build started", true);
     const r = await host.run(script.join("\n"), {
         stdin: contextTar(p),
@@ -124,7 +173,8 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         onOutput: lines((l) => {
             // "STEP 3/12: RUN apt-get …" (podman prints "[2/3] STEP …" for multi-stage builds)
             const m = /^PROGRESS (?:\[\d+\/\d+\] )?(?:STEP (\d+)\/(\d+): ?(.*)|(.*))$/.exec(l);
-            if (m) progress(`image ${short}`, m[1] ? `build step ${m[1]}/${m[2]}: ${m[3].slice(0, 100)}` : m[4]);
+            // Steps are many (shown every few seconds); anything else (a wait, an earlier run's build) is news.
+            if (m) progress(`image ${short}`, m[1] ? `build step ${m[1]}/${m[2]}: ${m[3].slice(0, 100)}` : m[4], !m[1]);
         }),
     });
     progress(`image ${short}`, "built", true);

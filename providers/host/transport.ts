@@ -64,6 +64,13 @@ export function hostCommandError(host: string, what: string, exitCode: number, s
     return e;
 }
 
+/**
+ * A script that must not outlive its connection (an image build) writes a NUL byte to stderr
+ * every few seconds: once the connection is gone the write fails and the script stops its work
+ * (see container-image.ts). NUL never appears in text output; it is dropped here, on arrival.
+ */
+const dropHeartbeats = (d: Buffer): Buffer => (d.includes(0) ? Buffer.from(d.filter((b) => b !== 0)) : d);
+
 /** Channels per SSH connection: sshd's MaxSessions defaults to 10. */
 const MAX_CHANNELS = 8;
 
@@ -151,7 +158,11 @@ function runLocal(argv: string[], opts: RunOptions): Promise<ExecResult> {
         const err: Buffer[] = [];
         const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs) : undefined;
         child.stdout.on("data", (d: Buffer) => (out.push(d), opts.onOutput?.("stdout", d.toString())));
-        child.stderr.on("data", (d: Buffer) => (err.push(d), opts.onOutput?.("stderr", d.toString())));
+        child.stderr.on("data", (raw: Buffer) => {
+            const d = dropHeartbeats(raw);
+            err.push(d);
+            opts.onOutput?.("stderr", d.toString());
+        });
         child.on("error", reject);
         child.on("close", (code, signal) => {
             if (timer) clearTimeout(timer);
@@ -294,7 +305,11 @@ function execOnce(client: Client, cmd: string, opts: RunOptions): Promise<ExecRe
             const errs: Buffer[] = [];
             const timer = opts.timeoutMs ? setTimeout(() => stream.close(), opts.timeoutMs) : undefined;
             stream.on("data", (d: Buffer) => (out.push(d), opts.onOutput?.("stdout", d.toString())));
-            stream.stderr.on("data", (d: Buffer) => (errs.push(d), opts.onOutput?.("stderr", d.toString())));
+            stream.stderr.on("data", (raw: Buffer) => {
+                const d = dropHeartbeats(raw);
+                errs.push(d);
+                opts.onOutput?.("stderr", d.toString());
+            });
             stream.on("close", (code: number | null, signal?: string) => {
                 if (timer) clearTimeout(timer);
                 resolve({

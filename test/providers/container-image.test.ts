@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { containerImageProvider, contextHash } from "../../providers/container-image";
 import { ensureTestImage } from "../support/images";
+import { closeAllConnections } from "../../providers/host/transport";
 import { checked, create, read, serialized, sh, shOk, suffix, transports, update } from "../support/providers";
 
 function context(files: Record<string, string>): string {
@@ -15,6 +16,19 @@ function context(files: Record<string, string>): string {
     }
     return dir;
 }
+
+/** Waits until `ok()` holds (polling), or fails naming what was awaited. */
+async function until(ok: () => boolean, ms: number, what: string): Promise<void> {
+    const end = Date.now() + ms;
+    while (!ok()) {
+        if (Date.now() > end) assert.fail(`not within ${ms} ms: ${what}`);
+        await new Promise((r) => setTimeout(r, 250));
+    }
+}
+
+/** A RUN step only this test runs: `sleep N` with a random N, found with pgrep. */
+const sleeper = () => 400 + Math.floor(Math.random() * 500);
+const stepRunning = (n: number) => shOk(`pgrep -f 'sleep ${n}$' >/dev/null`);
 
 for (const t of transports()) {
     describe(`ContainerImage [${t.name}]`, () => {
@@ -86,6 +100,55 @@ for (const t of transports()) {
             } finally {
                 sh(`rm -f ${stale}; for w in first late urgent; do podman rmi -f localhost/hotstack-test-queue-$w-${tag}:latest >/dev/null 2>&1; done; true`);
                 fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        test(`a build whose connection is cut stops with its RUN step and frees its slot [${t.name}]`, { skip: t.name === "local" && "cutting a connection is an SSH matter" }, async () => {
+            const p = await serialized(containerImageProvider);
+            const base = ensureTestImage();
+            const n = sleeper();
+            const dir = context({ "img/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN sleep ${n}\n` });
+            const name = `localhost/hotstack-test-cut-${suffix()}:latest`;
+            const inputs = await checked(p, { host: t.host, name, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base }) });
+            const building = create(p, inputs).then(() => "built", (e: Error) => e.message);
+            try {
+                await until(() => stepRunning(n), 60_000, "the build's RUN step started");
+                await closeAllConnections();
+                assert.match(await building, /build image .* failed on/, "the run sees its build fail");
+                await until(() => !stepRunning(n), 15_000, "the RUN step stopped once the connection was gone");
+                assert.equal(shOk(`pgrep -f -- '[-]t ${name} ' >/dev/null`), false, "no podman build left");
+                await until(() => shOk("flock -n /run/lock/hotstack-os-build.1 true"), 5_000, "the build slot is free");
+            } finally {
+                sh(`pkill -f 'sleep ${n}$'; podman rmi -f ${name} >/dev/null 2>&1; true`);
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        test(`a build of the same image left by an earlier run is stopped, said so, and built anew [${t.name}]`, async () => {
+            const p = await serialized(containerImageProvider);
+            const base = ensureTestImage();
+            const n = sleeper();
+            const name = `localhost/hotstack-test-orphan-${suffix()}:latest`;
+            const dirs = [context({ "img/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN sleep ${n}\n` }), context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nRUN echo anew > /anew\n" })];
+            const image = (dir: string) => ({ host: t.host, name, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base }) });
+            // The earlier run: its build keeps running (its connection lingers, as a half-open one does).
+            const earlier = create(p, await checked(p, image(dirs[0]))).then(() => "built", (e: Error) => e.message);
+            const said: string[] = [];
+            const log = console.log;
+            try {
+                await until(() => stepRunning(n), 60_000, "the earlier run's RUN step started");
+                delete (globalThis as any)[Symbol.for("hotstack-os.build-run-id")]; // what follows is another run
+                console.log = (...a: unknown[]) => void said.push(a.join(" "));
+                const made = await create(p, await checked(p, image(dirs[1])));
+                console.log = log;
+                assert.ok(said.some((l) => /a build of hotstack-test-orphan-\w+ from an earlier run is still running \(\d+ s\): stopped/.test(l)), `said so: ${said.join(" | ")}`);
+                assert.equal(sh(`podman run --rm ${made.outs.imageId} cat /anew`), "anew\n", "this run's build");
+                assert.match(await earlier, /failed/, "the earlier build was stopped");
+                assert.equal(stepRunning(n), false, "with its RUN step");
+            } finally {
+                console.log = log;
+                sh(`pkill -f 'sleep ${n}$'; podman rmi -f ${name} >/dev/null 2>&1; true`);
+                for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
             }
         });
     });
