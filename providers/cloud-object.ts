@@ -4,13 +4,18 @@
 // object that exists is adopted (brought to the spec, never removed); one this program made is
 // recorded in an ownership ledger before it is made, so a crashed create is safe to run again
 // and delete removes only what the program made. A cloud whose services are gone holds no
-// objects (read: gone; delete: done); a service that exists but does not answer is an error.
+// objects (read: gone; delete: done). A read whose API does not answer (connection refused,
+// 502/503/504 from HAProxy) keeps the object as last seen and says so: that answer says nothing
+// about the object, and failing there would stop the very run that restarts the stopped unit
+// (with refresh before every `up`, a stopped glance once failed every later run until someone
+// started it by hand). The next run reads it for real; a 404 is still drift. Writes that do
+// not answer stay errors.
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { LedgerEntry, claim, readLedger, release } from "./host/ledger";
 import { Host } from "./host/transport";
-import { GONE, checker, defined, hostProvider, isUnknown, same } from "./kit";
-import { ADMIN_CLOUD, Cloud, SERVICES, USER_CLOUD } from "./openstack/api";
+import { GONE, checker, defined, hostProvider, isUnknown, progress, same } from "./kit";
+import { ADMIN_CLOUD, Cloud, SERVICES, USER_CLOUD, unreachable } from "./openstack/api";
 import { Ctx, Kind, ObjectProps, Observed } from "./openstack/kind";
 import { KIND_GROUPS, KIND_NAMES, KindGroup, groupOf } from "./openstack/kinds";
 import { HostArgs, HostResource } from "./resource";
@@ -149,7 +154,15 @@ function cloudObjectProvider(kinds: Record<string, Kind>): pulumi.dynamic.Resour
         const x = ctx(host, props);
         const kind = kindOf(x.props);
         if (await x.cloud.gone(kind.service)) return GONE;
-        const o = await kind.get(x, id);
+        let o: Observed | undefined;
+        try {
+            o = await kind.get(x, id);
+        } catch (e) {
+            if (!unreachable(e)) throw e;
+            const why = (e as Error).message.split("\n")[0].slice(0, 200);
+            progress(label(x.props), `kept as last seen: the ${kind.service} API (${SERVICES[kind.service]}) did not answer on ${host.label} (${why}); read again on the next run`, true);
+            return { id, props };
+        }
         if (!o) return GONE;
         return { id, props: { ...props, observed: o.attrs } };
     },

@@ -107,6 +107,16 @@ export function apiError(service: string, method: string, url: string, status: n
     return Object.assign(new Error(`${service} API: ${method} ${url} answered ${status}: ${text.slice(0, 400)}`), { status });
 }
 
+/**
+ * An error that says nothing about the object asked for: the API refused the connection, did not
+ * answer in time, or its front door answered 502/503/504 (HAProxy with no healthy backend: the
+ * unit is stopped or restarting). A 404 or any other answer is the API's word.
+ */
+export function unreachable(e: unknown): boolean {
+    const x = e as { noAnswer?: boolean; status?: number } | undefined;
+    return x?.noAnswer === true || [502, 503, 504].includes(x?.status ?? 0);
+}
+
 /** One curl config value, quoted for curl's config syntax. */
 function q(v: string): string {
     return `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")}"`;
@@ -261,7 +271,9 @@ export class Cloud {
             try {
                 r = await retryTransient(["GET", "HEAD"].includes(method), () => http(this.host, method, url, { "X-Auth-Token": s.token }, opts));
             } catch (e) {
-                if ((e as { noAnswer?: boolean }).noAnswer) throw new Error(`the ${service} API (${SERVICES[service]}) does not answer on ${this.host.label}: ${(e as Error).message}; check \`systemctl status hotstack-os-${SERVICES[service]}\``);
+                if ((e as { noAnswer?: boolean }).noAnswer) {
+                    throw Object.assign(new Error(`the ${service} API (${SERVICES[service]}) does not answer on ${this.host.label}: ${(e as Error).message}; check \`systemctl status hotstack-os-${SERVICES[service]}\``), { noAnswer: true });
+                }
                 throw e;
             }
             if (r.status === 401 && attempt === 0) continue; // token revoked (e.g. a new password): log in again
