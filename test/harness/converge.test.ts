@@ -366,7 +366,7 @@ describe("the connection comes from the stack config", () => {
 describe("failures", () => {
     const s = suffix();
     const stateFile = path.join(os.tmpdir(), `hotstack-fail-${s}.json`);
-    after(() => sh(`rm -f ${stateFile}* /tmp/hotstack-dependent-${s}`));
+    after(() => sh(`rm -f ${stateFile}* /tmp/hotstack-dependent-${s}* /tmp/hotstack-refused-${s}`));
 
     test("a failed host command fails the run, and what depends on it, without hanging", { timeout: 60000 }, async () => {
         const prog = () => {
@@ -386,6 +386,33 @@ describe("failures", () => {
         await assert.rejects(up(bad, { stateFile: `${stateFile}.bad`, config: { host: "local" } }),
             (e: Error) => /mode: must be an octal mode.*"999"/.test(e.message) && /name: must be an interface name of at most 15 characters.*"hot-ex-way-too-long"/.test(e.message));
         assert.equal(fs.existsSync(badRoot), false);
+    });
+
+    test("a failed step is reported once, as the engine reports it: its dependents neither run nor wrap its error", { timeout: 60000 }, async () => {
+        const prog = () => {
+            const broken = new File("broken", { path: `/nonexistent-${s}/x.conf`, content: "x" });
+            for (let i = 0; i < 12; i++) new File(`dependent-${i}`, { path: `/tmp/hotstack-dependent-${s}-${i}`, content: broken.contentSha256.apply((h) => `after ${h}\n`) });
+        };
+        const err: Error = await up(prog, { stateFile: `${stateFile}.once`, config: { host: "local" } }).then(() => assert.fail("the run must fail"), (e: Error) => e);
+        assert.equal(err.message.match(/write \/nonexistent-[^ ]* failed on/g)?.length, 1, `the step's error, once:\n${err.message}`);
+        assert.doesNotMatch(err.message, /error serializing property|Resource monitor is terminating/);
+        assert.equal(shOk(`ls /tmp/hotstack-dependent-${s}-* >/dev/null 2>&1`), false, "no dependent ran");
+    });
+
+    test("a config the program refuses does not become the config of the next refresh or destroy", { timeout: 60000 }, async () => {
+        const file = `/tmp/hotstack-refused-${s}`;
+        const opts = (host: string) => ({ stateFile: `${stateFile}.refused`, config: { host } });
+        const prog = () => {
+            // As index.ts does: the config is validated before any resource is registered.
+            if (new pulumi.Config().require("host") !== "local") throw new Error("host: refused");
+            new File("f", { path: file, content: "x" });
+        };
+        await up(prog, opts("local"));
+        await assert.rejects(up(prog, opts("ssh://root@127.0.0.1:1")), /host: refused/);
+        const stored = loadState(`${stateFile}.refused`).resources.find((r) => r.type === DEFAULT_PROVIDER_TYPE)!;
+        assert.equal(stored.inputs["hotstack-os:host"], "local", "the default provider keeps the config of the last update");
+        await destroy({ ...opts("ssh://root@127.0.0.1:1") }); // destroy configures with the stored config: it reaches the host
+        assert.equal(fs.existsSync(file), false);
     });
 
     test("a broken host config is refused with the key named", { timeout: 60000 }, async () => {

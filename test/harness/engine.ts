@@ -91,6 +91,8 @@ export interface RefreshOptions extends HarnessOptions {
 
 const isDynamic = (type: string) => type.startsWith("pulumi-nodejs:dynamic");
 const isProvider = (type: string) => type.startsWith("pulumi:providers:");
+/** A registration the engine did not start because an earlier step failed (not an error of its own). */
+const NOT_STARTED = new Error("not started: the deployment stopped at an earlier failure");
 
 class Limiter {
     private running = 0;
@@ -142,6 +144,12 @@ class Deployment {
     private readonly tracked = new Set<Promise<unknown>>();
     /** The host that serves the program's registrations (configured with the current config). */
     host?: ProviderHost;
+    /** The default provider's inputs for this run: registered with the first resource that uses it. */
+    providerInputs?: Record<string, Wire>;
+    /** Set once a step failed: the engine then starts no new step and stops serving the program. */
+    terminated = false;
+    private endTermination!: () => void;
+    readonly whenTerminated = new Promise<void>((r) => (this.endTermination = r));
 
     constructor(public state: State, readonly opts: HarnessOptions) {
         this.limiter = new Limiter(opts.parallel ?? 16);
@@ -251,14 +259,27 @@ class Deployment {
 
     // ---- the program's registrations --------------------------------------------------------
 
+    /** Checks and diffs of registrations already made still run (and report every invalid input);
+     *  a step that would change something does not start once the deployment was cancelled. */
+    mayStart(): void {
+        if (this.terminated) throw NOT_STARTED;
+    }
+
+    /** A failed step: the engine cancels the deployment (in-flight steps finish, no new ones start). */
+    terminate(): void {
+        this.terminated = true;
+        this.endTermination();
+    }
+
     async register(req: any): Promise<any> {
         const started = Date.now();
+        if (this.terminated) throw NOT_STARTED;
         try {
             const resp = await this.registerStep(req);
             if (Date.now() - started > 2000) this.log(`done     ${req.getName()} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
             return resp;
         } catch (e) {
-            this.log(`FAILED   ${req.getName()}: ${(e as Error).message.split("\n")[0]}`);
+            if (e !== NOT_STARTED) this.log(`FAILED   ${req.getName()}: ${(e as Error).message.split("\n")[0]}`);
             throw e;
         }
     }
@@ -284,6 +305,8 @@ class Deployment {
         };
         this.order.push(urn);
         if (entry.custom && isDynamic(type)) {
+            // As the engine does, the default provider is registered with the first resource that uses it.
+            if (!this.registered.has(defaultProviderUrn(this.opts)) && this.providerInputs) this.registerDefaultProvider(this.providerInputs);
             entry.provider = this.defaultProviderRef();
             await this.limiter.run(() => this.stepDynamic(entry, req.getIgnorechangesList(), req.getReplaceonchangesList()));
         } else if (entry.custom && fakes[type]) {
@@ -340,6 +363,7 @@ class Deployment {
         entry.inputs = wireOut(inputs);
 
         if (!old) {
+            this.mayStart();
             this.count("create", entry);
             if (preview) entry.outputs = entry.inputs;
             else await this.create(entry, inputs, wireOut);
@@ -360,6 +384,7 @@ class Deployment {
             entry.outputs = old.outputs;
             return;
         }
+        this.mayStart();
         if (!replace) {
             this.count("update", entry);
             entry.id = old.id;
@@ -528,9 +553,14 @@ async function withMonitor<T>(d: Deployment, opts: HarnessOptions, fn: () => Pro
     const monitor: any = pulumi.runtime.getMonitor();
     monitor.registerResource = (req: any, cb: (err: any, resp?: any) => void) => {
         d.track(d.register(req)).then((resp) => cb(null, resp), (err) => {
-            d.errors.push(err);
-            // The engine answers a failed step with gRPC status UNKNOWN and the message.
-            cb(Object.assign(new Error(err?.message ?? String(err)), { code: 2 }));
+            if (err !== NOT_STARTED) d.errors.push(err);
+            // The engine reports a failed step's error itself (once, on that resource), cancels the
+            // deployment and answers the registration, and every one still waiting, with UNAVAILABLE
+            // (pkg/resource/deploy/source_eval.go: "resource monitor shut down while waiting on
+            // step's done channel"). The SDK takes that as the end: it stops its RPCs and rejects
+            // nothing, so no dependent wraps the error again ("error serializing property …").
+            d.terminate();
+            cb(Object.assign(new Error("resource monitor shut down while waiting on step's done channel"), { code: 14 }));
         });
     };
     monitor.registerResourceOutputs = (req: any, cb: (err: any, resp?: any) => void) => {
@@ -543,6 +573,8 @@ async function withMonitor<T>(d: Deployment, opts: HarnessOptions, fn: () => Pro
     const swallow = (e: unknown) => {
         if (!d.errors.includes(e as Error)) d.errors.push(e as Error);
     };
+    // The SDK's "terminated" mark (set when the engine answered UNAVAILABLE) outlives setMocks.
+    require("@pulumi/pulumi/runtime/state").getStore().terminated = false;
     const others = process.listeners("unhandledRejection");
     process.removeAllListeners("unhandledRejection");
     process.on("unhandledRejection", swallow);
@@ -560,8 +592,11 @@ function report(d: Deployment, started: number, wireOutputs: Record<string, any>
     return { ops: d.ops, steps: d.steps, outputs: reveal(wireOutputs), wireOutputs, warnings: d.warnings, durationMs: Date.now() - started };
 }
 
+/** Registrations the SDK gave up on after the engine stopped (it logs them, the CLI shows nothing). */
+const TERMINATING = /Resource monitor is terminating/;
+
 function failure(d: Deployment): Error {
-    const unique = [...new Set(d.errors.map((e) => e?.message ?? String(e)))];
+    const unique = [...new Set(d.errors.map((e) => e?.message ?? String(e)))].filter((m) => !TERMINATING.test(m));
     const err = new Error(`deployment failed:\n${unique.join("\n")}`);
     (err as any).errors = d.errors;
     return err;
@@ -601,16 +636,21 @@ export async function up(program: () => unknown, opts: HarnessOptions): Promise<
             pendingWarning(d);
         }
         d.host ??= await d.startHost(current);
-        d.registerDefaultProvider(current);
+        d.providerInputs = current;
         await withMonitor(d, opts, async () => {
-            try {
-                await pulumi.runtime.runInPulumiStack(async () => await program());
-            } catch (e: any) {
-                if (!d.errors.includes(e)) d.errors.push(e);
-            }
-            await d.settle();
-            // waitForRPCs is internal to the SDK but exported from its settings module.
-            await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+            const ran = (async () => {
+                try {
+                    await pulumi.runtime.runInPulumiStack(async () => await program());
+                } catch (e: any) {
+                    if (!d.errors.includes(e)) d.errors.push(e);
+                }
+                await d.settle();
+                // waitForRPCs is internal to the SDK but exported from its settings module.
+                await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+            })();
+            // After a failed step the engine waits for the steps in flight, not for the program
+            // (whose outputs that depend on the failed resource never resolve).
+            await Promise.race([ran, d.whenTerminated]);
             await d.settle();
         });
         const stack = [...d.registered.values()].find((r) => r.type === STACK_TYPE);
