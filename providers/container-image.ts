@@ -87,22 +87,24 @@ function runId(): string {
 }
 
 /**
- * `stop_tree PID`: freezes PID and everything below it (so nothing new starts), then kills them
- * all (children read from /proc/PID/task/TID/children: no procps needed). A build's RUN steps
- * run under podman's OCI runtime wrapper in sessions of their own: killing podman alone (as a
- * dropped connection or a signal to its process group would) leaves the step running (seen with
- * podman 4.3 here), and where nested containers share one cgroup (the cgroup v1 test host) that
- * leftover can kill the next build's steps ("container exited on killed").
+ * `stop_tree PID`: stops a build. Freezes PID (podman build) and everything below it, so nothing
+ * new starts, kills everything below it, then lets podman go on: it sees its RUN step killed,
+ * fails the build and removes its working container (killed itself, it leaves the container
+ * mounted in storage and, where it was killed alone, the RUN step running: seen with podman 4.3;
+ * where nested containers share one cgroup, as on the cgroup v1 test host, such a leftover can
+ * kill the next build's steps, "container exited on killed"). Killed if it has not exited in 10 s.
+ * Children are read from /proc/PID/task/TID/children (no procps needed).
  */
 const STOP_TREE = [
     "stop_tree() {",
-    '  all=$1; new=$1',
+    '  kill -STOP "$1" 2>/dev/null; new=$1; kids=""',
     '  while [ -n "$new" ]; do',
-    "    kill -STOP $new 2>/dev/null",
-    '    new=$(for p in $new; do cat /proc/$p/task/*/children 2>/dev/null; done)',
-    '    all="$all $new"',
+    "    new=$(for p in $new; do cat /proc/$p/task/*/children 2>/dev/null; done)",
+    '    [ -n "$new" ] && kill -STOP $new 2>/dev/null; kids="$kids $new"',
     "  done",
-    "  kill -KILL $all 2>/dev/null; return 0",
+    '  [ -n "${kids# }" ] && kill -KILL $kids 2>/dev/null; kill -CONT "$1" 2>/dev/null',
+    '  i=0; while kill -0 "$1" 2>/dev/null && [ "$i" -lt 20 ]; do sleep 0.5; i=$((i + 1)); done',
+    '  kill -KILL "$1" 2>/dev/null; return 0',
     "}",
 ];
 
@@ -139,7 +141,7 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         "  done",
         '  if [ "$ahead" -eq 0 ]; then for i in $(seq "$slots"); do slot="$lockdir/hotstack-os-build.$i"; exec 9>>"$slot"; if flock -n 9; then break 2; fi; done; fi',
         '  if [ $((waited % 30)) -eq 2 ]; then',
-        '    held=""; for i in $(seq "$slots"); do f="$lockdir/hotstack-os-build.$i"; ! flock -n "$f" true 2>/dev/null && read -r hs hp hr ht 2>/dev/null < "$f" || continue; [ "$hr" = "$run" ] && who=this || who="an earlier"; held="$held; slot $i: $hs from $who run, $(( $(date +%s) - ht )) s"; done',
+        '    held=""; for i in $(seq "$slots"); do f="$lockdir/hotstack-os-build.$i"; ! flock -n "$f" true 2>/dev/null && read -r hs hp hr ht 2>/dev/null < "$f" && [ -n "$ht" ] || continue; [ "$hr" = "$run" ] && who=this || who="an earlier"; held="$held; slot $i: $hs from $who run, $(( $(date +%s) - ht )) s"; done',
         '    echo "PROGRESS waiting for a build slot ($waited s, $ahead needed sooner$held)" >&2',
         "  fi",
         "  printf '\\0' >&2; waited=$((waited + 1)); sleep 1",

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as childProcess from "node:child_process";
+import * as readline from "node:readline";
 import { HarnessOptions, Report, changeCount, up } from "../harness/engine";
 import { SshConnection } from "../../providers/host/connection";
 import { TH, onHost } from "../support/testhost";
@@ -98,4 +99,41 @@ export function figures(values: Record<string, string | number>): string {
 
 export function rmState(file: string): void {
     fs.rmSync(file, { force: true });
+}
+
+/** SIGKILL of a run's whole process group (its provider processes inside it). */
+export function killGroup(pid: number): string {
+    try {
+        process.kill(-pid, "SIGKILL");
+    } catch {
+        // already over
+    }
+    return `SIGKILL of run ${pid}'s process group`;
+}
+
+/**
+ * One `up` in a child process (its own process group, the provider processes inside it),
+ * interrupted as soon as `killAt` matches a line of its log: by default killed with SIGKILL of
+ * the whole group; `interrupt` may do otherwise (drop its connection) and says what it did.
+ */
+export function killedRun(opts: object, programFile: string, killAt: RegExp, delayMs: number, onLine: (l: string) => void, interrupt: (pid: number) => string = killGroup): Promise<{ killed: boolean; line?: string }> {
+    return new Promise((resolve, reject) => {
+        const child = childProcess.spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "run-once.ts")], {
+            detached: true, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HOTSTACK_E2E_OPTS: JSON.stringify(opts), HOTSTACK_E2E_PROGRAM: programFile },
+        });
+        let killed = false;
+        let hit: string | undefined;
+        readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+            console.log(line);
+            onLine(line);
+            if (killed || hit || !killAt.test(line)) return;
+            hit = line;
+            setTimeout(() => {
+                killed = true;
+                log(`  ${interrupt(child.pid!)}, ${delayMs} ms after: ${line.trim()}`);
+            }, delayMs);
+        });
+        child.once("error", reject);
+        child.once("exit", () => resolve({ killed, line: hit }));
+    });
 }

@@ -9,49 +9,15 @@
 // proves of a deployed identity set (identityChecks: status, one option, one image rebuilt,
 // drift, reboot), and at the end its leak probes, with the rotated passwords as well, and its
 // check that destroy leaves nothing. Ends with one line of figures.
-import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as readline from "node:readline";
 import { PasswordKey } from "../../components/config";
 import { changeCount, loadState } from "../harness/engine";
 import { loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks } from "./checks";
-import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
+import { converge, destroyFresh, figures, killedRun, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
 import { destroyLeftovers, expectProgress, identityChecks, installDig, leaks, passwords as generatedPasswords, SERVICES, tokenWorks } from "./keystone";
 import { rotateEach } from "./rotation";
-
-/**
- * One `up` in a child process (its own process group, the provider processes inside it),
- * killed with SIGKILL of the whole group as soon as `killAt` matches a line of its log.
- */
-function killedRun(opts: object, programFile: string, killAt: RegExp, delayMs: number, onLine: (l: string) => void): Promise<{ killed: boolean; line?: string }> {
-    return new Promise((resolve, reject) => {
-        const child = childProcess.spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "run-once.ts")], {
-            detached: true, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HOTSTACK_E2E_OPTS: JSON.stringify(opts), HOTSTACK_E2E_PROGRAM: programFile },
-        });
-        let killed = false;
-        let hit: string | undefined;
-        readline.createInterface({ input: child.stdout! }).on("line", (line) => {
-            console.log(line);
-            onLine(line);
-            if (killed || hit || !killAt.test(line)) return;
-            hit = line;
-            setTimeout(() => {
-                killed = true;
-                log(`  SIGKILL of run ${child.pid}'s process group, ${delayMs} ms after: ${line.trim()}`);
-                try {
-                    process.kill(-child.pid!, "SIGKILL");
-                } catch {
-                    // already over
-                }
-            }, delayMs);
-        });
-        child.once("error", reject);
-        child.once("exit", () => resolve({ killed, line: hit }));
-    });
-}
-
 
 async function main(): Promise<void> {
     const checks = new Checks();

@@ -110,14 +110,17 @@ for (const t of transports()) {
             const dir = context({ "img/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN sleep ${n}\n` });
             const name = `localhost/hotstack-test-cut-${suffix()}:latest`;
             const inputs = await checked(p, { host: t.host, name, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base }) });
+            const workingContainers = () => sh("podman ps -a --external -q | wc -l").trim();
+            const before = workingContainers();
             const building = create(p, inputs).then(() => "built", (e: Error) => e.message);
             try {
                 await until(() => stepRunning(n), 60_000, "the build's RUN step started");
                 await closeAllConnections();
                 assert.match(await building, /build image .* failed on/, "the run sees its build fail");
                 await until(() => !stepRunning(n), 15_000, "the RUN step stopped once the connection was gone");
-                assert.equal(shOk(`pgrep -f -- '[-]t ${name} ' >/dev/null`), false, "no podman build left");
+                await until(() => !shOk(`pgrep -f -- '[-]t ${name} ' >/dev/null`), 15_000, "no podman build left (it fails the build and exits)");
                 await until(() => shOk("flock -n /run/lock/hotstack-os-build.1 true"), 5_000, "the build slot is free");
+                assert.equal(workingContainers(), before, "podman removed the build's working container (it was not killed itself)");
             } finally {
                 sh(`pkill -f 'sleep ${n}$'; podman rmi -f ${name} >/dev/null 2>&1; true`);
                 fs.rmSync(dir, { recursive: true, force: true });

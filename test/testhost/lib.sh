@@ -113,8 +113,9 @@ th_relay_start() {
   # shellcheck disable=SC2046
   setsid socat $(th_relay_spec "$1") </dev/null >>"$TH_RUN/socat-$1.log" 2>&1 8>&- 9>&- &
   echo $! > "$TH_RUN/socat-$1.pid"
-  sleep 0.2
-  th_relay_pid "$1" >/dev/null || th_die "relay $1 did not start: $(tail -3 "$TH_RUN/socat-$1.log")"
+  # Until socat has exec'd (its command line is the check): under load that took over 0.2 s.
+  local i; for i in $(seq 50); do th_relay_pid "$1" >/dev/null && return 0; sleep 0.1; done
+  th_die "relay $1 did not start: $(tail -3 "$TH_RUN/socat-$1.log")"
 }
 th_relay_stop() {
   local p; if p=$(th_relay_pid "$1"); then kill "$p" 2>/dev/null || true; fi
