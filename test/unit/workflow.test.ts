@@ -235,6 +235,15 @@ describe("GitHub Actions workflows", () => {
         }
     });
 
+    test("the action's preview/up runs the program for its refresh (PULUMI_RUN_PROGRAM): the connection just set from secrets is the one used", () => {
+        for (const w of workflows) {
+            for (const { job, jobName, step, index } of allSteps(w)) {
+                if (!isPulumiAction(step) || !["up", "preview"].includes(command(step))) continue;
+                assert.equal(String(envOf(w, job, step).PULUMI_RUN_PROGRAM), "true", `${where(w, jobName, step, index)}: PULUMI_RUN_PROGRAM`);
+            }
+        }
+    });
+
     test("pull requests from forks do not run the preview (they have no secrets and must not reach the lab host)", () => {
         for (const w of workflows.filter((x) => x.on.pull_request)) {
             for (const [jobName, j] of Object.entries(w.jobs)) {
