@@ -51,7 +51,7 @@ const RESCUE = { hw_rescue_device: "cdrom", hw_rescue_bus: "usb" };
  */
 export const IMAGE_DEFAULTS: ImagePlan[] = [
     { name: "cirros", url: "http://download.cirros-cloud.net/0.6.2/cirros-0.6.2-x86_64-disk.img", diskFormat: "qcow2", properties: {} },
-    { name: "CentOS-Stream-GenericCloud-9", url: "https://cloud.centos.org/centos/9-stream/x86_64/images/CentOS-Stream-GenericCloud-9-latest.x86_64.qcow2", diskFormat: "qcow2", properties: { ...UEFI } },
+    { name: "CentOS-Stream-GenericCloud-9", url: "https://cloud.centos.org/centos/9-stream/x86_64/images/CentOS-Stream-GenericCloud-x86_64-9-latest.x86_64.qcow2", diskFormat: "qcow2", properties: { ...UEFI } },
     { name: "hotstack-controller", url: `${RELEASES}/latest-controller/controller-latest.qcow2`, diskFormat: "qcow2", properties: {} },
     { name: "sushy-tools-blank-image", url: `${RELEASES}/latest-blank/blank-image-latest.qcow2`, diskFormat: "qcow2", properties: { ...UEFI, ...QUICK_SHUTDOWN } },
     { name: "uefi-netboot", url: `${RELEASES}/latest-uefi-netboot/uefi-netboot-latest.img`, diskFormat: "raw", properties: { ...UEFI, ...QUICK_SHUTDOWN } },

@@ -1,4 +1,5 @@
-// npm run smoke — HotStack-OS's acceptance test (post-setup-and-smoke.md §2) against a deployed
+// npm run smoke — HotStack-OS's acceptance test (devsetup/hotstack-os/scripts/smoke-test.py of
+// https://github.com/openstack-k8s-operators/hotstack) against a deployed
 // stack: a Heat stack with two networks, a router, a trunk, a guest booted from a volume and one
 // with an attached volume, two floating IPs; then ping and SSH from the host to both floating
 // IPs (the SSH key reaches the guests through the metadata service: DHCP, the OVN metadata
@@ -9,6 +10,8 @@
 //   npm run smoke -- [--stack-name hotstack-smoke-test] [--keypair-name hotstack-smoke-test]
 //       [--ssh-username cirros] [--image cirros] [--flavor hotstack.small] [--external-network public]
 //       [--keep-stack] [--cleanup-only] [--no-test-connectivity] [--no-test-ssh] [--cloud hotstack-os]
+//   npm run smoke -- --cleanup-guests   (tools/guests.ts: the project's guests, never post-setup's objects)
+//   npm run smoke -- --help
 //   The host comes from the Pulumi stack's config (`pulumi config --json --show-secrets`, the
 //   current stack or --stack NAME), or from --host local|ssh://user@address[:port] with
 //   --ssh-key-file FILE and --ssh-host-key SHA256:… (or HOTSTACK_HOST / HOTSTACK_SSH_KEY_FILE /
@@ -17,7 +20,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sh } from "../providers/host/shell";
 import { Host } from "../providers/host/transport";
-import { hostFromCli, parseArgs, runMain } from "./stack";
+import { cleanupGuests } from "./guests";
+import { CONNECTION_OPTIONS, ToolSpec, argsOrExit, hostFromCli, runMain } from "./stack";
 
 const TEMPLATE = path.resolve(__dirname, "../assets/smoke/smoke-test-template.yaml");
 const WORK = "/var/tmp/hotstack-os-smoke";
@@ -220,9 +224,35 @@ export async function smoke(host: Host, o: SmokeOptions): Promise<SmokeResult> {
     }
 }
 
+export const SMOKE_SPEC: ToolSpec = {
+    usage: "npm run smoke -- [options]",
+    about: "HotStack-OS's smoke test against the deployed stack, run on its host: a Heat stack with two guests, then ping and SSH through their floating IPs. Exit 0 only when every check passed.",
+    options: [
+        { name: "image", value: "NAME", help: "guest image (default cirros)" },
+        { name: "flavor", value: "NAME", help: "guest flavor (default hotstack.small)" },
+        { name: "ssh-username", value: "USER", help: "login of the guest image (default cirros)" },
+        { name: "stack-name", value: "NAME", help: "the Heat stack (default hotstack-smoke-test)" },
+        { name: "keypair-name", value: "NAME", help: "the throwaway keypair (default hotstack-smoke-test)" },
+        { name: "external-network", value: "NAME", help: "floating IPs from (default public)" },
+        { name: "cloud", value: "NAME", help: "clouds.yaml entry on the host (default hotstack-os, the project user)" },
+        { name: "keep-stack", help: "keep the Heat stack after the run" },
+        { name: "cleanup-only", help: "only remove what an earlier run left (its stack and keypair)" },
+        { name: "cleanup-guests", help: "only delete the project's servers, trunks, floating IPs, ports and volumes (never a post-setup object)" },
+        { name: "no-test-connectivity", help: "skip ping" },
+        { name: "no-test-ssh", help: "skip SSH" },
+        ...CONNECTION_OPTIONS,
+    ],
+};
+
 async function main(): Promise<void> {
-    const args = parseArgs(process.argv.slice(2));
+    const args = argsOrExit(process.argv.slice(2), SMOKE_SPEC);
     const host = await hostFromCli(args);
+    if (args.flag("cleanup-guests")) {
+        const c = await cleanupGuests(host, { cloud: args.get("cloud") ?? "hotstack-os", log: (l) => console.log(l) });
+        if (c.failed.length) console.error(`not deleted:\n  ${c.failed.join("\n  ")}`);
+        process.exitCode = c.failed.length ? 1 : 0;
+        return;
+    }
     const r = await smoke(host, {
         stackName: args.get("stack-name") ?? "hotstack-smoke-test",
         keypairName: args.get("keypair-name") ?? "hotstack-smoke-test",

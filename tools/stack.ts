@@ -15,25 +15,96 @@ export interface Args {
     get(name: string): string | undefined;
     flag(name: string): boolean;
     positional: string[];
+    /** --help or -h was given: the tool prints helpText(spec) and stops. */
+    help: boolean;
 }
 
-/** `--name value`, `--name=value`, `--flag`, and positional words. */
-export function parseArgs(argv: string[], flags: string[] = []): Args {
+/** One option of a tool: `--name` (a flag) or `--name VALUE`; `short` is a one-letter alias (`-f`). */
+export interface OptionSpec {
+    name: string;
+    value?: string;
+    short?: string;
+    help: string;
+}
+
+/** What a tool accepts: its options and how many positional words (default none). */
+export interface ToolSpec {
+    usage: string;
+    about: string;
+    options: OptionSpec[];
+    positional?: number;
+}
+
+/** How the tools reach the stack's host (every tool takes these). */
+export const CONNECTION_OPTIONS: OptionSpec[] = [
+    { name: "stack", value: "NAME", help: "the Pulumi stack to read the connection from (default: the selected stack)" },
+    { name: "host", value: "local|ssh://user@addr[:port]", help: "the host, without the Pulumi CLI (or HOTSTACK_HOST)" },
+    { name: "ssh-key-file", value: "FILE", help: "private key for --host ssh://… (or HOTSTACK_SSH_KEY_FILE)" },
+    { name: "ssh-host-key", value: "SHA256:…", help: "the host key's fingerprint for --host ssh://… (or HOTSTACK_SSH_HOST_KEY)" },
+    { name: "ssh-trust-on-first-use", help: "accept an unknown host key (not recommended)" },
+];
+
+export class UsageError extends Error {}
+
+/**
+ * `--name value`, `--name=value`, `--flag`, `-x` for a short alias, and positional words, checked
+ * against the tool's spec: an unknown option or a missing value is refused with the known ones
+ * listed (a typo must never be ignored silently).
+ */
+export function parseArgs(argv: string[], spec: ToolSpec): Args {
+    const byName = new Map(spec.options.map((o) => [o.name, o]));
+    const byShort = new Map(spec.options.filter((o) => o.short).map((o) => [o.short!, o]));
     const values = new Map<string, string>();
     const set = new Set<string>();
     const positional: string[] = [];
+    let help = false;
+    const refuse = (why: string) => new UsageError(`${why}\n\n${helpText(spec)}`);
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        if (!a.startsWith("--")) {
-            positional.push(a);
+        if (a === "--help" || a === "-h") {
+            help = true;
             continue;
         }
-        const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
-        if (inline !== undefined) values.set(name, inline);
-        else if (flags.includes(name) || /^(no-|keep-|cleanup-|follow$)/.test(name) || i + 1 >= argv.length || argv[i + 1].startsWith("--")) set.add(name);
-        else values.set(name, argv[++i]);
+        if (a === "--" || !a.startsWith("-") || a === "-") {
+            positional.push(...(a === "--" ? argv.slice(i + 1) : [a]));
+            if (a === "--") break;
+            continue;
+        }
+        const [key, inline] = a.startsWith("--") ? a.slice(2).split(/=(.*)/s, 2) : [a.slice(1), undefined];
+        const o = a.startsWith("--") ? byName.get(key) : byShort.get(key);
+        if (!o) throw refuse(`unknown option ${a.split("=")[0]}`);
+        if (!o.value) {
+            if (inline !== undefined) throw refuse(`--${o.name} takes no value`);
+            set.add(o.name);
+        } else if (inline !== undefined) values.set(o.name, inline);
+        else if (i + 1 < argv.length) values.set(o.name, argv[++i]);
+        else throw refuse(`--${o.name} needs a value (${o.value})`);
     }
-    return { get: (n) => values.get(n), flag: (n) => set.has(n), positional };
+    if (!help && positional.length > (spec.positional ?? 0)) throw refuse(`unexpected argument${positional.length > 1 ? "s" : ""}: ${positional.join(" ")}`);
+    return { get: (n) => values.get(n), flag: (n) => set.has(n), positional, help };
+}
+
+/** The usage text of a tool: its synopsis, what it does, and every option. */
+export function helpText(spec: ToolSpec): string {
+    const left = (o: OptionSpec) => `${o.short ? `-${o.short}, ` : ""}--${o.name}${o.value ? ` ${o.value}` : ""}`;
+    const width = Math.max(...spec.options.map((o) => left(o).length), 10);
+    return [`usage: ${spec.usage}`, "", spec.about, "", "options:", ...spec.options.map((o) => `  ${left(o).padEnd(width)}  ${o.help}`), `  ${"-h, --help".padEnd(width)}  this text`].join("\n");
+}
+
+/** Parses a tool's arguments; prints its help and exits 0 on --help, or 2 with the reason on a bad argument. */
+export function argsOrExit(argv: string[], spec: ToolSpec): Args {
+    let args: Args;
+    try {
+        args = parseArgs(argv, spec);
+    } catch (e) {
+        console.error((e as Error).message);
+        process.exit(2);
+    }
+    if (args.help) {
+        console.log(helpText(spec));
+        process.exit(0);
+    }
+    return args;
 }
 
 /** The stack's config as the Pulumi CLI shows it (secrets decrypted), bare keys. */

@@ -12,7 +12,7 @@
 //
 // Collection (statusChecks → collectStatus) and judgement/rendering (evaluateStatus,
 // renderStatus) are apart: the second half is pure, unit-tested with captured command output.
-import { DEFAULTS, parseConfig } from "../components/config";
+import { DEFAULTS, HotStackConfig, RawConfig, parseConfig } from "../components/config";
 import { HOTSTACK_USER } from "../components/host-plan";
 import { Frontend, STATS_PORT } from "../components/services/haproxy";
 import { serviceContext } from "../components/services/context";
@@ -21,7 +21,7 @@ import { ADMIN_CLOUD } from "../providers/openstack/api";
 import { sh } from "../providers/host/shell";
 import { userSystemctl, userSystemctlHint } from "../providers/host/units";
 import { ExecResult, Host } from "../providers/host/transport";
-import { configFromCli, hostFromCli, parseArgs, runMain } from "./stack";
+import { CONNECTION_OPTIONS, ToolSpec, argsOrExit, configFromCli, hostFromCli, runMain } from "./stack";
 
 export const QUADLET_DIR = "/etc/containers/systemd";
 export const LIBVIRT_SESSION_UNIT = "hotstack-os-libvirtd-session.service";
@@ -41,6 +41,8 @@ export interface StatusReport {
 
 /** What the host answered, command by command (absent: not asked, e.g. no keystone in this service set). */
 export interface StatusInputs {
+    /** The deployed stack's config (which services run where); default: every default. */
+    config?: HotStackConfig;
     /** Service names of the Quadlet files (`hotstack-os-<name>.container`): what the stack deployed. */
     quadlets: ExecResult;
     /** `systemctl list-units --all --plain --no-legend 'hotstack-os-*.service' hotstack-os.target` */
@@ -222,8 +224,8 @@ export function parseServiceList(json: string): ServiceEntry[] {
 // ---- judgement (pure) -----------------------------------------------------------------------
 
 /** HAProxy frontend → the service behind it (keystone → keystone, nova → nova-api, …), from the service specs. */
-export function backendServices(): Record<string, string> {
-    const specs = serviceSpecs(serviceContext(parseConfig({})));
+export function backendServices(config: HotStackConfig = parseConfig({})): Record<string, string> {
+    const specs = serviceSpecs(serviceContext(config));
     const out: Record<string, string> = {};
     for (const s of specs) {
         const f = (s as { frontend?: Frontend }).frontend;
@@ -305,7 +307,7 @@ export function evaluateStatus(i: StatusInputs): StatusRow[] {
 
     // HAProxy's backends
     if (i.haproxy) {
-        const services = backendServices();
+        const services = backendServices(i.config);
         if (i.haproxy.code !== 0) {
             down("haproxy stats", `no answer from ${i.haproxyUrl ?? "the stats page"}: ${firstLine(i.haproxy)}`, journalCommand("haproxy"));
         } else {
@@ -412,6 +414,8 @@ export interface StatusOptions {
     cloud?: string;
     /** Per command. */
     timeoutMs?: number;
+    /** The deployed stack's config, as parseConfig made it. */
+    config?: HotStackConfig;
 }
 
 /** Runs one command on the host; a failure to run it at all is an answer too (exit -1). */
@@ -454,7 +458,7 @@ export async function collectStatus(host: Host, o: StatusOptions = {}): Promise<
         const probe = (u: string) => `( printf '%s\\t%s\\n' ${sh(u)} "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${sh(u)} || true)" ) &`;
         if (urls.length) endpoints = await ask(host, [...urls.map(probe), "wait"].join("\n"), t);
     }
-    return { quadlets, units, containers, libvirt, haproxy, haproxyUrl, catalog, endpoints, chassis, computeServices, volumeServices };
+    return { config: o.config, quadlets, units, containers, libvirt, haproxy, haproxyUrl, catalog, endpoints, chassis, computeServices, volumeServices };
 }
 
 /** The status of the stack on one host: what `npm run status` prints, for tools and e2e tests. */
@@ -463,12 +467,31 @@ export async function statusChecks(host: Host, o: StatusOptions = {}): Promise<S
     return { rows, ok: rows.length > 0 && rows.every((r) => r.state === "up") };
 }
 
+export const STATUS_SPEC: ToolSpec = {
+    usage: "npm run status -- [options]",
+    about: "Everything of the stack on its host in one table: units and container health, the libvirt session, HAProxy's backends, the catalog's endpoints, OVN chassis, nova-compute, cinder-volume. Exit 1 when anything is not up, with the command to run next.",
+    options: [
+        { name: "hot-ex-ip", value: "ADDRESS", help: "HAProxy's address (default: the stack's hotExIp)" },
+        { name: "cloud", value: "NAME", help: "clouds.yaml entry on the host (default hotstack-os-admin)" },
+        ...CONNECTION_OPTIONS,
+    ],
+};
+
+/** The stack config as the CLI shows it (objects for object keys) in parseConfig's form (strings, JSON for objects). */
+export function rawConfig(config: Record<string, unknown>): RawConfig {
+    const raw: RawConfig = {};
+    for (const [k, v] of Object.entries(config)) if (v !== undefined && v !== null) raw[k] = typeof v === "string" ? v : JSON.stringify(v);
+    return raw;
+}
+
 async function main(): Promise<void> {
-    const args = parseArgs(process.argv.slice(2));
+    const args = argsOrExit(process.argv.slice(2), STATUS_SPEC);
     const config = configFromCli(args);
     const host = await hostFromCli(args, config);
-    const hotExIp = args.get("hot-ex-ip") ?? process.env.HOTSTACK_HOT_EX_IP ?? (typeof config.hotExIp === "string" && config.hotExIp ? config.hotExIp : undefined);
-    const report = await statusChecks(host, { hotExIp, cloud: args.get("cloud") });
+    // The deployed stack's config decides which services and frontends there are (with --host, the defaults).
+    const parsed = parseConfig(rawConfig(config));
+    const hotExIp = args.get("hot-ex-ip") ?? process.env.HOTSTACK_HOT_EX_IP ?? parsed.hotExIp;
+    const report = await statusChecks(host, { hotExIp, cloud: args.get("cloud"), config: parsed });
     process.stdout.write(`hotstack-os on ${host.label}\n\n${renderStatus(report.rows)}`);
     process.exitCode = report.ok ? 0 : 1;
 }

@@ -14,7 +14,7 @@ const imageName = config.get("image") ?? "cirros";
 const cidr = config.get("cidr") ?? "192.168.200.0/24";
 const sshPublicKey = config.require("sshPublicKey");
 /** A router of this project instead of the stack's router1 (which must belong to the credential's project). */
-const ownRouter = config.getBoolean("ownRouter") ?? false;
+const ownRouter = config.getBoolean("ownRouter") ?? true; // router1 is the admin project's: the project user cannot add to it
 const prefix = config.get("namePrefix") || `${pulumi.getProject()}-${pulumi.getStack()}`;
 
 const hotstack = new pulumi.StackReference("hotstack", { name: hotstackStack });

@@ -69,9 +69,3 @@ export async function readFile(host: Host, path: string): Promise<string | undef
     const r = await host.run(`if [ -f ${sh(path)} ]; then printf 'Y'; cat -- ${sh(path)}; fi`, { what: `read ${path}`, secretOutput: true });
     return r.stdout.startsWith("Y") ? r.stdout.slice(1) : undefined;
 }
-
-/** sha256 of a file's content (hex), or undefined when it does not exist. */
-export async function fileSha256(host: Host, path: string): Promise<string | undefined> {
-    const r = await host.run(`if [ -f ${sh(path)} ]; then sha256sum -- ${sh(path)}; fi`, { what: `sha256sum ${path}` });
-    return r.stdout.trim() ? r.stdout.trim().split(/\s+/)[0] : undefined;
-}

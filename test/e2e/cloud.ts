@@ -113,7 +113,7 @@ ipv6 = false
 # "all" expects the extensions of an agent-based deployment
 api_extensions = ${NETWORK_EXTENSIONS.join(",")}
 [volume]
-# cinder is registered as volumev3 (services.md), tempest looks for block-storage by default
+# cinder is registered as volumev3, tempest looks for block-storage by default
 catalog_type = volumev3
 storage_protocol = nfs
 build_timeout = 300
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
         fig.post_setup_s = made.length ? ((Math.max(...made.map((s) => s.endedAt!)) - Math.min(...made.map((s) => s.startedAt!))) / 1000).toFixed(0) : "n/a";
         const out = run1.outputs;
 
-        log("post-setup: every object of spec §1, with the product's openstack client on the host");
+        log("post-setup: every object of spec , with the product's openstack client on the host");
         checks.expect(onHostOk(`${USER} token issue -f value -c id >/dev/null`), "openstack --os-cloud hotstack-os token issue");
         await checks.step("project, user and role", () => {
             const p = json(`${ADMIN} project show hotstack`);

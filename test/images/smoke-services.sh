@@ -13,7 +13,7 @@
 #      ovn-controller/nova-compute binaries, mount-wrapper config handling of
 #      cinder-volume (missing nfs_shares, missing LOCAL_PATH, share mismatch)
 #   2. infra (mariadb, rabbitmq, memcached, haproxy with every API frontend),
-#      keystone, then the services in the order of the units (services.md 2):
+#      keystone, then the services in the order of the units:
 #        glance placement ovn-northd cinder-api heat-api
 #        nova-api neutron-server cinder-scheduler heat-engine
 #        nova-conductor nova-scheduler nova-metadata nova-novncproxy
@@ -426,7 +426,7 @@ for want in 'glance public http://glance.hotstack-os.local:9292' 'placement publ
     grep -qxF "$want" <<<"$eps" || bad "endpoint '$want' missing"
 done
 n=$(grep -c . <<<"$eps") || n=0
-[[ $n == 21 ]] && ok "21 endpoints (7 services x public/internal/admin), URLs as in services.md 1.4" || bad "endpoint count $n: $eps"
+[[ $n == 21 ]] && ok "21 endpoints (7 services x public/internal/admin), URLs" || bad "endpoint count $n: $eps"
 
 out=$(retry 5 in_keystone 'head -c 1048576 /dev/urandom >/tmp/tiny.raw && openstack image create --disk-format raw --container-format bare --file /tmp/tiny.raw hsimgtest2-tiny -f value -c id -c status -c size' 2>&1) || true
 img_id=$(head -n1 <<<"$out") || true

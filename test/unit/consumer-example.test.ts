@@ -92,7 +92,7 @@ before(async () => {
         flavor: "hotstack.medium",
         image: "ubuntu-noble-server",
         cidr: "10.42.0.0/24",
-        ownRouter: "true",
+        ownRouter: "false",
         namePrefix: "demo",
     }, runs.configured);
 });
@@ -170,14 +170,14 @@ describe("examples/openstack-consumer (setMocks, mocked StackReference)", () => 
         assert.equal(one(runs.configured, "openstack:networking/subnet:Subnet").inputs.cidr, "10.42.0.0/24");
     });
 
-    test("the subnet joins the stack's router (or, with ownRouter, a router of its own on the public network)", () => {
-        const iface = one(runs.defaults, "openstack:networking/routerInterface:RouterInterface").inputs;
-        assert.equal(iface.routerId, "router1-id");
-        assert.equal(iface.subnetId, idOf(runs.defaults, "openstack:networking/subnet:Subnet"));
-        assert.equal(runs.defaults.created.filter((c) => c.type === "openstack:networking/router:Router").length, 0);
-        const router = one(runs.configured, "openstack:networking/router:Router");
+    test("by default a router of its own on the public network (router1 is the admin project's); ownRouter false joins router1", () => {
+        const router = one(runs.defaults, "openstack:networking/router:Router");
         assert.equal(router.inputs.externalNetworkId, "public-net-id");
-        assert.equal(one(runs.configured, "openstack:networking/routerInterface:RouterInterface").inputs.routerId, router.id);
+        const iface = one(runs.defaults, "openstack:networking/routerInterface:RouterInterface").inputs;
+        assert.equal(iface.routerId, router.id);
+        assert.equal(iface.subnetId, idOf(runs.defaults, "openstack:networking/subnet:Subnet"));
+        assert.equal(one(runs.configured, "openstack:networking/routerInterface:RouterInterface").inputs.routerId, "router1-id");
+        assert.equal(runs.configured.created.filter((c) => c.type === "openstack:networking/router:Router").length, 0);
     });
 
     test("ssh and icmp rules on the security group; a floating IP from the public network on the server's port", () => {
@@ -202,7 +202,7 @@ describe("examples/openstack-consumer (setMocks, mocked StackReference)", () => 
         const defaults = Object.fromEntries(Object.entries(project.config).map(([k, v]) => [k, v.default]));
         assert.deepEqual(defaults, {
             hotstackStack: "organization/hotstack-os/dev", sshPublicKey: undefined, flavor: "hotstack.small", image: "cirros",
-            cidr: "192.168.200.0/24", ownRouter: false, namePrefix: "",
+            cidr: "192.168.200.0/24", ownRouter: true, namePrefix: "",
         });
         const pkg = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "package.json"), "utf8"));
         const root = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "../../package.json"), "utf8"));

@@ -1,4 +1,4 @@
-// Post-setup's config: the spec's defaults (post-setup-and-smoke.md §1), and bad input refused
+// Post-setup's config: the spec's defaults, and bad input refused
 // before anything touches the host or the cloud, naming the key and the value.
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";

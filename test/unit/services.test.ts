@@ -128,7 +128,7 @@ describe("HAProxy", () => {
         assert.match(cfg, /listen stats\n {4}bind \*:8404/);
         assert.doesNotMatch(cfg, /^\s*daemon/m, "stays in the foreground");
     });
-    test("publishes every API, noVNC and the stats page on the gateway address (services.md §3.2)", () => {
+    test("publishes every API, noVNC and the stats page on the gateway address", () => {
         const ports = [5000, 9292, 8778, 8774, 8775, 9696, 8776, 8004, 6080, 8404];
         assert.deepEqual([...specs.haproxy.publish!].sort(), ports.map((p) => `172.31.0.129:${p}:${p}`).sort());
     });

@@ -408,15 +408,20 @@ describe("npm run logs", () => {
             return true;
         });
         assert.throws(() => logsCommand("", { follow: false, lines: 200 }), /which service\?/);
+        assert.equal(logsCommand("", { follow: true, lines: 50, all: true }), "journalctl -u 'hotstack-os*' -n 50 --no-pager -f");
+        assert.throws(() => logsCommand("keystone", { follow: false, lines: 200, all: true }), /--all or one service/);
         assert.throws(() => logsCommand("keystone; rm -rf /", { follow: false, lines: 200 }), /is not a hotstack-os service/);
         assert.throws(() => logsCommand("keystone", { follow: false, lines: NaN }), /--lines must be a whole number/);
     });
 
     test("arguments: the service, -f/--follow, -n/--lines, and the connection flags passed on", () => {
-        assert.deepEqual(logsArgs(["keystone", "-f"]), { name: "keystone", options: { follow: true, lines: 200 }, rest: [] });
-        assert.deepEqual(logsArgs(["--host", "ssh://root@192.0.2.10", "--ssh-host-key", "SHA256:abc", "glance", "--lines", "50"]),
-            { name: "glance", options: { follow: false, lines: 50 }, rest: ["--host", "ssh://root@192.0.2.10", "--ssh-host-key", "SHA256:abc"] });
-        assert.deepEqual(logsArgs(["--stack=lab", "--follow", "nova-compute", "-n", "10"]).options, { follow: true, lines: 10 });
+        const a = logsArgs(["keystone", "-f"]);
+        assert.deepEqual([a.name, a.options], ["keystone", { follow: true, lines: 200, all: false }]);
+        const b = logsArgs(["--host", "ssh://root@192.0.2.10", "--ssh-host-key", "SHA256:abc", "glance", "--lines", "50"]);
+        assert.deepEqual([b.name, b.options, b.args.get("host"), b.args.get("ssh-host-key")], ["glance", { follow: false, lines: 50, all: false }, "ssh://root@192.0.2.10", "SHA256:abc"]);
+        assert.deepEqual(logsArgs(["--stack=lab", "--follow", "nova-compute", "-n", "10"]).options, { follow: true, lines: 10, all: false });
+        assert.deepEqual(logsArgs(["--all", "-f"]).options, { follow: true, lines: 200, all: true });
+        assert.throws(() => logsArgs(["keystone", "--image-name", "x"]), /unknown option --image-name[\s\S]*--follow/);
         assert.throws(() => logsArgs(["keystone", "glance"]), /one service at a time/);
     });
 

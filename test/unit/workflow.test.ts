@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import * as yaml from "js-yaml";
+import * as nodeModule from "node:module";
 
 const DIR = path.resolve(__dirname, "../../.github/workflows");
 
@@ -58,7 +59,36 @@ const SECRET_REF = /^\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/;
 /** The env a step sees: workflow, then job, then step. */
 const envOf = (w: Workflow, j: Job, s: Step): Record<string, unknown> => ({ ...(w.env ?? {}), ...(j.env ?? {}), ...(s.env ?? {}) });
 
+/**
+ * GitHub's own workflow parser (@actions/workflow-parser, https://github.com/actions/languageservices:
+ * the schema the Actions service and the VS Code extension validate with). It is ES modules only and
+ * imports its schema JSON without `with {type: "json"}` (it is built for bundlers), which Node refuses:
+ * a load hook adds the attribute for that package's JSON alone.
+ */
+async function githubParser(): Promise<(name: string, text: string) => string[]> {
+    nodeModule.registerHooks({
+        load(url, context, next) {
+            const own = url.endsWith(".json") && url.includes("/@actions/workflow-parser/");
+            return next(url, own ? { ...context, importAttributes: { ...context.importAttributes, type: "json" } } : context);
+        },
+    });
+    const { parseWorkflow, NoOperationTraceWriter } = await import("@actions/workflow-parser");
+    return (name, text) => parseWorkflow({ name, content: text }, new NoOperationTraceWriter()).context.errors.getErrors().map((e) => e.message);
+}
+
 describe("GitHub Actions workflows", () => {
+    test("each file is a valid workflow by GitHub's schema (@actions/workflow-parser)", async () => {
+        const validate = await githubParser();
+        for (const w of workflows) assert.deepEqual(validate(w.file, w.text), [], `${w.file}: GitHub would refuse it`);
+        // The validator is not lenient where it matters: `environment` belongs to a job, and under
+        // `on.push` GitHub rejects the file (the push-to-main up then never runs).
+        const up = workflows.find((w) => w.on.push);
+        assert.ok(up, "a push workflow");
+        const broken = up.text.replace(/^(\s+)branches: \[main\]$/m, "$1environment: lab\n$1branches: [main]");
+        assert.notEqual(broken, up.text);
+        assert.match(validate(up.file, broken).join("\n"), /Unexpected value 'environment'/);
+    });
+
     test("there are workflows, and they parse", () => {
         assert.ok(workflows.length >= 1, `workflows in ${DIR}`);
         for (const w of workflows) assert.ok(Object.keys(w.jobs).length > 0, `${w.file} has jobs`);
@@ -201,6 +231,15 @@ describe("GitHub Actions workflows", () => {
             for (const [jobName, j] of Object.entries(w.jobs)) {
                 if (!(j.steps ?? []).some(runsPulumi)) continue;
                 assert.ok(typeof j.environment === "string" ? j.environment : j.environment?.name, `${w.file} ${jobName}: environment`);
+            }
+        }
+    });
+
+    test("the action's preview/up runs the program for its refresh (PULUMI_RUN_PROGRAM): the connection just set from secrets is the one used", () => {
+        for (const w of workflows) {
+            for (const { job, jobName, step, index } of allSteps(w)) {
+                if (!isPulumiAction(step) || !["up", "preview"].includes(command(step))) continue;
+                assert.equal(String(envOf(w, job, step).PULUMI_RUN_PROGRAM), "true", `${where(w, jobName, step, index)}: PULUMI_RUN_PROGRAM`);
             }
         }
     });

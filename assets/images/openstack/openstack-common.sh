@@ -210,7 +210,7 @@ hs_os_health_amqp() {
 
 hs_os_mount_wrapper_check() {
     # hs_os_mount_wrapper_check CONF [SHARES_FILE] : check the fake-NFS config
-    # the mount.nfs wrapper reads (config.md 12; same format: KEY=VALUE,
+    # the mount.nfs wrapper reads (same format: KEY=VALUE,
     # '#' comments, optional quotes). Logs which share is intercepted.
     # Returns 1 when LOCAL_PATH is not a directory in this container (every
     # intercepted mount would fail); only warns when CONF is missing or

@@ -1,4 +1,4 @@
-// Nova objects of post-setup (post-setup-and-smoke.md §1.2, §1.3, §1.7): flavors, the project's
+// Nova objects of post-setup: flavors, the project's
 // compute quotas and the project user's keypair.
 import { Ctx, Kind, Observed, getOrUndefined, pick, q, quotaKind, removeIfThere } from "../kind";
 

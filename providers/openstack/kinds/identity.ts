@@ -1,4 +1,4 @@
-// Keystone objects of post-setup (post-setup-and-smoke.md §1.1, §1.6): the project, its user,
+// Keystone objects of post-setup: the project, its user,
 // the user's role on it, and the user's application credential.
 import { Ctx, Kind, Observed, getOrUndefined, pick, q, removeIfThere } from "../kind";
 

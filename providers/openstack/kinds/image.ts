@@ -1,4 +1,4 @@
-// Glance images of post-setup (post-setup-and-smoke.md §1.5): public, bare, with the spec's
+// Glance images of post-setup: public, bare, with the spec's
 // properties, uploaded from a file on the host or from a URL downloaded on the host into a
 // cache that survives re-runs (a second run downloads nothing). An image whose uploaded content
 // differs from its source (the source file changed, or the image was replaced by hand) is

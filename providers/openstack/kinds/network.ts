@@ -1,4 +1,4 @@
-// Neutron objects of post-setup (post-setup-and-smoke.md §1.2, §1.4): the shared tenant network
+// Neutron objects of post-setup: the shared tenant network
 // and the provider network with their subnets, the router with its gateway and interface, the
 // default security groups' ingress rules, and the project's network quotas.
 import { Ctx, Kind, Observed, getOrUndefined, pick, q, quotaKind, removeIfThere } from "../kind";

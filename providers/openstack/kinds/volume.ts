@@ -1,4 +1,4 @@
-// Cinder objects of post-setup (post-setup-and-smoke.md §1.2): the project's volume quotas.
+// Cinder objects of post-setup: the project's volume quotas.
 import { quotaKind } from "../kind";
 
 // (The volumev3 endpoint already ends with the admin's project id.)

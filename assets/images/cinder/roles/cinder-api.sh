@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Role "cinder-api" (cinder image): Block Storage API, eventlet cinder-api.
 #
-# Start (services.md 3.19):
+# Start:
 #   1. wait for the database of the rendered cinder.conf; cinder-manage db sync
 #      (skipped when the database holds the installed schema heads);
 #   2. keystone registration: user cinder (SERVICE_PASSWORD) with

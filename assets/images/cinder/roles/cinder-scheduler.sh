@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Role "cinder-scheduler" (cinder image).
 #
-# Start (services.md 3.20): wait for the database of cinder.conf (fatal) and
+# Start: wait for the database of cinder.conf (fatal) and
 # up to 120 s for the API CINDER_API_URL (not fatal), exec cinder-scheduler.
 # Health: cinder-scheduler process running and holding an AMQP connection.
 

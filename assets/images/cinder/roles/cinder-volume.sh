@@ -10,7 +10,7 @@
 # bind-mounted from LOCAL_PATH instead (no NFS server), other shares go to
 # the real mount.nfs. qemu-img is wrapped too (created files mode 0664).
 #
-# Start (services.md 3.21):
+# Start:
 #   1. wait for the database of cinder.conf (fatal), up to 120 s for the API
 #      CINDER_API_URL (not fatal);
 #   2. CINDER_NFS_SHARES (default /etc/cinder/nfs_shares) must exist and list

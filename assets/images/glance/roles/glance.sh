@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Role "glance" (glance image): Image API, Debian's eventlet glance-api.
 #
-# Start (services.md 3.7):
+# Start:
 #   1. wait for the database of the rendered glance-api.conf;
 #   2. glance-manage db_sync (idempotent);
 #   3. keystone registration (hotstack-keystone-bootstrap, waits for keystone):

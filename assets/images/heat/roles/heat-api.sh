@@ -2,7 +2,7 @@
 # Role "heat-api" (heat image): Orchestration API under gunicorn (eventlet
 # worker).
 #
-# Start (services.md 3.22):
+# Start:
 #   1. wait for the database of the rendered heat.conf; heat-manage db_sync
 #      (skipped when the database holds the installed schema heads);
 #   2. keystone registration: domain HEAT_STACK_DOMAIN ("heat") with user

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Role "heat-engine" (heat image): the orchestration engine.
 #
-# Start (services.md 3.23): wait for the database of heat.conf (fatal) and,
+# Start: wait for the database of heat.conf (fatal) and,
 # up to 120 s, for the heat API HEAT_API_URL (it registers the stack domain;
 # not fatal); exec heat-engine (num_engine_workers from heat.conf).
 # Health: heat-engine is the main process and holds an AMQP connection.

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Role "keystone" (keystone image): Identity API.
 #
-# Start (services.md 3.6, adapted):
+# Start (adapted):
 #   1. wait for the database named in the rendered keystone.conf;
 #   2. keystone-manage db_sync (idempotent);
 #   3. fernet/credential key repositories initialised only when empty (no

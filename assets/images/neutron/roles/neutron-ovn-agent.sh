@@ -5,7 +5,7 @@
 # bridge of the host OVS and runs haproxy in them (169.254.169.254 -> nova
 # metadata via [DEFAULT] nova_metadata_host).
 #
-# Start (services.md 3.18): wait up to 120 s for the API NEUTRON_URL and
+# Start: wait up to 120 s for the API NEUTRON_URL and
 # 60 s for the OVN SB database and the host OVS socket named in the agent ini
 # ([ovn] ovn_sb_connection, [ovs] ovsdb_connection; not fatal), run
 # neutron-ovn-agent with neutron.conf + the agent ini under hs_supervise (the

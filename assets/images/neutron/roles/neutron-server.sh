@@ -2,7 +2,7 @@
 # Role "neutron-server" (neutron image): Networking API, RPC workers and the
 # ML2/OVN maintenance worker in one eventlet process tree (/usr/bin/neutron-server).
 #
-# Start (services.md 3.17, with the all-in-one server of debian-trixie.md 4.2):
+# Start (the all-in-one server):
 #   1. wait for the database of the rendered neutron.conf;
 #   2. neutron-db-manage upgrade head (neutron.conf + ml2_conf.ini);
 #   3. keystone registration: user neutron (SERVICE_PASSWORD) with

@@ -2,7 +2,7 @@
 # Role "nova-api" (nova image): Compute API under gunicorn (eventlet worker).
 # This container owns the nova databases and cell mappings.
 #
-# Start (services.md 3.9):
+# Start:
 #   1. wait for [api_database] and [database] of the rendered nova.conf;
 #   2. nova-manage api_db sync (skipped, like step 4, when nova_api, nova and
 #      nova_cell0 already hold the installed code's schema heads: a restart

@@ -4,7 +4,7 @@
 # Runs with Network=host, privileged, as root (member of the host's kvm group,
 # baked in with the KVM_GID build argument).
 #
-# Start (services.md 3.14):
+# Start:
 #   1. wait for the compute API and placement (NOVA_API_URL, PLACEMENT_URL,
 #      60 s each, not fatal);
 #   2. libvirt check: [libvirt] connection_uri of nova.conf (e.g.

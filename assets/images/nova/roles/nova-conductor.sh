@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Role "nova-conductor" (nova image).
 #
-# Start (services.md 3.11): wait for [database] of nova.conf and for the compute
+# Start: wait for [database] of nova.conf and for the compute
 # API NOVA_API_URL (it creates the cell mappings; both fatal after 120 s, the
 # unit restarts the container), exec nova-conductor.
 # Health: nova-conductor is the main process and holds an AMQP connection.

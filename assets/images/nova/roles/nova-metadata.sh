@@ -3,7 +3,7 @@
 # agent through HAProxy; signatures checked with [neutron]
 # metadata_proxy_shared_secret) under gunicorn, eventlet worker.
 #
-# Start (services.md 3.10): wait for [database] of nova.conf (fatal), wait up
+# Start: wait for [database] of nova.conf (fatal), wait up
 # to 120 s for the compute API NOVA_API_URL (not fatal), exec gunicorn on
 # NOVA_METADATA_BIND.
 # Health: GET / answers 2xx.

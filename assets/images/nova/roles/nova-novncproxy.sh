@@ -4,7 +4,7 @@
 # .../vnc_lite.html) and connects to the VNC servers of the VMs
 # ([vnc] server_proxyclient_address).
 #
-# Start (services.md 3.13): wait for the compute API NOVA_API_URL (fatal
+# Start: wait for the compute API NOVA_API_URL (fatal
 # after 60 s), exec nova-novncproxy (listens on [vnc] novncproxy_host:port,
 # default 0.0.0.0:6080).
 # Health: nova-novncproxy is the main process and its port is listening.

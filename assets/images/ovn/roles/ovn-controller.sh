@@ -3,7 +3,7 @@
 # vSwitch. Runs with Network=host, privileged, as root; mounts
 # /run/openvswitch (host OVS db.sock) and the shared OVN run dir /run/ovn.
 #
-# Start (services.md 3.16):
+# Start:
 #   1. wait up to 60 s for the host OVS socket (fatal) and, when OVN_REMOTE is
 #      a unix: socket, up to 60 s for it (not fatal: ovn-controller retries);
 #   2. write the chassis settings into the host's Open_vSwitch table

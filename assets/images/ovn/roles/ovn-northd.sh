@@ -2,7 +2,7 @@
 # Role "ovn-northd" (ovn image): the OVN Northbound and Southbound databases
 # (two ovsdb-servers, standalone, no SSL) and ovn-northd.
 #
-# Start (services.md 3.15):
+# Start:
 #   1. OVN_DB_DIR (/var/lib/ovn, host DATA/ovn) holds ovnnb_db.db and
 #      ovnsb_db.db: created from the packaged schemas when missing, converted
 #      when the schema of the installed OVN is newer (image upgrade);

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Role "placement" (placement image): Placement API under gunicorn.
 #
-# Start (services.md 3.8):
+# Start:
 #   1. wait for the database of the rendered placement.conf
 #      ([placement_database] connection);
 #   2. placement-manage db sync (idempotent; skipped when the database already

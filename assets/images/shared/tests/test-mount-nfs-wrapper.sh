@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build-time test of the mount.nfs wrapper (images.md 4.2). Needs no
+# Build-time test of the mount.nfs wrapper. Needs no
 # privileges: the decision logic is exercised with a stand-in for
 # /usr/bin/mount and for the real mount.nfs.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build-time test of the qemu-img wrapper (images.md 4.1): qcow2, raw and a
+# Build-time test of the qemu-img wrapper: qcow2, raw and a
 # qcow2 overlay (backing file + backing format) created through the wrapper
 # must end up with mode 664 and still be readable by `qemu-img info`.
 set -euo pipefail
