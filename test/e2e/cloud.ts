@@ -23,6 +23,7 @@ import { Checks, memorySampler } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
 import { CATALOG_APIS, aptLimit, pollApis, residentMb, restartedUnits, span, timeline, unitStartPath, unitStarts } from "./measure";
 import { tokenWorks } from "./keystone";
+import { credsBesideMine, guestCleanup, imageUrl404, logsAll } from "./newcomer";
 import { interruptedFirstDeploys, repairStoppedAndEdited } from "./repair";
 import { rotateEach } from "./rotation";
 
@@ -298,6 +299,7 @@ async function main(): Promise<void> {
             const kp = onHost(`${USER} keypair show hotstack -f value -c name`, { allowFailure: true }).trim();
             checks.expect(kp === "hotstack", "keypair hotstack of user hotstack, from sshPublicKey");
         });
+        await credsBesideMine(checks, out);
 
         // ---- drift, a one-value change, run 2 -------------------------------------------------
         await checks.step("drift made by hand: a flavor and a security group rule deleted, a quota changed", async () => {
@@ -325,6 +327,13 @@ async function main(): Promise<void> {
 
         // ---- units stopped and a file edited by hand: one run repairs them (repair.ts) ----------
         await repairStoppedAndEdited(checks, fig, opts);
+
+        // ---- an image whose URL answers 404 (newcomer.ts) -------------------------------------
+        const guestImages = [{ name: GUEST_IMAGE, file: GUEST_FILE, diskFormat: "raw", properties: {} }];
+        await imageUrl404(checks, (images) => {
+            const o = opts();
+            return { ...o, config: { ...o.config, images } };
+        }, guestImages);
 
         // ---- services, and the admin's own server (a user object inside the cloud) ------------
         log("services");
@@ -415,6 +424,9 @@ async function main(): Promise<void> {
             const left = onHost(`${USER} server list -f value -c Name`, { allowFailure: true }).trim();
             checks.expect(left === "", "no guest of the smoke test is left", left);
         });
+        // ---- the tools a newcomer runs next: logs of every unit, the guests cleaned up (newcomer.ts)
+        await logsAll(checks, host);
+        await guestCleanup(checks, host, { image: GUEST_IMAGE, flavor: TEST_FLAVOR, next: () => converge("after guest cleanup", opts()) });
         await closeAllConnections();
 
         // ---- tempest: any failure or error fails the run ----------------------------------------
