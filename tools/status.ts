@@ -12,11 +12,11 @@
 //
 // Collection (statusChecks → collectStatus) and judgement/rendering (evaluateStatus,
 // renderStatus) are apart: the second half is pure, unit-tested with captured command output.
-import { DEFAULTS, parseConfig } from "../components/config";
+import { DEFAULTS } from "../components/config";
 import { HOTSTACK_USER } from "../components/host-plan";
-import { Frontend, STATS_PORT } from "../components/services/haproxy";
-import { serviceContext } from "../components/services/context";
-import { SERVICE_NAMES, serviceSpecs } from "../components/services/index";
+import { STATS_PORT } from "../components/services/haproxy";
+import { allContainers, containerByCatalogType } from "../components/services/catalogue";
+import { SERVICE_NAMES } from "../components/services/index";
 import { ADMIN_CLOUD } from "../providers/openstack/api";
 import { sh } from "../providers/host/shell";
 import { userSystemctl, userSystemctlHint } from "../providers/host/units";
@@ -221,22 +221,13 @@ export function parseServiceList(json: string): ServiceEntry[] {
 
 // ---- judgement (pure) -----------------------------------------------------------------------
 
-/** HAProxy frontend → the service behind it (keystone → keystone, nova → nova-api, …), from the service specs. */
+/** HAProxy frontend → the service behind it (keystone → keystone, nova → nova-api, …), from the service descriptors. */
 export function backendServices(): Record<string, string> {
-    const specs = serviceSpecs(serviceContext(parseConfig({})));
-    const out: Record<string, string> = {};
-    for (const s of specs) {
-        const f = (s as { frontend?: Frontend }).frontend;
-        if (f) out[f.name] = s.name;
-    }
-    return out;
+    return Object.fromEntries(allContainers().filter((c) => c.frontend).map((c) => [c.frontend!.name, c.name]));
 }
 
-/** The API service behind a catalog type. */
-const BY_CATALOG_TYPE: Record<string, string> = {
-    identity: "keystone", image: "glance", placement: "placement", compute: "nova-api", network: "neutron-server",
-    volumev3: "cinder-api", "block-storage": "cinder-api", volume: "cinder-api", orchestration: "heat-api",
-};
+/** The API service behind a catalog type, from the service descriptors. */
+const BY_CATALOG_TYPE: Record<string, string> = containerByCatalogType();
 
 /** What to run on the host for the log of a service (one of SERVICE_NAMES) or another hotstack-os unit. */
 export function journalCommand(serviceOrUnit: string): string {

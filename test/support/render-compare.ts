@@ -18,6 +18,9 @@ function dump(dir: string, config: string): Dump {
     return JSON.parse(out.toString());
 }
 
+/** JSON with object keys sorted: an output's key order is no change. */
+const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([p], [q]) => p.localeCompare(q))) : x));
+
 function lineDiff(a: string, b: string): string[] {
     const al = a.split("\n");
     const bl = b.split("\n");
@@ -26,6 +29,9 @@ function lineDiff(a: string, b: string): string[] {
 
 function compare(a: Dump, b: Dump): string[] {
     const out: string[] = [];
+    // providerVersion hashes the providers' source: any change there updates every resource once
+    // without touching the host (providers/version.ts). Counted, not listed.
+    let versions = 0;
     const byUrn = (d: Dump) => new Map(d.resources.map((r) => [r.urn, r]));
     const [olds, news] = [byUrn(a), byUrn(b)];
     for (const urn of olds.keys()) if (!news.has(urn)) out.push(`only in old: ${urn}`);
@@ -38,13 +44,18 @@ function compare(a: Dump, b: Dump): string[] {
         for (const k of new Set([...Object.keys(o.inputs), ...Object.keys(n.inputs)])) {
             const [ov, nv] = [o.inputs[k], n.inputs[k]];
             if (JSON.stringify(ov) === JSON.stringify(nv)) continue;
+            if (k === "providerVersion") {
+                versions++;
+                continue;
+            }
             out.push(`${urn}: input ${k} differs`);
             if (typeof ov === "string" && typeof nv === "string") out.push(...lineDiff(ov, nv));
             else out.push(`    - ${JSON.stringify(ov)}`, `    + ${JSON.stringify(nv)}`);
         }
     }
+    if (versions) out.push(`providerVersion differs on ${versions} resources (providers/ source changed: a code-only update each)`);
     for (const k of new Set([...Object.keys(a.outputs), ...Object.keys(b.outputs)])) {
-        if (JSON.stringify(a.outputs[k]) !== JSON.stringify(b.outputs[k])) out.push(`output ${k}: ${JSON.stringify(a.outputs[k])} -> ${JSON.stringify(b.outputs[k])}`);
+        if (canonical(a.outputs[k]) !== canonical(b.outputs[k])) out.push(`output ${k}: ${JSON.stringify(a.outputs[k])} -> ${JSON.stringify(b.outputs[k])}`);
     }
     return out;
 }
