@@ -1,6 +1,6 @@
 // The host layer as plain data, computed from the config without any Pulumi runtime (and unit
 // tested that way): directories with owners and modes, bridges, addresses, names, unit texts.
-// Components only turn this plan into resources. Facts: spec/host.md, config.md §11.
+// Components only turn this plan into resources.
 import { DISTRO_PLANS, Distro, DistroPlan } from "./distro-plan";
 import { HotStackConfig, parseCidr } from "./config";
 import { FABRIC_UNIT, PUBLIC_DOMAIN, SHARED_MOUNTS_UNIT } from "./names";
@@ -62,7 +62,7 @@ export interface HostPlan {
     nat: { unitName: string; unit: string; rulesPath: string; rules: string };
 }
 
-/** Directories under (or beside) the data dir; owners only where the spec sets them (host.md §5.8). */
+/** Directories under (or beside) the data dir; owners only where a service needs them set before it starts. */
 function directories(c: HotStackConfig): DirectoryPlan[] {
     const d = c.dataDir;
     const shared = { group: "kvm", mode: "2775", owner: "root" };

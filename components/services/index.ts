@@ -1,7 +1,7 @@
 // Which containers run, in start order (each after the ones it wants), from the service descriptors.
 import * as pulumi from "@pulumi/pulumi";
 import { ALL_SERVICES } from "./all";
-import { addHosts, containerNames, databases, frontends, internalNames, publicNames, rabbitmqUsers, servicesIn } from "./catalogue";
+import { addHosts, checkDescriptors, containerNames, databases, frontends, internalNames, publicNames, rabbitmqUsers, servicesIn } from "./catalogue";
 import { ServiceContext } from "./context";
 import { ServiceDescriptor } from "./descriptor";
 import { ServiceSpec } from "./service";
@@ -35,6 +35,8 @@ export function startAfter(spec: ServiceSpec, specs: ServiceSpec[]): string[] {
  * names, users) are those of every service, as a deployed stack's names must not depend on the set.
  */
 export function serviceSpecs(ctx: ServiceContext, ovmfDir: pulumi.Input<string> = "/usr/share/OVMF", services: readonly ServiceDescriptor[] = ALL_SERVICES): ServiceSpec[] {
+    const problems = checkDescriptors(services);
+    if (problems.length) throw new Error(`service descriptors: ${problems.join("; ")}`);
     const ips = ctx.config.ips;
     const running = servicesIn(ctx.config.serviceSet, services);
     const cloud = {

@@ -1,4 +1,4 @@
-// Config sections every OpenStack service shares (config.md §1): the database with small pools,
+// Config sections every OpenStack service shares: the database with small pools,
 // keystone_authtoken, credentials of a service user, and the public catalog URLs.
 import { IniValue } from "../ini";
 import { ServiceContext, token } from "./context";
