@@ -1,7 +1,7 @@
 // What each supported distribution needs installed and enabled, chosen on the host from
 // /etc/os-release (providers/host-packages.ts). Package names come from each distribution's own
 // package index: packages.debian.org (trixie), packages.ubuntu.com (noble), the Fedora and
-// CentOS Stream 9 / RHEL 9 repositories, and HotStack-OS's host.md §1 (EPEL and the CentOS NFV
+// CentOS Stream 9 / RHEL 9 repositories, and HotStack-OS's host setup (https://github.com/openstack-k8s-operators/hotstack: EPEL and the CentOS NFV
 // SIG for openvswitch3.5 on CentOS; RHEL's Open vSwitch is in the Fast Datapath channel, which
 // only the user's subscription can enable). Packages and repositories are never removed.
 

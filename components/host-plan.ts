@@ -1,16 +1,16 @@
 // The host layer as plain data, computed from the config without any Pulumi runtime (and unit
 // tested that way): directories with owners and modes, bridges, addresses, names, unit texts.
-// Components only turn this plan into resources. Facts: spec/host.md, config.md §11.
+// Components only turn this plan into resources.
 import { DISTRO_PLANS, Distro, DistroPlan } from "./distro-plan";
 import { HotStackConfig, parseCidr } from "./config";
+import { FABRIC_UNIT, PUBLIC_DOMAIN, SHARED_MOUNTS_UNIT } from "./names";
+import { publicServiceNames } from "./services/catalogue";
 
 export const HOTSTACK_USER = "hotstack";
 export const HOTSTACK_HOME = "/var/lib/hotstack";
 export const PODMAN_NETWORK = "hotstack-os";
 export const FIREWALL_ZONE = "hotstack-external";
-export const PUBLIC_DOMAIN = "hotstack-os.local";
-/** Public API names that resolve to the HAProxy front door (hot-ex). */
-export const PUBLIC_SERVICES = ["keystone", "glance", "placement", "nova", "neutron", "cinder", "heat"] as const;
+export { FABRIC_UNIT, PUBLIC_DOMAIN, SHARED_MOUNTS_UNIT };
 
 export interface DirectoryPlan {
     /** Resource name. */
@@ -62,7 +62,7 @@ export interface HostPlan {
     nat: { unitName: string; unit: string; rulesPath: string; rules: string };
 }
 
-/** Directories under (or beside) the data dir; owners only where the spec sets them (host.md §5.8). */
+/** Directories under (or beside) the data dir; owners only where a service needs them set before it starts. */
 function directories(c: HotStackConfig): DirectoryPlan[] {
     const d = c.dataDir;
     const shared = { group: "kvm", mode: "2775", owner: "root" };
@@ -160,12 +160,9 @@ function fabricUnit(gatewayCidr: string): string {
     ].join("\n");
 }
 
-/** The host units the containers are ordered after (service.ts). */
-export const FABRIC_UNIT = "hotstack-os-fabric.service";
 export const NAT_UNIT = "hotstack-os-nat.service";
 export const NAT_TABLE = "hotstack_os_nat";
 export const NAT_RULES = "/etc/hotstack-os/provider-nat.nft";
-export const SHARED_MOUNTS_UNIT = "hotstack-os-shared-mounts.service";
 
 /**
  * nova-compute bind-mounts volumes under the mount base inside its container (the mount.nfs
@@ -262,7 +259,7 @@ export function hostPlan(c: HotStackConfig): HostPlan {
             directories: ["nova-instances", "nova-mnt"],
         },
         // Podman copies the host's /etc/hosts into containers: these names resolve everywhere.
-        hostsEntries: [{ ip: c.hotExIp, names: PUBLIC_SERVICES.map((s) => `${s}.${PUBLIC_DOMAIN}`) }],
+        hostsEntries: [{ ip: c.hotExIp, names: publicServiceNames().map((s) => `${s}.${PUBLIC_DOMAIN}`) }],
         podmanNetwork: { name: PODMAN_NETWORK, subnet: c.containerNetwork, interfaceName: PODMAN_NETWORK },
         firewall: { zone: FIREWALL_ZONE, sources: [c.providerNetwork], interfaces: ["hot-ex"] },
         nat: { unitName: NAT_UNIT, unit: natUnit(), rulesPath: NAT_RULES, rules: natRules(c.providerNetwork, c.containerNetwork) },

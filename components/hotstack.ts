@@ -14,6 +14,7 @@ import { NetworkFabric } from "./network-fabric";
 import { PostSetup } from "./post-setup";
 import { preflightRequirements } from "./preflight-plan";
 import { Secrets } from "./secrets";
+import { catalogUrls, servicesIn } from "./services/catalogue";
 import { serviceContext } from "./services/context";
 import { STATS_PORT } from "./services/haproxy";
 import { serviceSpecs, startAfter } from "./services/index";
@@ -169,23 +170,7 @@ export class HotStack extends pulumi.ComponentResource {
             cloudsYaml: pulumi.secret(pulumi.all([adminPassword, userPassword ?? "", ready]).apply(([pw, upw]) =>
                 `clouds:\n${cloudEntries({ authUrl, region: config.region, adminPassword: pw, user: user && { ...user, password: upw } })}`)),
             haproxyStatsUrl: `http://${config.hotExIp}:${STATS_PORT}/stats`,
-            endpoints: endpoints(ctx.publicUrl, specs.map((s) => s.name)),
+            endpoints: catalogUrls(ctx.publicUrl, servicesIn(config.serviceSet)),
         };
     }
-}
-
-/** Catalog URLs of the APIs that run (services.md §1.4), plus metadata and the console proxy. */
-function endpoints(publicUrl: (service: string, port: number) => string, running: string[]): Record<string, string> {
-    const all: [string, string, string][] = [
-        ["identity", "keystone", `${publicUrl("keystone", 5000)}/v3/`],
-        ["image", "glance", publicUrl("glance", 9292)],
-        ["placement", "placement", publicUrl("placement", 8778)],
-        ["compute", "nova-api", `${publicUrl("nova", 8774)}/v2.1`],
-        ["network", "neutron-server", publicUrl("neutron", 9696)],
-        ["volumev3", "cinder-api", `${publicUrl("cinder", 8776)}/v3/$(project_id)s`],
-        ["orchestration", "heat-api", `${publicUrl("heat", 8004)}/v1/$(project_id)s`],
-        ["metadata", "nova-metadata", publicUrl("nova", 8775)],
-        ["console", "nova-novncproxy", `${publicUrl("nova", 6080)}/vnc_lite.html`],
-    ];
-    return Object.fromEntries(all.filter(([, svc]) => running.includes(svc)).map(([type, , url]) => [type, url]));
 }

@@ -1,4 +1,4 @@
-// Post-setup as plain data (post-setup-and-smoke.md §1): the spec's defaults, and the config
+// Post-setup as plain data (as HotStack-OS makes it, https://github.com/openstack-k8s-operators/hotstack): its defaults, and the config
 // that overrides them, validated before anything touches the host or the cloud. Every error
 // names the config key and the value.
 

@@ -1,4 +1,4 @@
-// PostSetup: what makes the cloud usable (post-setup-and-smoke.md §1), as resources of the stack:
+// PostSetup: what makes the cloud usable (as in HotStack-OS, https://github.com/openstack-k8s-operators/hotstack), as resources of the stack:
 // the project and its user with a role, quotas, flavors, the private and the provider
 // network with subnets, the router, ingress rules on the default security groups, images, the
 // user's application credential and keypair. Each object is a CloudObject (find-then-create by

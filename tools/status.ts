@@ -12,11 +12,11 @@
 //
 // Collection (statusChecks → collectStatus) and judgement/rendering (evaluateStatus,
 // renderStatus) are apart: the second half is pure, unit-tested with captured command output.
-import { DEFAULTS, HotStackConfig, RawConfig, parseConfig } from "../components/config";
+import { DEFAULTS, RawConfig, parseConfig } from "../components/config";
 import { HOTSTACK_USER } from "../components/host-plan";
-import { Frontend, STATS_PORT } from "../components/services/haproxy";
-import { serviceContext } from "../components/services/context";
-import { SERVICE_NAMES, serviceSpecs } from "../components/services/index";
+import { STATS_PORT } from "../components/services/haproxy";
+import { allContainers, containerByCatalogType } from "../components/services/catalogue";
+import { SERVICE_NAMES } from "../components/services/index";
 import { ADMIN_CLOUD } from "../providers/openstack/api";
 import { sh } from "../providers/host/shell";
 import { userSystemctl, userSystemctlHint } from "../providers/host/units";
@@ -41,8 +41,6 @@ export interface StatusReport {
 
 /** What the host answered, command by command (absent: not asked, e.g. no keystone in this service set). */
 export interface StatusInputs {
-    /** The deployed stack's config (which services run where); default: every default. */
-    config?: HotStackConfig;
     /** Service names of the Quadlet files (`hotstack-os-<name>.container`): what the stack deployed. */
     quadlets: ExecResult;
     /** `systemctl list-units --all --plain --no-legend 'hotstack-os-*.service' hotstack-os.target` */
@@ -223,22 +221,13 @@ export function parseServiceList(json: string): ServiceEntry[] {
 
 // ---- judgement (pure) -----------------------------------------------------------------------
 
-/** HAProxy frontend → the service behind it (keystone → keystone, nova → nova-api, …), from the service specs. */
-export function backendServices(config: HotStackConfig = parseConfig({})): Record<string, string> {
-    const specs = serviceSpecs(serviceContext(config));
-    const out: Record<string, string> = {};
-    for (const s of specs) {
-        const f = (s as { frontend?: Frontend }).frontend;
-        if (f) out[f.name] = s.name;
-    }
-    return out;
+/** HAProxy frontend → the service behind it (keystone → keystone, nova → nova-api, …), from the service descriptors. */
+export function backendServices(): Record<string, string> {
+    return Object.fromEntries(allContainers().filter((c) => c.frontend).map((c) => [c.frontend!.name, c.name]));
 }
 
-/** The API service behind a catalog type. */
-const BY_CATALOG_TYPE: Record<string, string> = {
-    identity: "keystone", image: "glance", placement: "placement", compute: "nova-api", network: "neutron-server",
-    volumev3: "cinder-api", "block-storage": "cinder-api", volume: "cinder-api", orchestration: "heat-api",
-};
+/** The API service behind a catalog type, from the service descriptors. */
+const BY_CATALOG_TYPE: Record<string, string> = containerByCatalogType();
 
 /** What to run on the host for the log of a service (one of SERVICE_NAMES) or another hotstack-os unit. */
 export function journalCommand(serviceOrUnit: string): string {
@@ -307,7 +296,7 @@ export function evaluateStatus(i: StatusInputs): StatusRow[] {
 
     // HAProxy's backends
     if (i.haproxy) {
-        const services = backendServices(i.config);
+        const services = backendServices();
         if (i.haproxy.code !== 0) {
             down("haproxy stats", `no answer from ${i.haproxyUrl ?? "the stats page"}: ${firstLine(i.haproxy)}`, journalCommand("haproxy"));
         } else {
@@ -414,8 +403,6 @@ export interface StatusOptions {
     cloud?: string;
     /** Per command. */
     timeoutMs?: number;
-    /** The deployed stack's config, as parseConfig made it. */
-    config?: HotStackConfig;
 }
 
 /** Runs one command on the host; a failure to run it at all is an answer too (exit -1). */
@@ -458,7 +445,7 @@ export async function collectStatus(host: Host, o: StatusOptions = {}): Promise<
         const probe = (u: string) => `( printf '%s\\t%s\\n' ${sh(u)} "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${sh(u)} || true)" ) &`;
         if (urls.length) endpoints = await ask(host, [...urls.map(probe), "wait"].join("\n"), t);
     }
-    return { config: o.config, quadlets, units, containers, libvirt, haproxy, haproxyUrl, catalog, endpoints, chassis, computeServices, volumeServices };
+    return { quadlets, units, containers, libvirt, haproxy, haproxyUrl, catalog, endpoints, chassis, computeServices, volumeServices };
 }
 
 /** The status of the stack on one host: what `npm run status` prints, for tools and e2e tests. */
@@ -488,10 +475,10 @@ async function main(): Promise<void> {
     const args = argsOrExit(process.argv.slice(2), STATUS_SPEC);
     const config = configFromCli(args);
     const host = await hostFromCli(args, config);
-    // The deployed stack's config decides which services and frontends there are (with --host, the defaults).
+    // The deployed stack's config: its front door (with --host, the defaults).
     const parsed = parseConfig(rawConfig(config));
     const hotExIp = args.get("hot-ex-ip") ?? process.env.HOTSTACK_HOT_EX_IP ?? parsed.hotExIp;
-    const report = await statusChecks(host, { hotExIp, cloud: args.get("cloud"), config: parsed });
+    const report = await statusChecks(host, { hotExIp, cloud: args.get("cloud") });
     process.stdout.write(`hotstack-os on ${host.label}\n\n${renderStatus(report.rows)}`);
     process.exitCode = report.ok ? 0 : 1;
 }

@@ -2,14 +2,40 @@
 // nova attaches by path), but there is no NFS server: the share in nfs_shares is the fake one
 // the mount.nfs wrapper turns into a bind mount of the local export directory.
 import { renderIni } from "../ini";
-import { PUBLIC_DOMAIN } from "../host-plan";
+import { PUBLIC_DOMAIN } from "../names";
 import { ServiceContext } from "./context";
-import { Frontend } from "./haproxy";
-import { fakeNfsShare } from "./nova";
-import { API_SECRETS, WORKER_SECRETS, authtoken, containerNames, database, httpHealth, serviceUser } from "./openstack";
+import { CloudLists, ServiceDescriptor, specBase } from "./descriptor";
+import { fakeNfsShare } from "./fake-nfs";
+import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, serviceUser } from "./openstack";
 import { ServiceSpec } from "./service";
 
-export function cinder(ctx: ServiceContext): [ServiceSpec & { frontend: Frontend }, ServiceSpec, ServiceSpec] {
+export const CINDER: ServiceDescriptor = {
+    name: "cinder",
+    set: "full",
+    containers: [
+        {
+            name: "cinder-api", image: "cinder", role: "controller", order: 100, address: { key: "cinderApiIp", default: "172.31.0.41" },
+            hostname: "cinder", aliases: ["cinder"], secrets: API_SECRETS, wants: ["mariadb", "rabbitmq", "keystone", "dnsmasq"], after: ["haproxy"],
+            frontend: { name: "cinder", port: 8776, check: { path: "/", status: 300 } },
+        },
+        {
+            name: "cinder-scheduler", image: "cinder", role: "controller", order: 150, address: { key: "cinderSchedulerIp", default: "172.31.0.42" },
+            hostname: "cinder-scheduler", secrets: WORKER_SECRETS, wants: ["cinder-api"],
+        },
+        // The volumes are files in the local export directory: it runs where they are.
+        { name: "cinder-volume", image: "cinder", role: "controller", order: 220, secrets: WORKER_SECRETS, wants: ["cinder-api", "cinder-scheduler"] },
+    ],
+    publicName: "cinder",
+    publicAliases: ["cinder-api"],
+    internalName: { name: "cinder", container: "cinder-api" },
+    catalog: [{ type: "volumev3", aliases: ["block-storage", "volume"], container: "cinder-api", path: "/v3/$(project_id)s", registered: true }],
+    keystoneUsers: ["cinder"],
+    databases: ["cinder"],
+    rabbitmqUser: "openstack",
+    specs: (ctx, cloud) => cinder(ctx, cloud),
+};
+
+export function cinder(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts">): [ServiceSpec, ServiceSpec, ServiceSpec] {
     const c = ctx.config;
     const nfs = fakeNfsShare(ctx);
     const conf = renderIni({
@@ -44,43 +70,30 @@ export function cinder(ctx: ServiceContext): [ServiceSpec & { frontend: Frontend
     const worker = (role: string) => ({ cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 10 });
     return [
         {
-            name: "cinder-api",
+            ...specBase(CINDER, "cinder-api", c.ips),
             description: "Cinder API, block storage",
-            image: "cinder",
             exec: "cinder-api",
-            network: { ip: c.ips.cinderApiIp, hostname: "cinder", aliases: ["cinder"] },
-            secrets: [...API_SECRETS],
             env: { REGION_NAME: c.region },
             templates,
             health: httpHealth("cinder-api"),
             startTimeoutSeconds: 600,
             stopTimeoutSeconds: 30,
-            wants: ["mariadb", "rabbitmq", "keystone", "dnsmasq"],
-            after: ["haproxy"],
-            frontend: { name: "cinder", port: 8776, backend: c.ips.cinderApiIp, check: { path: "/", status: 300 } },
         },
         {
-            name: "cinder-scheduler",
+            ...specBase(CINDER, "cinder-scheduler", c.ips),
             description: "Cinder scheduler",
-            image: "cinder",
             exec: "cinder-scheduler",
-            network: { ip: c.ips.cinderSchedulerIp, hostname: "cinder-scheduler" },
-            secrets: [...WORKER_SECRETS],
             templates,
             health: worker("cinder-scheduler"),
             startTimeoutSeconds: 300,
             stopTimeoutSeconds: 30,
-            wants: ["cinder-api"],
         },
         {
-            name: "cinder-volume",
+            ...specBase(CINDER, "cinder-volume", c.ips),
             description: "Cinder volume (NFS driver on local files)",
-            image: "cinder",
             exec: "cinder-volume",
-            network: "host",
             privileged: true,
-            addHosts: containerNames(ctx),
-            secrets: [...WORKER_SECRETS],
+            addHosts: cloud.addHosts,
             templates: [
                 ...templates,
                 { target: "/etc/cinder/nfs_shares", content: `${nfs.share}\n` },
@@ -90,7 +103,6 @@ export function cinder(ctx: ServiceContext): [ServiceSpec & { frontend: Frontend
             health: worker("cinder-volume"),
             startTimeoutSeconds: 300,
             stopTimeoutSeconds: 30,
-            wants: ["cinder-api", "cinder-scheduler"],
         },
     ];
 }

@@ -2,7 +2,7 @@
 // other by, and the secret tokens their templates may use. Plain data: no resources here.
 import * as pulumi from "@pulumi/pulumi";
 import { HotStackConfig } from "../config";
-import { PUBLIC_DOMAIN } from "../host-plan";
+import { PUBLIC_DOMAIN } from "../names";
 
 /** Secrets a container can have: mounted as /run/secrets/<NAME>, usable as @@NAME@@ in templates. */
 export const SECRET_NAMES = ["DB_PASSWORD", "SERVICE_PASSWORD", "ADMIN_PASSWORD", "MYSQL_ROOT_PASSWORD", "RABBITMQ_PASSWORD", "HEAT_AUTH_KEY"] as const;

@@ -2,19 +2,22 @@
 // with the HAProxy address, everything else goes to the host's own resolvers. On the host
 // network, bound to the hot-ex address and loopback only (never the podman gateway, where
 // aardvark-dns answers).
-import { PUBLIC_DOMAIN } from "../host-plan";
+import { PUBLIC_DOMAIN } from "../names";
+import { INTERNAL_DOMAIN } from "../names";
 import { ServiceContext } from "./context";
+import { CloudLists, ServiceDescriptor, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
 
-const PUBLIC_NAMES = ["keystone", "glance", "placement", "nova", "nova-api", "neutron", "neutron-server", "cinder", "cinder-api", "heat", "heat-api"];
+export const DNSMASQ: ServiceDescriptor = {
+    name: "dnsmasq",
+    set: "identity",
+    containers: [{ name: "dnsmasq", image: "infra", role: "controller", order: 40 }],
+    specs: (ctx, cloud) => [dnsmasq(ctx, cloud)],
+};
 
-export function dnsmasq(ctx: ServiceContext): ServiceSpec {
-    const { hotExIp, ips } = ctx.config;
-    const internal: [string, string][] = [
-        ["mariadb", ips.mariadbIp], ["rabbitmq", ips.rabbitmqIp], ["memcached", ips.memcachedIp], ["keystone", ips.keystoneIp],
-        ["glance", ips.glanceIp], ["placement", ips.placementIp], ["nova", ips.novaApiIp], ["neutron", ips.neutronServerIp],
-        ["cinder", ips.cinderApiIp], ["heat", ips.heatApiIp],
-    ];
+/** Public names answer with the gateway (HAProxy), internal names with the service's own address. */
+export function dnsmasq(ctx: ServiceContext, cloud: Pick<CloudLists, "publicNames" | "internalNames">): ServiceSpec {
+    const { hotExIp } = ctx.config;
     const conf = [
         "# Managed by hotstack-os: pulumi up puts back any change made here.",
         `listen-address=${hotExIp}`,
@@ -25,16 +28,14 @@ export function dnsmasq(ctx: ServiceContext): ServiceSpec {
         "bogus-priv",
         // The host's resolvers (host network: this is the host's resolv.conf).
         "resolv-file=/etc/resolv.conf",
-        ...PUBLIC_NAMES.map((n) => `address=/${n}.${PUBLIC_DOMAIN}/${hotExIp}`),
-        ...internal.map(([n, ip]) => `address=/${n}.hotstack-os.internal/${ip}`),
+        ...cloud.publicNames.map((n) => `address=/${n}.${PUBLIC_DOMAIN}/${hotExIp}`),
+        ...cloud.internalNames.map(([n, ip]) => `address=/${n}.${INTERNAL_DOMAIN}/${ip}`),
         "",
     ].join("\n");
     return {
-        name: "dnsmasq",
+        ...specBase(DNSMASQ, "dnsmasq", ctx.config.ips),
         description: "dnsmasq, DNS on the gateway address",
-        image: "infra",
         exec: "dnsmasq",
-        network: "host",
         templates: [{ target: "/etc/dnsmasq.conf", content: conf }],
         health: { cmd: "hotstack-health dnsmasq", intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },
         startTimeoutSeconds: 90,

@@ -1,11 +1,27 @@
 // Glance: the image API (Debian's eventlet glance-api), images as files in the data dir.
 import { renderIni } from "../ini";
 import { ServiceContext } from "./context";
-import { Frontend } from "./haproxy";
+import { ServiceDescriptor, specBase } from "./descriptor";
 import { API_SECRETS, authtoken, database, httpHealth } from "./openstack";
 import { ServiceSpec } from "./service";
 
-export function glance(ctx: ServiceContext): ServiceSpec & { frontend: Frontend } {
+export const GLANCE: ServiceDescriptor = {
+    name: "glance",
+    set: "full",
+    containers: [{
+        name: "glance", image: "glance", role: "controller", order: 70, address: { key: "glanceIp", default: "172.31.0.12" },
+        hostname: "glance", aliases: ["glance"], secrets: API_SECRETS, wants: ["mariadb", "keystone", "dnsmasq"], after: ["haproxy"],
+        frontend: { name: "glance", port: 9292, check: { path: "/", status: 300 } },
+    }],
+    publicName: "glance",
+    internalName: { name: "glance", container: "glance" },
+    catalog: [{ type: "image", container: "glance", path: "", registered: true }],
+    keystoneUsers: ["glance"],
+    databases: ["glance"],
+    specs: (ctx) => [glance(ctx)],
+};
+
+export function glance(ctx: ServiceContext): ServiceSpec {
     const c = ctx.config;
     const conf = renderIni({
         DEFAULT: { ...ctx.logging, bind_host: "0.0.0.0", bind_port: 9292, workers: 1, enabled_backends: "file:file" },
@@ -19,20 +35,14 @@ export function glance(ctx: ServiceContext): ServiceSpec & { frontend: Frontend 
         oslo_policy: { enforce_new_defaults: true },
     });
     return {
-        name: "glance",
+        ...specBase(GLANCE, "glance", c.ips),
         description: "Glance, images",
-        image: "glance",
         exec: "glance",
-        network: { ip: c.ips.glanceIp, hostname: "glance", aliases: ["glance"] },
-        secrets: [...API_SECRETS],
         env: { REGION_NAME: c.region },
         templates: [{ target: "/etc/glance/glance-api.conf", content: conf }],
         volumes: [`${ctx.dataDir}/glance/images:/var/lib/glance/images:z`],
         health: httpHealth("glance"),
         startTimeoutSeconds: 600,
         stopTimeoutSeconds: 30,
-        wants: ["mariadb", "keystone", "dnsmasq"],
-        after: ["haproxy"],
-        frontend: { name: "glance", port: 9292, backend: c.ips.glanceIp, check: { path: "/", status: 300 } },
     };
 }

@@ -1,15 +1,17 @@
 // HAProxy: the one front door. Every API is published on the gateway (hot-ex) address and the
 // catalog names resolve there; the stats page shows each backend's health.
 import { ServiceContext } from "./context";
+import { CloudLists, Frontend, ServiceDescriptor, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
 
-export interface Frontend {
-    name: string;
-    port: number;
-    backend: string;
-    /** HTTP health check of the backend; absent = plain TCP (noVNC). */
-    check?: { path: string; status: number };
-}
+export type { Frontend };
+
+export const HAPROXY: ServiceDescriptor = {
+    name: "haproxy",
+    set: "identity",
+    containers: [{ name: "haproxy", image: "infra", role: "controller", order: 50, address: { key: "haproxyIp", default: "172.31.0.6" }, hostname: "haproxy" }],
+    specs: (ctx, cloud) => [haproxy(ctx, cloud.frontends)],
+};
 
 export const STATS_PORT = 8404;
 
@@ -55,11 +57,9 @@ export function renderHaproxyConfig(frontends: Frontend[]): string {
 export function haproxy(ctx: ServiceContext, frontends: Frontend[]): ServiceSpec {
     const gw = ctx.config.hotExIp;
     return {
-        name: "haproxy",
+        ...specBase(HAPROXY, "haproxy", ctx.config.ips),
         description: "HAProxy, the API front door on the gateway address",
-        image: "infra",
         exec: "haproxy",
-        network: { ip: ctx.config.ips.haproxyIp, hostname: "haproxy" },
         publish: [...frontends.map((f) => `${gw}:${f.port}:${f.port}`), `${gw}:${STATS_PORT}:${STATS_PORT}`],
         templates: [{ target: "/etc/haproxy/haproxy.cfg", content: renderHaproxyConfig(frontends) }],
         health: { cmd: "hotstack-health haproxy", intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },

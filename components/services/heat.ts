@@ -1,13 +1,38 @@
 // Heat: orchestration. heat-api registers the stack domain `heat` with its admin user and the
 // stack roles; heat-engine runs the stacks. The auth encryption key is generated (32 chars).
 import { renderIni } from "../ini";
-import { PUBLIC_DOMAIN } from "../host-plan";
+import { PUBLIC_DOMAIN } from "../names";
 import { ServiceContext, token } from "./context";
-import { Frontend } from "./haproxy";
+import { ServiceDescriptor, specBase } from "./descriptor";
 import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth } from "./openstack";
 import { ServiceSpec } from "./service";
 
-export function heat(ctx: ServiceContext): [ServiceSpec & { frontend: Frontend }, ServiceSpec] {
+export const HEAT: ServiceDescriptor = {
+    name: "heat",
+    set: "full",
+    containers: [
+        {
+            name: "heat-api", image: "heat", role: "controller", order: 110, address: { key: "heatApiIp", default: "172.31.0.51" },
+            hostname: "heat", aliases: ["heat"], secrets: [...API_SECRETS, "HEAT_AUTH_KEY"], wants: ["mariadb", "rabbitmq", "keystone"], after: ["dnsmasq", "haproxy"],
+            frontend: { name: "heat", port: 8004, check: { path: "/", status: 300 } },
+        },
+        {
+            name: "heat-engine", image: "heat", role: "controller", order: 160, address: { key: "heatEngineIp", default: "172.31.0.53" },
+            hostname: "heat-engine", secrets: [...WORKER_SECRETS, "HEAT_AUTH_KEY"], after: ["heat-api"],
+        },
+    ],
+    publicName: "heat",
+    publicAliases: ["heat-api"],
+    internalName: { name: "heat", container: "heat-api" },
+    catalog: [{ type: "orchestration", container: "heat-api", path: "/v1/$(project_id)s", registered: true }],
+    // heat_domain_admin administers the stack domain `heat`.
+    keystoneUsers: ["heat", "heat_domain_admin"],
+    databases: ["heat"],
+    rabbitmqUser: "openstack",
+    specs: (ctx) => heat(ctx),
+};
+
+export function heat(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
     const c = ctx.config;
     const conf = renderIni({
         DEFAULT: {
@@ -36,33 +61,23 @@ export function heat(ctx: ServiceContext): [ServiceSpec & { frontend: Frontend }
     const templates = [{ target: "/etc/heat/heat.conf", content: conf }];
     return [
         {
-            name: "heat-api",
+            ...specBase(HEAT, "heat-api", c.ips),
             description: "Heat API, orchestration",
-            image: "heat",
             exec: "heat-api",
-            network: { ip: c.ips.heatApiIp, hostname: "heat", aliases: ["heat"] },
-            secrets: [...API_SECRETS, "HEAT_AUTH_KEY"],
             env: { REGION_NAME: c.region },
             templates,
             health: httpHealth("heat-api", 15, 15),
             startTimeoutSeconds: 600,
             stopTimeoutSeconds: 10,
-            wants: ["mariadb", "rabbitmq", "keystone"],
-            after: ["dnsmasq", "haproxy"],
-            frontend: { name: "heat", port: 8004, backend: c.ips.heatApiIp, check: { path: "/", status: 300 } },
         },
         {
-            name: "heat-engine",
+            ...specBase(HEAT, "heat-engine", c.ips),
             description: "Heat engine",
-            image: "heat",
             exec: "heat-engine",
-            network: { ip: c.ips.heatEngineIp, hostname: "heat-engine" },
-            secrets: [...WORKER_SECRETS, "HEAT_AUTH_KEY"],
             templates,
             health: { cmd: "hotstack-health heat-engine", intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 10 },
             startTimeoutSeconds: 300,
             stopTimeoutSeconds: 30,
-            after: ["heat-api"],
         },
     ];
 }

@@ -1,30 +1,13 @@
-// Which services run, in start order (each after the ones it wants), and the HAProxy front door.
+// Which containers run, in start order (each after the ones it wants), from the service descriptors.
 import * as pulumi from "@pulumi/pulumi";
-import { cinder } from "./cinder";
+import { ALL_SERVICES } from "./all";
+import { addHosts, checkDescriptors, containerNames, databases, frontends, internalNames, publicNames, rabbitmqUsers, servicesIn } from "./catalogue";
 import { ServiceContext } from "./context";
-import { dnsmasq } from "./dnsmasq";
-import { glance } from "./glance";
-import { Frontend, haproxy } from "./haproxy";
-import { heat } from "./heat";
-import { keystone } from "./keystone";
-import { mariadb } from "./mariadb";
-import { memcached } from "./memcached";
-import { neutron } from "./neutron";
-import { nova } from "./nova";
-import { ovn } from "./ovn";
-import { placement } from "./placement";
-import { rabbitmq } from "./rabbitmq";
+import { ServiceDescriptor } from "./descriptor";
 import { ServiceSpec } from "./service";
 
-type Api = ServiceSpec & { frontend?: Frontend };
-
-/** Every container of the stack; `ovmfDir` is where the host keeps UEFI firmware (family dependent). */
-/** Every service of the full cloud, in start order: what `wants` and `after` may name. */
-export const SERVICE_NAMES = [
-    "mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone", "glance", "placement", "ovn-northd", "cinder-api", "heat-api",
-    "nova-api", "ovn-controller", "neutron-server", "cinder-scheduler", "heat-engine", "nova-conductor", "nova-scheduler",
-    "nova-novncproxy", "nova-metadata", "neutron-ovn-agent", "cinder-volume", "nova-compute",
-] as const;
+/** Every container of the full cloud, in start order: what `wants` and `after` may name. */
+export const SERVICE_NAMES: readonly string[] = containerNames();
 
 /**
  * The services a spec starts after, as they run in this service set. A name that is no service
@@ -35,7 +18,7 @@ export function startAfter(spec: ServiceSpec, specs: ServiceSpec[]): string[] {
     const index = (n: string) => specs.findIndex((s) => s.name === n);
     const problems: string[] = [];
     for (const n of [...(spec.wants ?? []), ...(spec.after ?? [])]) {
-        if (!(SERVICE_NAMES as readonly string[]).includes(n)) problems.push(`${spec.name} orders itself after "${n}", which is no service`);
+        if (!SERVICE_NAMES.includes(n)) problems.push(`${spec.name} orders itself after "${n}", which is no service`);
     }
     for (const n of spec.wants ?? []) {
         if (index(n) < 0) problems.push(`${spec.name} wants ${n}, which does not run in this service set`);
@@ -46,21 +29,25 @@ export function startAfter(spec: ServiceSpec, specs: ServiceSpec[]): string[] {
     return [...(spec.wants ?? []), ...(spec.after ?? [])].filter((n) => index(n) >= 0);
 }
 
-export function serviceSpecs(ctx: ServiceContext, ovmfDir: pulumi.Input<string> = "/usr/share/OVMF"): ServiceSpec[] {
-    const apis: Api[] = [keystone(ctx)];
-    if (ctx.config.serviceSet === "full") {
-        const [ovnNorthd, ovnController] = ovn(ctx);
-        const [heatApi, heatEngine] = heat(ctx);
-        const [cinderApi, cinderScheduler, cinderVolume] = cinder(ctx);
-        const [neutronServer, neutronAgent] = neutron(ctx);
-        const [novaApi, novaMetadata, novaConductor, novaScheduler, novaNovnc, novaCompute] = nova(ctx, ovmfDir);
-        apis.push(
-            glance(ctx), placement(ctx), ovnNorthd, cinderApi, heatApi,
-            novaApi, ovnController, neutronServer, cinderScheduler, heatEngine,
-            novaConductor, novaScheduler, novaNovnc, novaMetadata, neutronAgent, cinderVolume,
-            novaCompute,
-        );
-    }
-    const frontends = apis.map((a) => a.frontend).filter((f): f is Frontend => !!f);
-    return [mariadb(ctx), rabbitmq(ctx), memcached(ctx), dnsmasq(ctx), haproxy(ctx, frontends), ...apis];
+/**
+ * Every container of the service set, in start order; `ovmfDir` is where the host keeps UEFI
+ * firmware (family dependent). The lists a service renders from the others (databases, DNS
+ * names, users) are those of every service, as a deployed stack's names must not depend on the set.
+ */
+export function serviceSpecs(ctx: ServiceContext, ovmfDir: pulumi.Input<string> = "/usr/share/OVMF", services: readonly ServiceDescriptor[] = ALL_SERVICES): ServiceSpec[] {
+    const problems = checkDescriptors(services);
+    if (problems.length) throw new Error(`service descriptors: ${problems.join("; ")}`);
+    const ips = ctx.config.ips;
+    const running = servicesIn(ctx.config.serviceSet, services);
+    const cloud = {
+        frontends: frontends(ips, running),
+        databases: databases(services),
+        rabbitmqUsers: rabbitmqUsers(services),
+        publicNames: publicNames(services),
+        internalNames: internalNames(ips, services),
+        addHosts: addHosts(ips, services),
+        ovmfDir,
+    };
+    const order = containerNames(services);
+    return running.flatMap((s) => s.specs(ctx, cloud)).sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 }

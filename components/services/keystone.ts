@@ -4,10 +4,26 @@
 // service ordered after it can register itself.
 import { renderIni } from "../ini";
 import { ServiceContext } from "./context";
-import { Frontend } from "./haproxy";
+import { ServiceDescriptor, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
 
-export function keystone(ctx: ServiceContext): ServiceSpec & { frontend: Frontend } {
+export const KEYSTONE: ServiceDescriptor = {
+    name: "keystone",
+    set: "identity",
+    containers: [{
+        name: "keystone", image: "keystone", role: "controller", order: 60, address: { key: "keystoneIp", default: "172.31.0.11" },
+        hostname: "keystone", aliases: ["keystone"], addHosts: ["keystone"], secrets: ["ADMIN_PASSWORD", "DB_PASSWORD"],
+        wants: ["mariadb", "memcached", "dnsmasq", "haproxy"], frontend: { name: "keystone", port: 5000, check: { path: "/v3", status: 200 } },
+    }],
+    publicName: "keystone",
+    internalName: { name: "keystone", container: "keystone" },
+    catalog: [{ type: "identity", container: "keystone", path: "/v3/", registered: true }],
+    keystoneUsers: ["admin"],
+    databases: ["keystone"],
+    specs: (ctx) => [keystone(ctx)],
+};
+
+export function keystone(ctx: ServiceContext): ServiceSpec {
     const c = ctx.config;
     const conf = renderIni({
         DEFAULT: { ...ctx.logging },
@@ -21,12 +37,9 @@ export function keystone(ctx: ServiceContext): ServiceSpec & { frontend: Fronten
         oslo_policy: { enforce_new_defaults: true },
     });
     return {
-        name: "keystone",
+        ...specBase(KEYSTONE, "keystone", c.ips),
         description: "Keystone, identity",
-        image: "keystone",
         exec: "keystone",
-        network: { ip: c.ips.keystoneIp, hostname: "keystone", aliases: ["keystone"] },
-        secrets: ["ADMIN_PASSWORD", "DB_PASSWORD"],
         env: { REGION_NAME: c.region, KEYSTONE_PUBLIC_URL: `${ctx.keystonePublic}/v3/` },
         templates: [{ target: "/etc/keystone/keystone.conf", content: conf }],
         volumes: [
@@ -36,7 +49,5 @@ export function keystone(ctx: ServiceContext): ServiceSpec & { frontend: Fronten
         health: { cmd: "hotstack-health keystone", intervalSeconds: 5, timeoutSeconds: 10, retries: 12, startPeriodSeconds: 15 },
         startTimeoutSeconds: 300,
         stopTimeoutSeconds: 30,
-        wants: ["mariadb", "memcached", "dnsmasq", "haproxy"],
-        frontend: { name: "keystone", port: 5000, backend: c.ips.keystoneIp, check: { path: "/v3", status: 200 } },
     };
 }

@@ -3,19 +3,26 @@
 // a changed password takes effect with a restart.
 import { renderIni } from "../ini";
 import { ServiceContext } from "./context";
+import { CloudLists, ServiceDescriptor, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
 
-export const DATABASES = ["keystone", "glance", "placement", "nova_api", "nova", "nova_cell0", "neutron", "cinder", "heat"];
+export const MARIADB: ServiceDescriptor = {
+    name: "mariadb",
+    set: "identity",
+    containers: [{
+        name: "mariadb", image: "infra", role: "controller", order: 10, address: { key: "mariadbIp", default: "172.31.0.3" }, aliases: ["mariadb"],
+        addHosts: ["hotstack-os-mariadb", "mariadb"], secrets: ["MYSQL_ROOT_PASSWORD", "DB_PASSWORD"],
+    }],
+    internalName: { name: "mariadb", container: "mariadb" },
+    specs: (ctx, cloud) => [mariadb(ctx, cloud)],
+};
 
-export function mariadb(ctx: ServiceContext): ServiceSpec {
+export function mariadb(ctx: ServiceContext, cloud: Pick<CloudLists, "databases">): ServiceSpec {
     return {
-        name: "mariadb",
+        ...specBase(MARIADB, "mariadb", ctx.config.ips),
         description: "MariaDB, the database of every service",
-        image: "infra",
         exec: "mariadb",
-        network: { ip: ctx.config.ips.mariadbIp, aliases: ["mariadb"] },
-        secrets: ["MYSQL_ROOT_PASSWORD", "DB_PASSWORD"],
-        env: { MARIADB_DATABASES: DATABASES.join(" "), MARIADB_ROOT_HOST: "" },
+        env: { MARIADB_DATABASES: cloud.databases.join(" "), MARIADB_ROOT_HOST: "" },
         templates: [{
             target: "/etc/mysql/mariadb.conf.d/99-hotstack.cnf",
             // Sized for a laptop: ~20 services with small pools. Snapshot isolation off: oslo.db

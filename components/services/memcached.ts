@@ -1,14 +1,21 @@
 // memcached: keystone's token cache and every service's auth-token cache.
 import { ServiceContext } from "./context";
+import { ServiceDescriptor, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
+
+export const MEMCACHED: ServiceDescriptor = {
+    name: "memcached",
+    set: "identity",
+    containers: [{ name: "memcached", image: "infra", role: "controller", order: 30, address: { key: "memcachedIp", default: "172.31.0.5" }, addHosts: ["hotstack-os-memcached"] }],
+    internalName: { name: "memcached", container: "memcached" },
+    specs: (ctx) => [memcached(ctx)],
+};
 
 export function memcached(ctx: ServiceContext): ServiceSpec {
     return {
-        name: "memcached",
+        ...specBase(MEMCACHED, "memcached", ctx.config.ips),
         description: "memcached, the token cache",
-        image: "infra",
         exec: "memcached",
-        network: { ip: ctx.config.ips.memcachedIp },
         env: { MEMCACHED_MEMORY_MB: "64" },
         health: { cmd: "hotstack-health memcached", intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },
         startTimeoutSeconds: 90,

@@ -2,13 +2,35 @@
 // all-in-one server) and the OVN agent with its metadata extension on the host network (it
 // serves 169.254.169.254 from ovnmeta-* namespaces, proxying to nova's metadata API).
 import { renderIni } from "../ini";
-import { PUBLIC_DOMAIN } from "../host-plan";
+import { PUBLIC_DOMAIN } from "../names";
 import { ServiceContext, token } from "./context";
-import { Frontend } from "./haproxy";
+import { ServiceDescriptor, specBase } from "./descriptor";
 import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, serviceUser } from "./openstack";
 import { ServiceSpec } from "./service";
 
-export function neutron(ctx: ServiceContext): [ServiceSpec & { frontend: Frontend }, ServiceSpec] {
+export const NEUTRON: ServiceDescriptor = {
+    name: "neutron",
+    set: "full",
+    containers: [
+        {
+            name: "neutron-server", image: "neutron", role: "controller", order: 140, address: { key: "neutronServerIp", default: "172.31.0.32" },
+            hostname: "neutron", aliases: ["neutron"], secrets: API_SECRETS, wants: ["mariadb", "rabbitmq", "keystone", "ovn-northd", "dnsmasq"], after: ["haproxy"],
+            frontend: { name: "neutron", port: 9696, check: { path: "/", status: 200 } },
+        },
+        // Serves the metadata of the guests on its host.
+        { name: "neutron-ovn-agent", image: "neutron", role: "compute", order: 210, secrets: WORKER_SECRETS, wants: ["neutron-server", "ovn-controller"] },
+    ],
+    publicName: "neutron",
+    publicAliases: ["neutron-server"],
+    internalName: { name: "neutron", container: "neutron-server" },
+    catalog: [{ type: "network", container: "neutron-server", path: "", registered: true }],
+    keystoneUsers: ["neutron"],
+    databases: ["neutron"],
+    rabbitmqUser: "openstack",
+    specs: (ctx) => neutron(ctx),
+};
+
+export function neutron(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
     const c = ctx.config;
     const northd = c.ips.ovnNorthdIp;
     const neutronConf = renderIni({
@@ -69,36 +91,26 @@ export function neutron(ctx: ServiceContext): [ServiceSpec & { frontend: Fronten
     const neutronTemplate = { target: "/etc/neutron/neutron.conf", content: neutronConf };
     return [
         {
-            name: "neutron-server",
+            ...specBase(NEUTRON, "neutron-server", c.ips),
             description: "Neutron server, networking (ML2/OVN)",
-            image: "neutron",
             exec: "neutron-server",
-            network: { ip: c.ips.neutronServerIp, hostname: "neutron", aliases: ["neutron"] },
-            secrets: [...API_SECRETS],
             env: { REGION_NAME: c.region },
             templates: [neutronTemplate, { target: "/etc/neutron/plugins/ml2/ml2_conf.ini", content: ml2Conf }],
             health: httpHealth("neutron-server", 15, 20),
             startTimeoutSeconds: 900,
             stopTimeoutSeconds: 30,
-            wants: ["mariadb", "rabbitmq", "keystone", "ovn-northd", "dnsmasq"],
-            after: ["haproxy"],
-            frontend: { name: "neutron", port: 9696, backend: c.ips.neutronServerIp, check: { path: "/", status: 200 } },
         },
         {
-            name: "neutron-ovn-agent",
+            ...specBase(NEUTRON, "neutron-ovn-agent", c.ips),
             description: "Neutron OVN agent (metadata)",
-            image: "neutron",
             exec: "neutron-ovn-agent",
-            network: "host",
             privileged: true,
-            secrets: [...WORKER_SECRETS],
             env: { NEUTRON_URL: `http://${c.ips.neutronServerIp}:9696/` },
             templates: [neutronTemplate, { target: "/etc/neutron/neutron_ovn_agent.ini", content: agentConf }],
             volumes: ["/run/openvswitch:/run/openvswitch"],
             health: { cmd: "hotstack-health neutron-ovn-agent", intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 10 },
             startTimeoutSeconds: 300,
             stopTimeoutSeconds: 10,
-            wants: ["neutron-server", "ovn-controller"],
         },
     ];
 }

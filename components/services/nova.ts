@@ -5,20 +5,52 @@
 // share of cinder intercepted by the mount.nfs wrapper.
 import * as pulumi from "@pulumi/pulumi";
 import { renderIni } from "../ini";
-import { PUBLIC_DOMAIN } from "../host-plan";
+import { PUBLIC_DOMAIN } from "../names";
 import { ServiceContext, token } from "./context";
-import { Frontend } from "./haproxy";
-import { API_SECRETS, WORKER_SECRETS, authtoken, containerNames, database, httpHealth, serviceUser } from "./openstack";
+import { CloudLists, ServiceDescriptor, specBase } from "./descriptor";
+import { fakeNfsShare } from "./fake-nfs";
+import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, serviceUser } from "./openstack";
 import { ServiceSpec } from "./service";
 
 export const INSTANCE_NAME_TEMPLATE = "notapet-%(uuid)s";
 
-/** The fake NFS share both cinder and nova mount: the wrapper bind-mounts the local directory instead. */
-export function fakeNfsShare(ctx: ServiceContext): { share: string; wrapperConf: string } {
-    const dir = ctx.config.cinderNfsExportDir;
-    const share = `hotstack-os.fakenfs.local:${dir}`;
-    return { share, wrapperConf: `# Managed by hotstack-os: the share cinder and nova "mount" is a bind mount of a local directory.\nNFS_SHARE=${share}\nLOCAL_PATH=${dir}\n` };
-}
+const address = (key: string, last: number) => ({ key, default: `172.31.0.${last}` });
+
+export const NOVA: ServiceDescriptor = {
+    name: "nova",
+    set: "full",
+    containers: [
+        {
+            name: "nova-api", image: "nova", role: "controller", order: 120, address: address("novaApiIp", 21), hostname: "nova", aliases: ["nova"],
+            secrets: API_SECRETS, wants: ["mariadb", "rabbitmq", "keystone", "placement", "dnsmasq"], after: ["haproxy"],
+            frontend: { name: "nova", port: 8774, check: { path: "/", status: 200 } },
+        },
+        {
+            name: "nova-metadata", image: "nova", role: "controller", order: 200, address: address("novaMetadataIp", 25), hostname: "nova-metadata",
+            secrets: WORKER_SECRETS, wants: ["mariadb", "nova-api", "dnsmasq"], after: ["haproxy"],
+            frontend: { name: "nova_metadata", port: 8775, check: { path: "/", status: 200 } },
+        },
+        { name: "nova-conductor", image: "nova", role: "controller", order: 170, address: address("novaConductorIp", 22), hostname: "nova-conductor", secrets: WORKER_SECRETS, wants: ["nova-api"] },
+        { name: "nova-scheduler", image: "nova", role: "controller", order: 180, address: address("novaSchedulerIp", 23), hostname: "nova-scheduler", secrets: WORKER_SECRETS, wants: ["nova-api"] },
+        {
+            name: "nova-novncproxy", image: "nova", role: "controller", order: 190, address: address("novaNovncproxyIp", 26), hostname: "nova-novncproxy",
+            secrets: WORKER_SECRETS, wants: ["nova-api"], frontend: { name: "novnc", port: 6080 },
+        },
+        { name: "nova-compute", image: "nova", role: "compute", order: 230, secrets: WORKER_SECRETS, wants: ["nova-api", "nova-conductor", "neutron-server"] },
+    ],
+    publicName: "nova",
+    publicAliases: ["nova-api"],
+    internalName: { name: "nova", container: "nova-api" },
+    catalog: [
+        { type: "compute", container: "nova-api", path: "/v2.1", registered: true },
+        { type: "metadata", container: "nova-metadata", path: "", registered: false },
+        { type: "console", container: "nova-novncproxy", path: "/vnc_lite.html", registered: false },
+    ],
+    keystoneUsers: ["nova"],
+    databases: ["nova_api", "nova", "nova_cell0"],
+    rabbitmqUser: "openstack",
+    specs: (ctx, cloud) => nova(ctx, cloud),
+};
 
 /**
  * The guests' CPU (config cpuModel). Default per virt type: KVM passes the host CPU through;
@@ -87,66 +119,40 @@ function novaConf(ctx: ServiceContext, hostname: string, uid: number, virtType: 
     });
 }
 
-export function nova(ctx: ServiceContext, ovmfDir: pulumi.Input<string>): (ServiceSpec & { frontend?: Frontend })[] {
+export function nova(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts" | "ovmfDir">): ServiceSpec[] {
     const c = ctx.config;
+    const ovmfDir = cloud.ovmfDir;
     const conf = pulumi.all([ctx.host.hostname, ctx.host.hotstackUid, ctx.host.virtType]).apply(([h, u, v]) => novaConf(ctx, h, u, v));
     const templates = [{ target: "/etc/nova/nova.conf", content: conf }];
-    const common = { image: "nova", templates, stopTimeoutSeconds: 30 };
-    const bridge = (ip: string, hostname: string, aliases: string[] = []) => ({ ip, hostname, aliases });
+    const common = (name: string) => ({ ...specBase(NOVA, name, c.ips), templates, stopTimeoutSeconds: 30 });
     const worker = (role: string) => ({ cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 10 });
     const runDir = pulumi.output(ctx.host.hotstackUid).apply((u) => `/run/user/${u}`);
     const wrapper = fakeNfsShare(ctx);
     return [
         {
-            ...common,
-            name: "nova-api",
+            ...common("nova-api"),
             description: "Nova API, compute (owns the cells)",
             exec: "nova-api",
-            network: bridge(c.ips.novaApiIp, "nova", ["nova"]),
-            secrets: [...API_SECRETS],
             env: { REGION_NAME: c.region },
             health: httpHealth("nova-api", 10, 15),
             startTimeoutSeconds: 900,
-            wants: ["mariadb", "rabbitmq", "keystone", "placement", "dnsmasq"],
-            after: ["haproxy"],
-            frontend: { name: "nova", port: 8774, backend: c.ips.novaApiIp, check: { path: "/", status: 200 } },
         },
         {
-            ...common,
-            name: "nova-metadata",
+            ...common("nova-metadata"),
             description: "Nova metadata API (behind the neutron OVN agent)",
             exec: "nova-metadata",
-            network: bridge(c.ips.novaMetadataIp, "nova-metadata"),
-            secrets: [...WORKER_SECRETS],
             health: httpHealth("nova-metadata", 15, 10),
             startTimeoutSeconds: 600,
-            wants: ["mariadb", "nova-api", "dnsmasq"],
-            after: ["haproxy"],
-            frontend: { name: "nova_metadata", port: 8775, backend: c.ips.novaMetadataIp, check: { path: "/", status: 200 } },
         },
-        { ...common, name: "nova-conductor", description: "Nova conductor", exec: "nova-conductor", network: bridge(c.ips.novaConductorIp, "nova-conductor"), secrets: [...WORKER_SECRETS], health: worker("nova-conductor"), startTimeoutSeconds: 600, wants: ["nova-api"] },
-        { ...common, name: "nova-scheduler", description: "Nova scheduler", exec: "nova-scheduler", network: bridge(c.ips.novaSchedulerIp, "nova-scheduler"), secrets: [...WORKER_SECRETS], health: worker("nova-scheduler"), startTimeoutSeconds: 600, wants: ["nova-api"] },
+        { ...common("nova-conductor"), description: "Nova conductor", exec: "nova-conductor", health: worker("nova-conductor"), startTimeoutSeconds: 600 },
+        { ...common("nova-scheduler"), description: "Nova scheduler", exec: "nova-scheduler", health: worker("nova-scheduler"), startTimeoutSeconds: 600 },
+        { ...common("nova-novncproxy"), description: "noVNC proxy (VM consoles)", exec: "nova-novncproxy", health: worker("nova-novncproxy"), startTimeoutSeconds: 300 },
         {
-            ...common,
-            name: "nova-novncproxy",
-            description: "noVNC proxy (VM consoles)",
-            exec: "nova-novncproxy",
-            network: bridge(c.ips.novaNovncproxyIp, "nova-novncproxy"),
-            secrets: [...WORKER_SECRETS],
-            health: worker("nova-novncproxy"),
-            startTimeoutSeconds: 300,
-            wants: ["nova-api"],
-            frontend: { name: "novnc", port: 6080, backend: c.ips.novaNovncproxyIp },
-        },
-        {
-            ...common,
-            name: "nova-compute",
+            ...common("nova-compute"),
             description: "Nova compute (the hotstack libvirt session)",
             exec: "nova-compute",
-            network: "host",
             privileged: true,
-            addHosts: containerNames(ctx),
-            secrets: [...WORKER_SECRETS],
+            addHosts: cloud.addHosts,
             env: { XDG_RUNTIME_DIR: runDir },
             templates: [...templates, { target: "/etc/hotstack/mount-wrapper.conf", content: wrapper.wrapperConf }],
             volumes: [
@@ -163,7 +169,6 @@ export function nova(ctx: ServiceContext, ovmfDir: pulumi.Input<string>): (Servi
             ],
             health: { cmd: "hotstack-health nova-compute", intervalSeconds: 15, timeoutSeconds: 20, retries: 30, startPeriodSeconds: 30 },
             startTimeoutSeconds: 900,
-            wants: ["nova-api", "nova-conductor", "neutron-server"],
         },
     ];
 }

@@ -1,4 +1,4 @@
-// Config sections every OpenStack service shares (config.md §1): the database with small pools,
+// Config sections every OpenStack service shares: the database with small pools,
 // keystone_authtoken, credentials of a service user, and the public catalog URLs.
 import { IniValue } from "../ini";
 import { ServiceContext, token } from "./context";
@@ -35,17 +35,4 @@ export const WORKER_SECRETS = ["DB_PASSWORD", "SERVICE_PASSWORD", "RABBITMQ_PASS
 
 export function httpHealth(role: string, startPeriod = 10, retries = 15): HealthSpec {
     return { cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries, startPeriodSeconds: startPeriod };
-}
-
-/** Hosts on the host network reach the container network directly but cannot use its DNS. */
-export function containerNames(ctx: ServiceContext): Record<string, string> {
-    const ips = ctx.config.ips;
-    return {
-        "hotstack-os-mariadb": ips.mariadbIp,
-        mariadb: ips.mariadbIp,
-        "hotstack-os-rabbitmq": ips.rabbitmqIp,
-        rabbitmq: ips.rabbitmqIp,
-        "hotstack-os-memcached": ips.memcachedIp,
-        keystone: ips.keystoneIp,
-    };
 }

@@ -3,7 +3,18 @@
 // driving the host's Open vSwitch: chassis name = nova's host, hot-int = integration bridge,
 // physnet `provider` = hot-ex, this host = the gateway chassis for routers and floating IPs.
 import { ServiceContext } from "./context";
+import { ServiceDescriptor, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
+
+export const OVN: ServiceDescriptor = {
+    name: "ovn",
+    set: "full",
+    containers: [
+        { name: "ovn-northd", image: "ovn", role: "controller", order: 90, address: { key: "ovnNorthdIp", default: "172.31.0.31" }, hostname: "ovn-northd", aliases: ["ovn-northd"] },
+        { name: "ovn-controller", image: "ovn", role: "compute", order: 130, wants: ["ovn-northd"] },
+    ],
+    specs: (ctx) => ovn(ctx),
+};
 
 export function ovn(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
     const c = ctx.config;
@@ -11,22 +22,18 @@ export function ovn(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
     const health = (role: string) => ({ cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 5 });
     return [
         {
-            name: "ovn-northd",
+            ...specBase(OVN, "ovn-northd", c.ips),
             description: "OVN northd and its NB/SB databases",
-            image: "ovn",
             exec: "ovn-northd",
-            network: { ip: c.ips.ovnNorthdIp, hostname: "ovn-northd", aliases: ["ovn-northd"] },
             volumes: [`${ctx.dataDir}/ovn:/var/lib/ovn:z`, run],
             health: health("ovn-northd"),
             startTimeoutSeconds: 180,
             stopTimeoutSeconds: 30,
         },
         {
-            name: "ovn-controller",
+            ...specBase(OVN, "ovn-controller", c.ips),
             description: "OVN controller for the host's Open vSwitch",
-            image: "ovn",
             exec: "ovn-controller",
-            network: "host",
             privileged: true,
             env: {
                 OVN_ENCAP_IP: c.hotExIp,
@@ -38,7 +45,6 @@ export function ovn(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
             health: health("ovn-controller"),
             startTimeoutSeconds: 180,
             stopTimeoutSeconds: 30,
-            wants: ["ovn-northd"],
         },
     ];
 }

@@ -1,11 +1,27 @@
 // Placement: resource inventories and allocations for the scheduler.
 import { renderIni } from "../ini";
 import { ServiceContext } from "./context";
-import { Frontend } from "./haproxy";
 import { API_SECRETS, authtoken, database, httpHealth } from "./openstack";
+import { ServiceDescriptor, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
 
-export function placement(ctx: ServiceContext): ServiceSpec & { frontend: Frontend } {
+export const PLACEMENT: ServiceDescriptor = {
+    name: "placement",
+    set: "full",
+    containers: [{
+        name: "placement", image: "placement", role: "controller", order: 80, address: { key: "placementIp", default: "172.31.0.13" },
+        hostname: "placement", aliases: ["placement"], secrets: API_SECRETS, wants: ["mariadb", "keystone", "dnsmasq"], after: ["haproxy"],
+        frontend: { name: "placement", port: 8778, check: { path: "/", status: 200 } },
+    }],
+    publicName: "placement",
+    internalName: { name: "placement", container: "placement" },
+    catalog: [{ type: "placement", container: "placement", path: "", registered: true }],
+    keystoneUsers: ["placement"],
+    databases: ["placement"],
+    specs: (ctx) => [placement(ctx)],
+};
+
+export function placement(ctx: ServiceContext): ServiceSpec {
     const c = ctx.config;
     const conf = renderIni({
         DEFAULT: { ...ctx.logging },
@@ -16,19 +32,13 @@ export function placement(ctx: ServiceContext): ServiceSpec & { frontend: Fronte
         oslo_policy: { enforce_new_defaults: true },
     });
     return {
-        name: "placement",
+        ...specBase(PLACEMENT, "placement", c.ips),
         description: "Placement",
-        image: "placement",
         exec: "placement",
-        network: { ip: c.ips.placementIp, hostname: "placement", aliases: ["placement"] },
-        secrets: [...API_SECRETS],
         env: { REGION_NAME: c.region },
         templates: [{ target: "/etc/placement/placement.conf", content: conf }],
         health: httpHealth("placement"),
         startTimeoutSeconds: 600,
         stopTimeoutSeconds: 30,
-        wants: ["mariadb", "keystone", "dnsmasq"],
-        after: ["haproxy"],
-        frontend: { name: "placement", port: 8778, backend: c.ips.placementIp, check: { path: "/", status: 200 } },
     };
 }

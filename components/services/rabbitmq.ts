@@ -1,21 +1,33 @@
-// RabbitMQ: the message bus of nova, neutron, cinder and heat. The node name comes from the
+// RabbitMQ: the message bus of the OpenStack services; one user per service descriptor that names one (all share "openstack"). The node name comes from the
 // fixed hostname `rabbitmq`; changing it would orphan the persisted mnesia data.
 // The user, its password and the vhost come from a definitions file the broker imports on every
 // boot, before its AMQP port opens (default_user/default_pass would only seed an empty node, and
 // a node with definitions seeds nothing): a rotated password is in force once the restarted
 // broker is healthy, before any client restarts.
 import { ServiceContext, token } from "./context";
+import { CloudLists, ServiceDescriptor, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
 
 const DEFINITIONS = "/etc/rabbitmq/definitions.json";
 
-export function rabbitmq(ctx: ServiceContext): ServiceSpec {
+export const RABBITMQ: ServiceDescriptor = {
+    name: "rabbitmq",
+    set: "identity",
+    containers: [{
+        name: "rabbitmq", image: "infra", role: "controller", order: 20, address: { key: "rabbitmqIp", default: "172.31.0.4" }, hostname: "rabbitmq",
+        addHosts: ["hotstack-os-rabbitmq", "rabbitmq"], secrets: ["RABBITMQ_PASSWORD"],
+    }],
+    internalName: { name: "rabbitmq", container: "rabbitmq" },
+    specs: (ctx, cloud) => [rabbitmq(ctx, cloud)],
+};
+
+export function rabbitmq(ctx: ServiceContext, cloud: Pick<CloudLists, "rabbitmqUsers">): ServiceSpec {
     // Passwords, given or generated, are URL-safe, so the token needs no JSON escaping. The vhost
     // is listed because a node that loads definitions does not create "/" itself.
     const definitions = JSON.stringify({
-        users: [{ name: "openstack", password: token("RABBITMQ_PASSWORD"), tags: ["administrator"] }],
+        users: cloud.rabbitmqUsers.map((name) => ({ name, password: token("RABBITMQ_PASSWORD"), tags: ["administrator"] })),
         vhosts: [{ name: "/" }],
-        permissions: [{ user: "openstack", vhost: "/", configure: ".*", write: ".*", read: ".*" }],
+        permissions: cloud.rabbitmqUsers.map((user) => ({ user, vhost: "/", configure: ".*", write: ".*", read: ".*" })),
     }, null, 2);
     const conf = [
         "# Managed by hotstack-os: pulumi up puts back any change made here.",
@@ -32,12 +44,9 @@ export function rabbitmq(ctx: ServiceContext): ServiceSpec {
         "",
     ].join("\n");
     return {
-        name: "rabbitmq",
+        ...specBase(RABBITMQ, "rabbitmq", ctx.config.ips),
         description: "RabbitMQ, the message bus",
-        image: "infra",
         exec: "rabbitmq",
-        network: { ip: ctx.config.ips.rabbitmqIp, hostname: "rabbitmq" },
-        secrets: ["RABBITMQ_PASSWORD"],
         templates: [{ target: "/etc/rabbitmq/rabbitmq.conf", content: conf }, { target: DEFINITIONS, content: definitions }],
         volumes: [`${ctx.dataDir}/rabbitmq:/var/lib/rabbitmq:z`],
         health: { cmd: "hotstack-health rabbitmq", intervalSeconds: 10, timeoutSeconds: 10, retries: 5, startPeriodSeconds: 10 },

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Directory } from "../../providers/directory";
 import { File } from "../../providers/file";
 import { SystemdUnit } from "../../providers/systemd-unit";
-import { FABRIC_UNIT } from "../host-plan";
+import { FABRIC_UNIT } from "../names";
 import { TARGET, WAIT_HEALTHY } from "./service";
 
 export const WAIT_HEALTHY_SCRIPT = `#!/bin/sh

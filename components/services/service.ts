@@ -6,7 +6,7 @@ import { ContainerService } from "../../providers/container-service";
 import { Directory } from "../../providers/directory";
 import { File } from "../../providers/file";
 import { isIpv4 } from "../../providers/kit";
-import { FABRIC_UNIT, SHARED_MOUNTS_UNIT } from "../host-plan";
+import { FABRIC_UNIT, SHARED_MOUNTS_UNIT } from "../names";
 import { SecretName } from "./context";
 
 export const TARGET = "hotstack-os.target";

@@ -4,6 +4,7 @@
 // config (`-K -`), never in argv. Credentials are what the host holds now — the root-only
 // /etc/openstack/clouds.yaml the program manages — so a rotated password needs no other step.
 // One token per provider process and cloud, renewed on 401.
+import { containerByCatalogType } from "../../components/services/catalogue";
 import { sh } from "../host/shell";
 import { Host } from "../host/transport";
 
@@ -11,15 +12,11 @@ export const CLOUDS_YAML = "/etc/openstack/clouds.yaml";
 export const ADMIN_CLOUD = "hotstack-os-admin";
 export const USER_CLOUD = "hotstack-os";
 
-/** Catalog service types this program talks to, and the unit whose absence means "no cloud". */
-export const SERVICES = {
-    identity: "keystone",
-    compute: "nova-api",
-    network: "neutron-server",
-    image: "glance",
-    volumev3: "cinder-api",
-} as const;
-export type ServiceType = keyof typeof SERVICES;
+/** Catalog service types this program talks to. */
+const TYPES = ["identity", "compute", "network", "image", "volumev3"] as const;
+export type ServiceType = (typeof TYPES)[number];
+/** Each type's container (from the service descriptors): its unit's absence means "no cloud". */
+export const SERVICES: Record<ServiceType, string> = Object.fromEntries(TYPES.map((t) => [t, containerByCatalogType()[t]])) as Record<ServiceType, string>;
 
 export interface CloudEntry {
     authUrl: string;

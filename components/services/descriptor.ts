@@ -1,0 +1,122 @@
+// What one service is, as plain data in its own file (kolla-ansible keeps the same facts in one
+// defaults/main.yml per role): its containers with their images, addresses, HAProxy frontends,
+// secrets and start order; its catalog entries, DNS names, keystone users, databases and
+// RabbitMQ user. Every list the program needs (config.ts's address keys, mariadb's databases,
+// dnsmasq's and /etc/hosts' names, HAProxy's frontends, the endpoints output, tools/status.ts's
+// catalog map, the reserved user names) is derived from these in catalogue.ts.
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceContext, SecretName } from "./context";
+import type { ServiceSpec } from "./service";
+
+/**
+ * Where a container runs: on the controller, or once on every compute host. Today there is one
+ * host ("main"), which is both; the plan assigns addresses per container (and, with more hosts,
+ * per host).
+ */
+export type Role = "controller" | "compute";
+
+export interface ContainerFacts {
+    /** Container hotstack-os-<name>, unit hotstack-os-<name>.service. */
+    name: string;
+    /** Image key (a Containerfile directory in assets/images). */
+    image: string;
+    role: Role;
+    /** Place in the start order of the whole stack (ascending, unique): HAProxy's frontends follow it too. */
+    order: number;
+    /** Its address on the container network: the config key that may set it, and the default. Absent = host network. */
+    address?: { key: string; default: string };
+    hostname?: string;
+    aliases?: string[];
+    /** Names containers on the host network reach it by (their AddHost= lines): they cannot use the podman DNS. */
+    addHosts?: string[];
+    /** The HAProxy frontend in front of it, on the gateway address; the backend is its address. */
+    frontend?: { name: string; port: number; check?: { path: string; status: number } };
+    secrets?: readonly SecretName[];
+    /** Containers started first and pulled in (Wants= + After=). */
+    wants?: string[];
+    /** Containers started first if they run at all (After= only). */
+    after?: string[];
+}
+
+/** A catalog entry (and an `endpoints` output): a public URL through HAProxy. */
+export interface CatalogEntry {
+    /** Catalog service type (identity, compute, …); metadata and console are outputs only. */
+    type: string;
+    /** Other catalog types that mean the same service (cinder's block-storage, volume). */
+    aliases?: string[];
+    /** The container behind it: its frontend's port makes the URL. */
+    container: string;
+    /** After http://<publicName>.<domain>:<port>. */
+    path: string;
+    /** In the keystone catalog (false: an output only, like the metadata API and the console). */
+    registered: boolean;
+}
+
+export interface ServiceDescriptor {
+    name: string;
+    /** The smallest service set it runs in ("identity" runs in "full" too). */
+    set: "identity" | "full";
+    containers: ContainerFacts[];
+    /** Its public name, <name>.hotstack-os.local, resolving to HAProxy (dnsmasq and /etc/hosts). */
+    publicName?: string;
+    /** More public names dnsmasq answers (the API container's name). */
+    publicAliases?: string[];
+    /** <name>.hotstack-os.internal → the address of this container (dnsmasq). */
+    internalName?: { name: string; container: string };
+    catalog?: CatalogEntry[];
+    /** Keystone users it makes for itself (reserved: post-setup may not adopt them). */
+    keystoneUsers?: string[];
+    databases?: string[];
+    rabbitmqUser?: string;
+    /** Its containers' specs; `cloud` holds the lists derived from every descriptor. */
+    specs(ctx: ServiceContext, cloud: CloudLists): ServiceSpec[];
+}
+
+/** The lists a service's specs may need from the other services (HAProxy's frontends, mariadb's databases, …). */
+export interface CloudLists {
+    /** Frontends of the containers that run, in start order. */
+    frontends: Frontend[];
+    databases: string[];
+    rabbitmqUsers: string[];
+    /** Public names (each → HAProxy) and internal names (name → address) for dnsmasq. */
+    publicNames: string[];
+    internalNames: [string, string][];
+    /** Name → address of the containers that host-network containers reach (AddHost=). */
+    addHosts: Record<string, string>;
+    /** Where the host keeps UEFI firmware (family dependent). */
+    ovmfDir: pulumi.Input<string>;
+}
+
+export interface Frontend {
+    name: string;
+    port: number;
+    backend: string;
+    /** HTTP health check of the backend; absent = plain TCP (noVNC). */
+    check?: { path: string; status: number };
+}
+
+/** The facts of one container of a descriptor (a program error if it has no such container). */
+export function containerFacts(d: ServiceDescriptor, name: string): ContainerFacts {
+    const c = d.containers.find((x) => x.name === name);
+    if (!c) throw new Error(`service ${d.name} has no container ${name}`);
+    return c;
+}
+
+/**
+ * The part of a container's spec its descriptor decides: name, image, network (address from
+ * config), secrets, start order. The service file adds the rest (config, health, timeouts).
+ */
+export function specBase(d: ServiceDescriptor, name: string, ips: Record<string, string>): Pick<ServiceSpec, "name" | "image" | "network" | "secrets" | "wants" | "after"> {
+    const c = containerFacts(d, name);
+    const network: ServiceSpec["network"] = c.address
+        ? { ip: ips[c.address.key], ...(c.hostname ? { hostname: c.hostname } : {}), ...(c.aliases ? { aliases: c.aliases } : {}) }
+        : "host";
+    return {
+        name: c.name,
+        image: c.image,
+        network,
+        ...(c.secrets ? { secrets: [...c.secrets] } : {}),
+        ...(c.wants ? { wants: c.wants } : {}),
+        ...(c.after ? { after: c.after } : {}),
+    };
+}
