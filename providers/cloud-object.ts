@@ -4,12 +4,14 @@
 // object that exists is adopted (brought to the spec, never removed); one this program made is
 // recorded in an ownership ledger before it is made, so a crashed create is safe to run again
 // and delete removes only what the program made. A cloud whose services are gone holds no
-// objects (read: gone; delete: done). A read whose API does not answer (connection refused,
-// 502/503/504 from HAProxy) keeps the object as last seen and says so: that answer says nothing
-// about the object, and failing there would stop the very run that restarts the stopped unit
-// (with refresh before every `up`, a stopped glance once failed every later run until someone
-// started it by hand). The next run reads it for real; a 404 is still drift. Writes that do
-// not answer stay errors.
+// objects (read: gone; delete: done). A read whose API does not answer (no token, connection
+// refused, 502/503/504 from HAProxy) keeps the object as last seen, marked unread, and says so:
+// that answer says nothing about the object, and failing there would stop the very run that
+// restarts the stopped unit (with refresh before every `up`, a stopped glance once failed every
+// later run until someone started it by hand). An unread object diffs as a change, so the same
+// run reads it for real in an update, after the services it depends on are back (and fails
+// loudly if its API is still down, rather than a green run that checked nothing). A 404 is
+// still drift. Writes that do not answer stay errors.
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { LedgerEntry, claim, readLedger, release } from "./host/ledger";
@@ -115,7 +117,7 @@ function cloudObjectProvider(kinds: Record<string, Kind>): pulumi.dynamic.Resour
         const changed = changedFields(kind, olds.observed, spec);
         const replaces = replacedFields(kind, olds, spec).map((f) => `spec.${f}`);
         const secretChanged = news.password !== undefined && (isUnknown(news.password) || isUnknown(news.digestKey) || passwordDigest(news.digestKey, news.password) !== olds.passwordDigest);
-        return { changes: changed.length > 0 || replaces.length > 0 || secretChanged, replaces, deleteBeforeReplace: true };
+        return { changes: changed.length > 0 || replaces.length > 0 || secretChanged || olds.unread === true, replaces, deleteBeforeReplace: true };
     },
 
         async create(host, inputs) {
@@ -160,8 +162,8 @@ function cloudObjectProvider(kinds: Record<string, Kind>): pulumi.dynamic.Resour
         } catch (e) {
             if (!unreachable(e)) throw e;
             const why = (e as Error).message.split("\n")[0].slice(0, 200);
-            progress(label(x.props), `kept as last seen: the ${kind.service} API (${SERVICES[kind.service]}) did not answer on ${host.label} (${why}); read again on the next run`, true);
-            return { id, props };
+            progress(label(x.props), `kept as last seen: the ${kind.service} API (${SERVICES[kind.service]}) did not answer on ${host.label} (${why}); read again once its service is back`, true);
+            return { id, props: { ...props, unread: true } };
         }
         if (!o) return GONE;
         return { id, props: { ...props, observed: o.attrs } };
@@ -170,7 +172,10 @@ function cloudObjectProvider(kinds: Record<string, Kind>): pulumi.dynamic.Resour
         async update(host, id, olds, news) {
         const x = ctx(host, news);
         const kind = kindOf(x.props);
-        const changed = changedFields(kind, olds.observed, news.spec);
+        // Not read at the refresh (its API did not answer): read now, after the services it depends on.
+        const seen = olds.unread === true ? (await kind.get(x, id))?.attrs : olds.observed;
+        if (olds.unread === true && !seen) throw new Error(`${label(x.props)} (${id}) is gone; run again to make it`);
+        const changed = changedFields(kind, seen, news.spec);
         const observed = kind.update ? await kind.update(x, id, changed) : await kind.get(x, id);
         if (!observed) throw new Error(`${label(x.props)} (${id}) is gone; run again to make it`);
         return { outs: outputs(news, observed.attrs, olds.adopted === true, olds.secret) };

@@ -118,7 +118,7 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         `slots=${p.parallel}; prio=${p.priority ?? 100}; lockdir=/run/lock; q="$lockdir/hotstack-os-build.queue"; mkdir -p "$q"`,
         // A build of this same image that an earlier run left behind (its connection lingers, or
         // it was started before builds were tied to their connection): stopped, this run builds anew.
-        'mark="$lockdir/hotstack-os-build.$short.running"',
+        'mark="$lockdir/hotstack-os-build.$(printf %s "$short" | tr / _).running"',
         'if read -r opid orun ostart 2>/dev/null < "$mark" && [ "$orun" != "$run" ] && tr "\\0" " " < "/proc/$opid/cmdline" 2>/dev/null | grep -qF -- " -t $name "; then',
         '  echo "PROGRESS a build of $short from an earlier run is still running ($(( $(date +%s) - ostart )) s): stopped, this run builds it anew" >&2',
         '  stop_tree "$opid"',
@@ -150,7 +150,7 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         'ctx=$(mktemp -d /var/tmp/hotstack-os-build.XXXXXX); log="$ctx.log"',
         // dash skips EXIT traps on signals: a build whose connection is gone cleans up on its SIGPIPE.
         'trap \'rm -rf "$ctx" "$log"\' EXIT; trap \'rm -rf "$ctx" "$log"; exit 141\' PIPE HUP TERM',
-        'tar -x -C "$ctx"',
+        'tar -x -C "$ctx" || { echo "the build context did not arrive whole" >&2; exit 1; }',
         // The build's steps as they start (for progress), its whole log kept for failures.
         `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} -t "$name" "$ctx" >"$log" 2>&1 & pid=$!`,
         // From here the slot is the build's alone: it goes free the moment podman exits.
@@ -160,7 +160,8 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         "( trap '' PIPE; while kill -0 \"$pid\" 2>/dev/null; do sleep 2 </dev/null >/dev/null 2>&1; printf '\\0' >&2 2>/dev/null || { stop_tree \"$pid\"; exit 0; }; done ) & tether=$!",
         'tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | grep --line-buffered -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" | sed -u "s/^/PROGRESS /" >&2',
         'rc=0; wait "$pid" || rc=$?',
-        'kill "$tether" 2>/dev/null; rm -f "$mark"',
+        // The mark is this build's unless a later run's build of the same image took it over.
+        'kill "$tether" 2>/dev/null; read -r mpid _ 2>/dev/null < "$mark" && [ "$mpid" = "$pid" ] && rm -f "$mark"',
         'if [ "$rc" -ne 0 ]; then',
         // The log's tail, then the failing step last, where an error message's tail shows it.
         '  echo "--- build log (last 12 lines) ---" >&2; tail -12 "$log" >&2',

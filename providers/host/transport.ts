@@ -153,7 +153,10 @@ function firstLine(script: string): string {
 
 function runLocal(argv: string[], opts: RunOptions): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-        const child = childProcess.spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+        // A process group of its own, like a script run over SSH: a signal to Pulumi's group (Ctrl-C,
+        // a kill) must not reach a build directly (killed alone, podman leaves its RUN step running);
+        // the closed pipes stop it instead (container-image.ts).
+        const child = childProcess.spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs) : undefined;

@@ -105,13 +105,14 @@ export function apiError(service: string, method: string, url: string, status: n
 }
 
 /**
- * An error that says nothing about the object asked for: the API refused the connection, did not
+ * An error that says nothing about the object asked for: no token could be had (keystone, or
+ * the database behind it, is down: it answers 5xx), the API refused the connection or did not
  * answer in time, or its front door answered 502/503/504 (HAProxy with no healthy backend: the
  * unit is stopped or restarting). A 404 or any other answer is the API's word.
  */
 export function unreachable(e: unknown): boolean {
-    const x = e as { noAnswer?: boolean; status?: number } | undefined;
-    return x?.noAnswer === true || [502, 503, 504].includes(x?.status ?? 0);
+    const x = e as { noAnswer?: boolean; noToken?: boolean; status?: number } | undefined;
+    return x?.noAnswer === true || x?.noToken === true || [502, 503, 504].includes(x?.status ?? 0);
 }
 
 /** One curl config value, quoted for curl's config syntax. */
@@ -212,7 +213,8 @@ async function login(host: Host, cloud: string): Promise<Session> {
     const url = `${entry.authUrl.replace(/\/$/, "")}/auth/tokens`;
     // keystone's pooled DB connections die with a MariaDB restart too; a token request is repeatable
     const r = await retryTransient(true, () => http(host, "POST", url, {}, { body }));
-    if (r.status !== 201) throw apiError("identity", "POST", url, r.status, r.body);
+    // A 5xx says keystone cannot answer now (a refused password, 401, is an answer).
+    if (r.status !== 201) throw Object.assign(apiError("identity", "POST", url, r.status, r.body), r.status >= 500 ? { noToken: true } : {});
     return { token: r.headers["x-subject-token"], userId: r.body.token.user.id, projectId: r.body.token.project.id, catalog: r.body.token.catalog ?? [], entry };
 }
 

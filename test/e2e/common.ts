@@ -102,7 +102,7 @@ export function rmState(file: string): void {
 }
 
 /** SIGKILL of a run's whole process group (its provider processes inside it). */
-export function killGroup(pid: number): string {
+export function killGroup(pid: number): string | undefined {
     try {
         process.kill(-pid, "SIGKILL");
     } catch {
@@ -114,9 +114,10 @@ export function killGroup(pid: number): string {
 /**
  * One `up` in a child process (its own process group, the provider processes inside it),
  * interrupted as soon as `killAt` matches a line of its log: by default killed with SIGKILL of
- * the whole group; `interrupt` may do otherwise (drop its connection) and says what it did.
+ * the whole group; `interrupt` may do otherwise (drop its connection) and says what it did, or
+ * undefined when it found nothing to interrupt (then the run was not interrupted).
  */
-export function killedRun(opts: object, programFile: string, killAt: RegExp, delayMs: number, onLine: (l: string) => void, interrupt: (pid: number) => string = killGroup): Promise<{ killed: boolean; line?: string }> {
+export function killedRun(opts: object, programFile: string, killAt: RegExp, delayMs: number, onLine: (l: string) => void, interrupt: (pid: number) => string | undefined = killGroup): Promise<{ killed: boolean; line?: string }> {
     return new Promise((resolve, reject) => {
         const child = childProcess.spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "run-once.ts")], {
             detached: true, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HOTSTACK_E2E_OPTS: JSON.stringify(opts), HOTSTACK_E2E_PROGRAM: programFile },
@@ -129,8 +130,9 @@ export function killedRun(opts: object, programFile: string, killAt: RegExp, del
             if (killed || hit || !killAt.test(line)) return;
             hit = line;
             setTimeout(() => {
-                killed = true;
-                log(`  ${interrupt(child.pid!)}, ${delayMs} ms after: ${line.trim()}`);
+                const did = interrupt(child.pid!);
+                killed = did !== undefined;
+                log(`  ${did ?? "nothing to interrupt"}, ${delayMs} ms after: ${line.trim()}`);
             }, delayMs);
         });
         child.once("error", reject);

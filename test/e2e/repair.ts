@@ -26,11 +26,12 @@ export function buildsOnHost(): string[] {
     return out.split("\n").filter(Boolean);
 }
 
-/** Drops the SSH connection that runs a build, from the host's side: kills the sshd session processes above it. */
-function dropBuildConnection(): string {
-    return onHost([
+/** Drops the SSH connection that runs a build, from the host's side: kills the sshd session processes
+ *  above it. Undefined when there was no build, or no session above it, to drop. */
+function dropBuildConnection(): string | undefined {
+    const said = onHost([
         "for p in $(pgrep -x podman); do tr '\\0' ' ' < /proc/$p/cmdline | grep -q ' build ' && break; p=; done",
-        "[ -n \"$p\" ] || { echo 'no build was running to drop the connection of'; exit 0; }",
+        "[ -n \"$p\" ] || exit 0",
         "killed=",
         "while [ \"$p\" -gt 1 ]; do",
         "  pp=$(awk '{print $4}' /proc/$p/stat); c=$(cat /proc/$p/comm)",
@@ -38,8 +39,9 @@ function dropBuildConnection(): string {
         "  case \"$c\" in sshd*) [ \"$pp\" -gt 1 ] && { kill -KILL \"$p\"; killed=\"$killed $c:$p\"; };; esac",
         "  p=$pp",
         "done",
-        "echo \"connection of a build dropped on the host (killed$killed)\"",
+        "[ -z \"$killed\" ] || echo \"connection of a build dropped on the host (killed$killed)\"",
     ].join("\n"), { allowFailure: true }).trim();
+    return said || undefined;
 }
 
 /**
@@ -101,6 +103,8 @@ export async function repairStoppedAndEdited(checks: Checks, fig: Figures, opts:
     fig.repair_run_s = run ? run.seconds.toFixed(0) : "failed";
     const kept = said.filter((l) => /kept as last seen: the \w+ API/.test(l));
     checks.expect(!run || kept.length > 0, "the refresh said which cloud objects it kept unread (the stopped API)", kept.slice(0, 2).map((l) => l.trim()).join(" | ") || "no such line");
+    const reread = run ? run.steps.filter((s) => s.type.endsWith(":CloudObject") && s.op === "update").length : -1;
+    checks.expect(reread === kept.length, "the same run read each kept object for real once its service was back (an update each)", `${reread} updates, ${kept.length} kept`);
     const inactive = onHost("systemctl list-units 'hotstack-os-*.service' --all --no-legend --plain --state=inactive,failed | awk '{print $1}'", { allowFailure: true }).split("\n").filter(Boolean);
     const repaired = stopped.filter((u) => !inactive.includes(`hotstack-os-${u}.service`));
     fig.stopped_services_repaired = `${repaired.length}/${stopped.length}`;

@@ -1,7 +1,9 @@
 // A cloud object's read when its API does not answer: against a real HTTP server on 127.0.0.1
 // (keystone's token answer, then the compute API answering as the case needs), through the
 // serialized provider and the real transports. A refused connection or a 503 says nothing about
-// the object: kept as last seen, and said; a 404 is the API's word: gone.
+// the object: kept as last seen, marked unread (so it diffs as a change and the update reads it
+// for real once the service is back), and said; so is a token keystone cannot issue (5xx); a 404
+// is the API's word: gone.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -9,7 +11,7 @@ import { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { cloudObjectProviders } from "../../providers/cloud-object";
 import { ADMIN_CLOUD, CLOUDS_YAML, renderCloudEntry } from "../../providers/openstack/api";
-import { read, serialized, transports } from "../support/providers";
+import { read, serialized, transports, update } from "../support/providers";
 
 // The provider reads credentials and the "is nova-api deployed" marker at fixed paths: made
 // here only where nothing is (never over a file of this machine's), removed after.
@@ -23,11 +25,17 @@ describe("CloudObject read when the API does not answer", { skip: !free() && `${
     let closedPort = 0;
     /** What the compute API answers: a status, or "refuse" (the catalog points at a closed port). */
     let compute: number | "refuse" = 200;
+    /** What keystone answers a token request. */
+    let tokens = 201;
     const requests: string[] = [];
 
     before(async () => {
         server = http.createServer((req, res) => {
             requests.push(`${req.method} ${req.url}`);
+            if (req.method === "POST" && req.url === "/v3/auth/tokens" && tokens !== 201) {
+                res.writeHead(tokens, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: tokens, message: "An unexpected error prevented the server from fulfilling your request." } }));
+                return;
+            }
             if (req.method === "POST" && req.url === "/v3/auth/tokens") {
                 const computeUrl = compute === "refuse" ? `http://127.0.0.1:${closedPort}/compute` : `http://127.0.0.1:${port}/compute`;
                 res.writeHead(201, { "content-type": "application/json", "x-subject-token": "tok" });
@@ -62,7 +70,7 @@ describe("CloudObject read when the API does not answer", { skip: !free() && `${
     });
 
     for (const t of transports()) {
-        test(`503 and a refused connection keep the object as last seen, and say so; 404 is gone [${t.name}]`, async () => {
+        test(`503, a refused connection and no token keep the object as last seen, unread, and say so; the update reads it; 404 is gone [${t.name}]`, async () => {
             const p = await serialized(cloudObjectProviders.compute);
             const props = { host: t.host, kind: "flavor", name: "hotstack.tiny", spec: { vcpus: 1, ram: 512, disk: 1, public: true }, ledgerDir: "/var/lib/hotstack-os-test-ledger", observed: { vcpus: 1, ram: 512, disk: 1, public: true }, adopted: false };
             const said: string[] = [];
@@ -86,12 +94,25 @@ describe("CloudObject read when the API does not answer", { skip: !free() && `${
             const unavailable = await readAs(503);
             assert.equal(unavailable.id, "f1", "503: kept");
             assert.deepEqual(unavailable.props.observed, props.observed, "with what was last seen");
+            assert.equal(unavailable.props.unread, true, "marked unread");
+            assert.equal((await p.diff("f1", unavailable.props, props)).changes, true, "an unread object is a change: the update reads it");
+            compute = 200;
+            const updated = await update(p, "f1", unavailable.props, props);
+            assert.equal(updated.unread, undefined, "the update read it for real");
+            assert.deepEqual(updated.observed, props.observed);
+            assert.equal((await p.diff("f1", updated, props)).changes, false, "then nothing to do");
             assert.ok(requests.filter((r) => r.startsWith("GET /compute/flavors/f1")).length > 1, "a 503 is asked again before giving up");
             assert.ok(said.some((l) => /flavor hotstack\.tiny: kept as last seen: the compute API \(nova-api\) did not answer .*503/.test(l)), `said: ${said.join(" | ")}`);
 
             const refused = await readAs("refuse");
             assert.equal(refused.id, "f1", "connection refused: kept");
             assert.ok(said.some((l) => /kept as last seen: the compute API \(nova-api\) did not answer .*no answer/.test(l)), `said: ${said.join(" | ")}`);
+
+            tokens = 500;
+            const noToken = await readAs(200);
+            tokens = 201;
+            assert.equal(noToken.props.unread, true, "no token (keystone answers 500): kept, unread");
+            assert.ok(said.some((l) => /kept as last seen: .*POST .*auth\/tokens answered 500/.test(l)), `said: ${said.join(" | ")}`);
 
             const gone = await readAs(404);
             assert.equal(gone.id, "", "404: the object is gone (drift)");
