@@ -43,7 +43,7 @@ export async function imageUrl404(checks: Checks, opts: (images: string) => Harn
             } catch (e) {
                 message = (e as Error).message;
             }
-            checks.expect(!report && message.includes("e2e-missing") && message.includes(url) && /404/.test(message), "the run fails, naming the image, its URL and the 404", message.split("\n").find((l) => l.includes("e2e-missing"))?.slice(0, 300) ?? message.slice(0, 300));
+            checks.expect(!report && message.includes("e2e-missing") && message.includes(url) && /\b404\b/.test(message.split(url).join("")), "the run fails, naming the image, its URL and the 404", message.split("\n").find((l) => l.includes("e2e-missing"))?.slice(0, 300) ?? message.slice(0, 300));
             checks.expect(onHost(`${USER} image list -f value -c Name | sort`).trim() === before, "no image was added or removed");
             const back = await converge("the image list as before", opts(JSON.stringify(images)));
             checks.expect(changeCount(back) === 0, "the next run with the old list changes nothing (nothing else was changed)", back.steps.map((s) => `${s.op} ${s.urn.split("::").pop()}`).join(", "));

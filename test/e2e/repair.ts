@@ -44,28 +44,48 @@ function dropBuildConnection(): string | undefined {
     return said || undefined;
 }
 
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * `interrupt`, applied once a build on the host runs a RUN step (waited for up to 90 s), 5 s into
+ * it; says which image was building. Undefined when no build ran or `interrupt` found nothing.
+ */
+function duringBuild(interrupt: (pid: number) => string | undefined): (pid: number) => string | undefined {
+    return (pid) => {
+        const deadline = Date.now() + 90000;
+        while (!buildsOnHost().some((b) => b.startsWith("build step")) && Date.now() < deadline) sleepSync(1000);
+        if (!buildsOnHost().some((b) => b.startsWith("build step"))) return undefined;
+        sleepSync(5000);
+        const building = buildsOnHost().filter((b) => b.startsWith("podman build")).map((b) => b.replace(/^.*-t /, "")).join(", ");
+        const did = interrupt(pid);
+        return did && `${did}, while building ${building || "(the build had just ended)"}`;
+    };
+}
+
 /**
  * Three first deploys, each interrupted during image builds of the full set: killed (SIGKILL of
- * the run's process group) twice, then its connection dropped from the host's side. After each,
+ * the run's process group) twice, then its connection dropped from the host's side; each time
+ * while a build runs a RUN step and others wait for the build slot. After each,
  * no build may be left running on the host. The caller's next run must converge.
  */
 export async function interruptedFirstDeploys(checks: Checks, fig: Figures, opts: () => HarnessOptions): Promise<{ allInterrupted: boolean; droppedClean: boolean }> {
     const interruptions = [
-        // Moments inside each build's apt step (builds of 55, 39 and 26 s measured on the test host).
-        { what: "killed during the openstack image's build", at: /image hotstack-os-openstack: build started/, delayMs: 15000, how: killGroup },
-        { what: "killed during the openstack-services image's build", at: /image hotstack-os-openstack-services: build started/, delayMs: 12000, how: killGroup },
-        { what: "its connection dropped on the host during the neutron image's build", at: /image hotstack-os-neutron: build started/, delayMs: 10000, how: dropBuildConnection },
+        // Each at the first moment a build runs a RUN step (duringBuild), while later builds wait
+        // for the slot: an interrupted run costs well under a minute (the images are built once, by run 1).
+        { what: "killed during an image build", how: duringBuild(killGroup) },
+        { what: "killed again during an image build", how: duringBuild(killGroup) },
+        { what: "its connection dropped on the host during an image build", how: duringBuild(dropBuildConnection) },
     ];
     let interrupted = 0;
     let clean = 0;
     let droppedClean = false;
     for (const i of interruptions) {
-        const r = await killedRun({ ...opts(), refresh: true }, PROGRAM, i.at, i.delayMs, () => undefined, i.how);
+        const r = await killedRun({ ...opts(), refresh: true }, PROGRAM, /create\s+images-/, 2000, () => undefined, i.how);
         if (checks.expect(r.killed, `a first deploy ${i.what}`, r.killed ? r.line?.trim() : "the run ended before that moment (see its last lines above)")) interrupted++;
         const left = await checks.waitFor(`no build left on the host after the run was ${i.what.split(" during")[0]}`, 30, () => buildsOnHost().length === 0, 1);
         if (left !== undefined) clean++;
         else log(`  still running: ${buildsOnHost().join(" | ")}`);
-        if (i.how === dropBuildConnection) droppedClean = r.killed && left !== undefined;
+        if (i.what.includes("dropped")) droppedClean = r.killed && left !== undefined;
         const pending = loadState(opts().stateFile).pendingOperations ?? [];
         log(`  pending operations after it: ${pending.map((p) => `${p.type} ${p.resource.urn.split("::").pop()}`).join(", ") || "none"}`);
     }

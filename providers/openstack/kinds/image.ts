@@ -29,7 +29,8 @@ async function sourceFile(x: Ctx): Promise<string> {
         '[ -s "$f" ] && exit 0',
         `install -d -m 0700 ${sh(s.cacheDir)}`,
         't="$f.part.$$"; trap \'rm -f "$t"\' EXIT',
-        `curl -fsSL --retry 3 --connect-timeout 20 -o "$t" ${sh(s.url)}`,
+        // (exits with curl's own status and message: "(22) The requested URL returned error: 404")
+        `curl -fsSL --retry 3 --connect-timeout 20 -o "$t" ${sh(s.url)} || exit`,
         'mv -f "$t" "$f"',
     ].join("\n"), { check: false, timeoutMs: 3 * 3600 * 1000 });
     if (r.code !== 0) throw new Error(`image ${x.props.name}: downloading ${s.url} on ${x.host.label} failed: ${(r.stderr.trim() || `curl exit ${r.code}`).split("\n").pop()}`);
