@@ -4,9 +4,9 @@
 import { renderIni } from "../ini";
 import { PUBLIC_DOMAIN } from "../names";
 import { ServiceContext } from "./context";
-import { CloudLists, ServiceDescriptor, specBase } from "./descriptor";
+import { CloudLists, ServiceDescriptor, catalogUrl, containerUrl, publicRoot, specBase } from "./descriptor";
 import { fakeNfsShare } from "./fake-nfs";
-import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, serviceUser } from "./openstack";
+import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, registrationEnv, serviceUser } from "./openstack";
 import { ServiceSpec } from "./service";
 
 export const CINDER: ServiceDescriptor = {
@@ -73,7 +73,7 @@ export function cinder(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts">)
             ...specBase(CINDER, "cinder-api", c.ips),
             description: "Cinder API, block storage",
             exec: "cinder-api",
-            env: { REGION_NAME: c.region },
+            env: registrationEnv(ctx, "CINDER_PUBLIC_URL", catalogUrl(CINDER, "volumev3")),
             templates,
             health: httpHealth("cinder-api"),
             startTimeoutSeconds: 600,
@@ -83,6 +83,7 @@ export function cinder(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts">)
             ...specBase(CINDER, "cinder-scheduler", c.ips),
             description: "Cinder scheduler",
             exec: "cinder-scheduler",
+            env: { CINDER_API_URL: containerUrl(CINDER, "cinder-api") },
             templates,
             health: worker("cinder-scheduler"),
             startTimeoutSeconds: 300,
@@ -92,6 +93,8 @@ export function cinder(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts">)
             ...specBase(CINDER, "cinder-volume", c.ips),
             description: "Cinder volume (NFS driver on local files)",
             exec: "cinder-volume",
+            // On the host network: the API through HAProxy.
+            env: { CINDER_API_URL: `${publicRoot(CINDER, "cinder-api")}/` },
             privileged: true,
             addHosts: cloud.addHosts,
             templates: [

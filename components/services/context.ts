@@ -30,6 +30,8 @@ export interface ServiceContext {
     transportUrl: string;
     memcachedServers: string;
     keystonePublic: string;
+    /** Keystone's v3 URL on the container network: where API containers register themselves. */
+    keystoneInternal: string;
     /** Rendered oslo.log settings every OpenStack service shares. */
     logging: Record<string, string | boolean>;
 }
@@ -44,6 +46,7 @@ export function serviceContext(config: HotStackConfig, host: HostValues = { host
         transportUrl: `rabbit://openstack:${token("RABBITMQ_PASSWORD")}@hotstack-os-rabbitmq:5672/`,
         memcachedServers: "hotstack-os-memcached:11211",
         keystonePublic: `http://keystone.${PUBLIC_DOMAIN}:5000`,
+        keystoneInternal: "http://keystone:5000/v3",
         logging: { debug: config.debug, use_stderr: true, use_syslog: false, use_journal: false },
     };
 }

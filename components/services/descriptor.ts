@@ -7,6 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceContext, SecretName } from "./context";
 import type { ServiceSpec } from "./service";
+import { PUBLIC_DOMAIN } from "../names";
 
 /**
  * Where a container runs: on the controller, or once on every compute host. Today there is one
@@ -85,6 +86,8 @@ export interface CloudLists {
     addHosts: Record<string, string>;
     /** Where the host keeps UEFI firmware (family dependent). */
     ovmfDir: pulumi.Input<string>;
+    /** Catalog URL by type (catalogUrls), of every service: what a container on the host network reaches another API by. */
+    catalog: Record<string, string>;
 }
 
 export interface Frontend {
@@ -119,4 +122,25 @@ export function specBase(d: ServiceDescriptor, name: string, ips: Record<string,
         ...(c.wants ? { wants: c.wants } : {}),
         ...(c.after ? { after: c.after } : {}),
     };
+}
+
+/** An API's root through HAProxy: http://<public name>.<domain>:<its frontend's port>. */
+export function publicRoot(d: ServiceDescriptor, container: string): string {
+    const port = containerFacts(d, container).frontend?.port;
+    if (!d.publicName || !port) throw new Error(`service ${d.name}: ${container} has no public name and frontend`);
+    return `http://${d.publicName}.${PUBLIC_DOMAIN}:${port}`;
+}
+
+/** The URL keystone's catalog lists for one of its entries (path included, e.g. /v1/$(project_id)s). */
+export function catalogUrl(d: ServiceDescriptor, type: string): string {
+    const e = d.catalog?.find((x) => x.type === type);
+    if (!e) throw new Error(`service ${d.name} has no catalog entry ${type}`);
+    return `${publicRoot(d, e.container)}${e.path}`;
+}
+
+/** http://<hostname>:<port>/ of a container on the container network (podman's DNS): waits inside the cloud. */
+export function containerUrl(d: ServiceDescriptor, container: string): string {
+    const c = containerFacts(d, container);
+    if (!c.hostname || !c.frontend) throw new Error(`service ${d.name}: ${container} has no hostname and port on the container network`);
+    return `http://${c.hostname}:${c.frontend.port}/`;
 }

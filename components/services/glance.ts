@@ -1,8 +1,8 @@
 // Glance: the image API (Debian's eventlet glance-api), images as files in the data dir.
 import { renderIni } from "../ini";
 import { ServiceContext } from "./context";
-import { ServiceDescriptor, specBase } from "./descriptor";
-import { API_SECRETS, authtoken, database, httpHealth } from "./openstack";
+import { ServiceDescriptor, catalogUrl, specBase } from "./descriptor";
+import { API_SECRETS, authtoken, database, httpHealth, registrationEnv } from "./openstack";
 import { ServiceSpec } from "./service";
 
 export const GLANCE: ServiceDescriptor = {
@@ -38,7 +38,7 @@ export function glance(ctx: ServiceContext): ServiceSpec {
         ...specBase(GLANCE, "glance", c.ips),
         description: "Glance, images",
         exec: "glance",
-        env: { REGION_NAME: c.region },
+        env: registrationEnv(ctx, "GLANCE_PUBLIC_URL", catalogUrl(GLANCE, "image")),
         templates: [{ target: "/etc/glance/glance-api.conf", content: conf }],
         volumes: [`${ctx.dataDir}/glance/images:/var/lib/glance/images:z`],
         health: httpHealth("glance"),

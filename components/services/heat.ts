@@ -3,9 +3,13 @@
 import { renderIni } from "../ini";
 import { PUBLIC_DOMAIN } from "../names";
 import { ServiceContext, token } from "./context";
-import { ServiceDescriptor, specBase } from "./descriptor";
-import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth } from "./openstack";
+import { ServiceDescriptor, catalogUrl, containerUrl, specBase } from "./descriptor";
+import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, registrationEnv } from "./openstack";
 import { ServiceSpec } from "./service";
+
+/** The stack domain and its admin: heat.conf names them, heat-api's role script makes them. */
+const STACK_DOMAIN = "heat";
+const STACK_DOMAIN_ADMIN = "heat_domain_admin";
 
 export const HEAT: ServiceDescriptor = {
     name: "heat",
@@ -25,8 +29,7 @@ export const HEAT: ServiceDescriptor = {
     publicAliases: ["heat-api"],
     internalName: { name: "heat", container: "heat-api" },
     catalog: [{ type: "orchestration", container: "heat-api", path: "/v1/$(project_id)s", registered: true }],
-    // heat_domain_admin administers the stack domain `heat`.
-    keystoneUsers: ["heat", "heat_domain_admin"],
+    keystoneUsers: ["heat", STACK_DOMAIN_ADMIN],
     databases: ["heat"],
     rabbitmqUser: "openstack",
     specs: (ctx) => heat(ctx),
@@ -41,9 +44,9 @@ export function heat(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
             heat_metadata_server_url: `http://heat.${PUBLIC_DOMAIN}:8000`,
             heat_waitcondition_server_url: `http://heat.${PUBLIC_DOMAIN}:8000/v1/waitcondition`,
             transport_url: ctx.transportUrl,
-            stack_domain_admin: "heat_domain_admin",
+            stack_domain_admin: STACK_DOMAIN_ADMIN,
             stack_domain_admin_password: token("SERVICE_PASSWORD"),
-            stack_user_domain_name: "heat",
+            stack_user_domain_name: STACK_DOMAIN,
             auth_encryption_key: token("HEAT_AUTH_KEY"),
             num_engine_workers: 1,
         },
@@ -64,7 +67,7 @@ export function heat(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
             ...specBase(HEAT, "heat-api", c.ips),
             description: "Heat API, orchestration",
             exec: "heat-api",
-            env: { REGION_NAME: c.region },
+            env: { ...registrationEnv(ctx, "HEAT_PUBLIC_URL", catalogUrl(HEAT, "orchestration")), HEAT_STACK_DOMAIN: STACK_DOMAIN, HEAT_DOMAIN_ADMIN: STACK_DOMAIN_ADMIN },
             templates,
             health: httpHealth("heat-api", 15, 15),
             startTimeoutSeconds: 600,
@@ -74,6 +77,7 @@ export function heat(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
             ...specBase(HEAT, "heat-engine", c.ips),
             description: "Heat engine",
             exec: "heat-engine",
+            env: { HEAT_API_URL: containerUrl(HEAT, "heat-api") },
             templates,
             health: { cmd: "hotstack-health heat-engine", intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 10 },
             startTimeoutSeconds: 300,

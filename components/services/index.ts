@@ -1,7 +1,7 @@
 // Which containers run, in start order (each after the ones it wants), from the service descriptors.
 import * as pulumi from "@pulumi/pulumi";
 import { ALL_SERVICES } from "./all";
-import { addHosts, checkDescriptors, containerNames, databases, frontends, internalNames, publicNames, rabbitmqUsers, servicesIn } from "./catalogue";
+import { addHosts, catalogUrls, checkDescriptors, containerNames, databases, frontends, internalNames, publicNames, rabbitmqUsers, servicesIn } from "./catalogue";
 import { ServiceContext } from "./context";
 import { ServiceDescriptor } from "./descriptor";
 import { ServiceSpec } from "./service";
@@ -47,6 +47,7 @@ export function serviceSpecs(ctx: ServiceContext, ovmfDir: pulumi.Input<string> 
         internalNames: internalNames(ips, services),
         addHosts: addHosts(ips, services),
         ovmfDir,
+        catalog: catalogUrls(ctx.publicUrl, services),
     };
     const order = containerNames(services);
     return running.flatMap((s) => s.specs(ctx, cloud)).sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));

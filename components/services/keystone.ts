@@ -4,7 +4,7 @@
 // service ordered after it can register itself.
 import { renderIni } from "../ini";
 import { ServiceContext } from "./context";
-import { ServiceDescriptor, specBase } from "./descriptor";
+import { ServiceDescriptor, catalogUrl, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
 
 export const KEYSTONE: ServiceDescriptor = {
@@ -40,7 +40,7 @@ export function keystone(ctx: ServiceContext): ServiceSpec {
         ...specBase(KEYSTONE, "keystone", c.ips),
         description: "Keystone, identity",
         exec: "keystone",
-        env: { REGION_NAME: c.region, KEYSTONE_PUBLIC_URL: `${ctx.keystonePublic}/v3/` },
+        env: { REGION_NAME: c.region, KEYSTONE_PUBLIC_URL: catalogUrl(KEYSTONE, "identity") },
         templates: [{ target: "/etc/keystone/keystone.conf", content: conf }],
         volumes: [
             `${ctx.dataDir}/keystone/fernet-keys:/etc/keystone/fernet-keys:z`,

@@ -4,8 +4,8 @@
 import { renderIni } from "../ini";
 import { PUBLIC_DOMAIN } from "../names";
 import { ServiceContext, token } from "./context";
-import { ServiceDescriptor, specBase } from "./descriptor";
-import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, serviceUser } from "./openstack";
+import { ServiceDescriptor, catalogUrl, specBase } from "./descriptor";
+import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, registrationEnv, serviceUser } from "./openstack";
 import { ServiceSpec } from "./service";
 
 export const NEUTRON: ServiceDescriptor = {
@@ -94,7 +94,7 @@ export function neutron(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
             ...specBase(NEUTRON, "neutron-server", c.ips),
             description: "Neutron server, networking (ML2/OVN)",
             exec: "neutron-server",
-            env: { REGION_NAME: c.region },
+            env: registrationEnv(ctx, "NEUTRON_PUBLIC_URL", catalogUrl(NEUTRON, "network")),
             templates: [neutronTemplate, { target: "/etc/neutron/plugins/ml2/ml2_conf.ini", content: ml2Conf }],
             health: httpHealth("neutron-server", 15, 20),
             startTimeoutSeconds: 900,

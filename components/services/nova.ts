@@ -7,9 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderIni } from "../ini";
 import { PUBLIC_DOMAIN } from "../names";
 import { ServiceContext, token } from "./context";
-import { CloudLists, ServiceDescriptor, specBase } from "./descriptor";
+import { CloudLists, ServiceDescriptor, catalogUrl, containerUrl, publicRoot, specBase } from "./descriptor";
 import { fakeNfsShare } from "./fake-nfs";
-import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, serviceUser } from "./openstack";
+import { API_SECRETS, WORKER_SECRETS, authtoken, database, httpHealth, registrationEnv, serviceUser } from "./openstack";
 import { ServiceSpec } from "./service";
 
 export const INSTANCE_NAME_TEMPLATE = "notapet-%(uuid)s";
@@ -119,7 +119,7 @@ function novaConf(ctx: ServiceContext, hostname: string, uid: number, virtType: 
     });
 }
 
-export function nova(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts" | "ovmfDir">): ServiceSpec[] {
+export function nova(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts" | "ovmfDir" | "catalog">): ServiceSpec[] {
     const c = ctx.config;
     const ovmfDir = cloud.ovmfDir;
     const conf = pulumi.all([ctx.host.hostname, ctx.host.hotstackUid, ctx.host.virtType]).apply(([h, u, v]) => novaConf(ctx, h, u, v));
@@ -128,12 +128,16 @@ export function nova(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts" | "
     const worker = (role: string) => ({ cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 10 });
     const runDir = pulumi.output(ctx.host.hotstackUid).apply((u) => `/run/user/${u}`);
     const wrapper = fakeNfsShare(ctx);
+    // What the workers wait for before they start: nova-api on the container network, or through
+    // HAProxy from the host network (nova-compute) and the noVNC proxy.
+    const apiInside = { NOVA_API_URL: containerUrl(NOVA, "nova-api") };
+    const apiPublic = `${publicRoot(NOVA, "nova-api")}/`;
     return [
         {
             ...common("nova-api"),
             description: "Nova API, compute (owns the cells)",
             exec: "nova-api",
-            env: { REGION_NAME: c.region },
+            env: registrationEnv(ctx, "NOVA_PUBLIC_URL", catalogUrl(NOVA, "compute")),
             health: httpHealth("nova-api", 10, 15),
             startTimeoutSeconds: 900,
         },
@@ -141,19 +145,20 @@ export function nova(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts" | "
             ...common("nova-metadata"),
             description: "Nova metadata API (behind the neutron OVN agent)",
             exec: "nova-metadata",
+            env: apiInside,
             health: httpHealth("nova-metadata", 15, 10),
             startTimeoutSeconds: 600,
         },
-        { ...common("nova-conductor"), description: "Nova conductor", exec: "nova-conductor", health: worker("nova-conductor"), startTimeoutSeconds: 600 },
-        { ...common("nova-scheduler"), description: "Nova scheduler", exec: "nova-scheduler", health: worker("nova-scheduler"), startTimeoutSeconds: 600 },
-        { ...common("nova-novncproxy"), description: "noVNC proxy (VM consoles)", exec: "nova-novncproxy", health: worker("nova-novncproxy"), startTimeoutSeconds: 300 },
+        { ...common("nova-conductor"), description: "Nova conductor", exec: "nova-conductor", env: apiInside, health: worker("nova-conductor"), startTimeoutSeconds: 600 },
+        { ...common("nova-scheduler"), description: "Nova scheduler", exec: "nova-scheduler", env: apiInside, health: worker("nova-scheduler"), startTimeoutSeconds: 600 },
+        { ...common("nova-novncproxy"), description: "noVNC proxy (VM consoles)", exec: "nova-novncproxy", env: { NOVA_API_URL: apiPublic }, health: worker("nova-novncproxy"), startTimeoutSeconds: 300 },
         {
             ...common("nova-compute"),
             description: "Nova compute (the hotstack libvirt session)",
             exec: "nova-compute",
             privileged: true,
             addHosts: cloud.addHosts,
-            env: { XDG_RUNTIME_DIR: runDir },
+            env: { XDG_RUNTIME_DIR: runDir, NOVA_API_URL: apiPublic, PLACEMENT_URL: `${cloud.catalog.placement}/` },
             templates: [...templates, { target: "/etc/hotstack/mount-wrapper.conf", content: wrapper.wrapperConf }],
             volumes: [
                 pulumi.interpolate`${runDir}:${runDir}:ro`,

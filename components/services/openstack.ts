@@ -28,6 +28,15 @@ export function authtoken(ctx: ServiceContext, username: string, trailingSlash =
     return { www_authenticate_uri: creds.auth_url, ...creds, memcached_servers: ctx.memcachedServers };
 }
 
+/**
+ * The environment of an API container's role script that registers the service in keystone
+ * (assets/images/openstack/openstack-common.sh): region, where keystone is, and the catalog URL
+ * (the image holds no default for any of them).
+ */
+export function registrationEnv(ctx: ServiceContext, urlVariable: string, catalogUrl: string): Record<string, string> {
+    return { REGION_NAME: ctx.config.region, KEYSTONE_INTERNAL_URL: ctx.keystoneInternal, [urlVariable]: catalogUrl };
+}
+
 /** Secrets every OpenStack API container needs: DB and service passwords in its config, admin to register itself. */
 export const API_SECRETS = ["DB_PASSWORD", "SERVICE_PASSWORD", "RABBITMQ_PASSWORD", "ADMIN_PASSWORD"] as const;
 /** Workers only read their config. */

@@ -1,8 +1,8 @@
 // Placement: resource inventories and allocations for the scheduler.
 import { renderIni } from "../ini";
 import { ServiceContext } from "./context";
-import { API_SECRETS, authtoken, database, httpHealth } from "./openstack";
-import { ServiceDescriptor, specBase } from "./descriptor";
+import { API_SECRETS, authtoken, database, httpHealth, registrationEnv } from "./openstack";
+import { ServiceDescriptor, catalogUrl, specBase } from "./descriptor";
 import { ServiceSpec } from "./service";
 
 export const PLACEMENT: ServiceDescriptor = {
@@ -35,7 +35,7 @@ export function placement(ctx: ServiceContext): ServiceSpec {
         ...specBase(PLACEMENT, "placement", c.ips),
         description: "Placement",
         exec: "placement",
-        env: { REGION_NAME: c.region },
+        env: registrationEnv(ctx, "PLACEMENT_PUBLIC_URL", catalogUrl(PLACEMENT, "placement")),
         templates: [{ target: "/etc/placement/placement.conf", content: conf }],
         health: httpHealth("placement"),
         startTimeoutSeconds: 600,

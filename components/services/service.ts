@@ -138,8 +138,14 @@ export function renderQuadlet(spec: ResolvedSpec, imageId: string, configDir: st
     ].join("\n");
 }
 
-function quoteEnv(v: string): string {
-    return /^[A-Za-z0-9_@%+=:,./~-]*$/.test(v) ? v : `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+/**
+ * A value as Environment= takes it. Quadlet copies it into ExecStart unchanged, where systemd
+ * expands `$NAME` and specifiers (`%n`): `$$` and `%%` are their literal forms (systemd.service(5),
+ * "Command lines"; systemd.unit(5), "Specifiers"). Catalog URLs hold `$(project_id)s`.
+ */
+export function quoteEnv(v: string): string {
+    const literal = v.replace(/\$/g, "$$$$").replace(/%/g, "%%");
+    return /^[A-Za-z0-9_@%+=:,./~-]*$/.test(literal) ? literal : `"${literal.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
 export interface HotStackServiceArgs {

@@ -6,7 +6,7 @@ import { serviceContext } from "../../components/services/context";
 import { cpuSettings } from "../../components/services/nova";
 import { renderHaproxyConfig } from "../../components/services/haproxy";
 import { SERVICE_NAMES, serviceSpecs, startAfter } from "../../components/services/index";
-import { ResolvedSpec, macFor, podmanSecretName, renderQuadlet, templateHostPath } from "../../components/services/service";
+import { ResolvedSpec, macFor, podmanSecretName, quoteEnv, renderQuadlet, templateHostPath } from "../../components/services/service";
 
 const ctx = serviceContext(parseConfig({}));
 const raw = Object.fromEntries(serviceSpecs(ctx).map((s) => [s.name, s]));
@@ -99,6 +99,13 @@ describe("renderQuadlet", () => {
         const m = renderQuadlet(specs.mariadb, "x", "/c", "hotstack-os");
         assert.match(m, /^Environment=MARIADB_DATABASES="keystone glance placement nova_api nova nova_cell0 neutron cinder heat"$/m);
         assert.match(m, /^Environment=MARIADB_ROOT_HOST=$/m);
+    });
+    test("$ and % reach the container literally: systemd expands them in ExecStart, where quadlet puts Environment=", () => {
+        const h = renderQuadlet(specs["heat-api"], "x", "/c", "hotstack-os");
+        assert.match(h, /^Environment=HEAT_PUBLIC_URL="http:\/\/heat\.hotstack-os\.local:8004\/v1\/\$\$\(project_id\)s"$/m);
+        assert.equal(quoteEnv("50%"), "50%%");
+        assert.equal(quoteEnv("a$b c"), '"a$$b c"');
+        assert.equal(quoteEnv("plain-value"), "plain-value");
     });
     test("a container with a shared-propagation volume starts after the host made it a shared mount", () => {
         const plainVolumes = raw["nova-compute"].volumes!.filter((v): v is string => typeof v === "string"); // Outputs aside

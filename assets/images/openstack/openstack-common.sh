@@ -3,20 +3,20 @@
 # /usr/local/lib/hotstack/openstack.sh by the openstack image; role files
 # source it after common.sh:   . "$HOTSTACK_LIB/openstack.sh"
 #
-# Common environment (all optional):
-#   REGION_NAME            region of catalog endpoints          (RegionOne)
-#   KEYSTONE_INTERNAL_URL  keystone URL used by entrypoints     (http://keystone:5000/v3)
+# Environment of the roles that register in keystone, set by their units
+# (components/services/openstack.ts, registrationEnv); the image holds no default:
+#   REGION_NAME            region of catalog endpoints
+#   KEYSTONE_INTERNAL_URL  keystone URL used by entrypoints
+# and, optional:
 #   HOTSTACK_BOOTSTRAP     "false" skips keystone registration  (true)
-
-: "${REGION_NAME:=RegionOne}"
-: "${KEYSTONE_INTERNAL_URL:=http://keystone:5000/v3}"
 
 hs_os_admin_env() {
     # hs_os_admin_env [AUTH_URL] : export admin credentials (OS_*), the
     # password read from the ADMIN_PASSWORD secret into OS_PASSWORD.
     local pw
+    : "${REGION_NAME:?set by its unit (components/services/openstack.ts)}"
     pw=$(hs_read_secret ADMIN_PASSWORD) || return 1
-    export OS_AUTH_URL=${1:-$KEYSTONE_INTERNAL_URL}
+    export OS_AUTH_URL=${1:-${KEYSTONE_INTERNAL_URL:?set by its unit (components/services/openstack.ts)}}
     export OS_USERNAME=admin OS_PROJECT_NAME=admin
     export OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
     export OS_IDENTITY_API_VERSION=3 OS_INTERFACE=internal

@@ -14,7 +14,7 @@
 . "$HOTSTACK_LIB/openstack.sh"
 
 : "${CINDER_CONFIG:=/etc/cinder/cinder.conf}"
-: "${CINDER_PUBLIC_URL:=http://cinder.hotstack-os.local:8776/v3/\$(project_id)s}"
+: "${CINDER_PUBLIC_URL:?set by its unit (components/services/cinder.ts)}"
 : "${CINDER_PORT:=8776}"
 
 role_start() {

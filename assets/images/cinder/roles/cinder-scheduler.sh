@@ -8,7 +8,7 @@
 . "$HOTSTACK_LIB/openstack.sh"
 
 : "${CINDER_CONFIG:=/etc/cinder/cinder.conf}"
-: "${CINDER_API_URL:=http://cinder:8776/}"
+: "${CINDER_API_URL:?set by its unit (components/services/cinder.ts)}"
 
 role_start() {
     hs_os_require_config "$CINDER_CONFIG"

@@ -25,7 +25,7 @@
 . "$HOTSTACK_LIB/openstack.sh"
 
 : "${CINDER_CONFIG:=/etc/cinder/cinder.conf}"
-: "${CINDER_API_URL:=http://cinder.hotstack-os.local:8776/}"
+: "${CINDER_API_URL:?set by its unit (components/services/cinder.ts)}"
 : "${CINDER_NFS_SHARES:=/etc/cinder/nfs_shares}"
 
 role_start() {

@@ -13,7 +13,7 @@
 . "$HOTSTACK_LIB/openstack.sh"
 
 : "${GLANCE_CONFIG:=/etc/glance/glance-api.conf}"
-: "${GLANCE_PUBLIC_URL:=http://glance.hotstack-os.local:9292}"
+: "${GLANCE_PUBLIC_URL:?set by its unit (components/services/glance.ts)}"
 : "${GLANCE_PORT:=9292}"
 : "${GLANCE_IMAGES_DIR:=/var/lib/glance/images}"
 

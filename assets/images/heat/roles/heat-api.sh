@@ -18,12 +18,12 @@
 . "$HOTSTACK_LIB/openstack.sh"
 
 : "${HEAT_CONFIG:=/etc/heat/heat.conf}"
-: "${HEAT_PUBLIC_URL:=http://heat.hotstack-os.local:8004/v1/\$(project_id)s}"
+: "${HEAT_PUBLIC_URL:?set by its unit (components/services/heat.ts)}"
 : "${HEAT_API_BIND:=0.0.0.0:8004}"
 : "${HEAT_API_WORKERS:=1}"
 : "${HEAT_API_WORKER_CONNECTIONS:=1000}"
-: "${HEAT_STACK_DOMAIN:=heat}"
-: "${HEAT_DOMAIN_ADMIN:=heat_domain_admin}"
+: "${HEAT_STACK_DOMAIN:?set by its unit (components/services/heat.ts)}"
+: "${HEAT_DOMAIN_ADMIN:?set by its unit (components/services/heat.ts)}"
 
 role_start() {
     hs_os_require_config "$HEAT_CONFIG"

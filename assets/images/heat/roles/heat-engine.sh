@@ -9,7 +9,7 @@
 . "$HOTSTACK_LIB/openstack.sh"
 
 : "${HEAT_CONFIG:=/etc/heat/heat.conf}"
-: "${HEAT_API_URL:=http://heat:8004/}"
+: "${HEAT_API_URL:?set by its unit (components/services/heat.ts)}"
 
 role_start() {
     hs_os_require_config "$HEAT_CONFIG"

@@ -19,7 +19,7 @@ ROLE_SECRET_GROUP=mysql
 : "${MARIADB_DATADIR:=/var/lib/mysql/data}"
 : "${MARIADB_SOCKET:=/run/mysqld/mysqld.sock}"
 : "${MARIADB_USER:=openstack}"
-: "${MARIADB_DATABASES:=keystone glance placement nova_api nova nova_cell0 neutron cinder heat}"
+: "${MARIADB_DATABASES:?set by its unit (components/services/mariadb.ts)}"
 : "${MARIADB_ROOT_HOST=%}"
 
 mariadb_init_sql() {

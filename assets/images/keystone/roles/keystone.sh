@@ -24,7 +24,8 @@
 . "$HOTSTACK_LIB/openstack.sh"
 
 : "${KEYSTONE_CONFIG:=/etc/keystone/keystone.conf}"
-: "${KEYSTONE_PUBLIC_URL:=http://keystone.hotstack-os.local:5000/v3/}"
+: "${REGION_NAME:?set by its unit (components/services/keystone.ts)}"
+: "${KEYSTONE_PUBLIC_URL:?set by its unit (components/services/keystone.ts)}"
 : "${KEYSTONE_BIND:=0.0.0.0:5000}"
 : "${KEYSTONE_WORKERS:=1}"
 : "${KEYSTONE_THREADS:=8}"

@@ -16,7 +16,7 @@
 
 : "${NEUTRON_CONFIG:=/etc/neutron/neutron.conf}"
 : "${NEUTRON_OVN_AGENT_CONFIG:=/etc/neutron/neutron_ovn_agent.ini}"
-: "${NEUTRON_URL:=http://neutron.hotstack-os.local:9696/}"
+: "${NEUTRON_URL:?set by its unit (components/services/neutron.ts)}"
 
 role_start() {
     hs_os_require_config "$NEUTRON_CONFIG" "$NEUTRON_OVN_AGENT_CONFIG"

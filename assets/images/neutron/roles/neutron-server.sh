@@ -18,7 +18,7 @@
 
 : "${NEUTRON_CONFIG:=/etc/neutron/neutron.conf}"
 : "${NEUTRON_ML2_CONFIG:=/etc/neutron/plugins/ml2/ml2_conf.ini}"
-: "${NEUTRON_PUBLIC_URL:=http://neutron.hotstack-os.local:9696}"
+: "${NEUTRON_PUBLIC_URL:?set by its unit (components/services/neutron.ts)}"
 : "${NEUTRON_PORT:=9696}"
 
 role_start() {

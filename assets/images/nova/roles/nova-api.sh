@@ -22,7 +22,7 @@
 
 . "$HOTSTACK_LIB/nova.sh"
 
-: "${NOVA_PUBLIC_URL:=http://nova.hotstack-os.local:8774/v2.1}"
+: "${NOVA_PUBLIC_URL:?set by its unit (components/services/nova.ts)}"
 : "${NOVA_API_BIND:=0.0.0.0:8774}"
 : "${NOVA_API_WORKERS:=1}"
 : "${NOVA_API_WORKER_CONNECTIONS:=1000}"

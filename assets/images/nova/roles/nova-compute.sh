@@ -27,8 +27,8 @@
 
 . "$HOTSTACK_LIB/nova.sh"
 
-: "${NOVA_API_URL:=http://nova.hotstack-os.local:8774/}"
-: "${PLACEMENT_URL:=http://placement.hotstack-os.local:8778/}"
+: "${NOVA_API_URL:?set by its unit (components/services/nova.ts)}"
+: "${PLACEMENT_URL:?set by its unit (components/services/nova.ts)}"
 : "${NOVA_LIBVIRT_RETRY_DELAY:=60}"
 : "${NOVA_DISCOVER_DELAY:=15}"
 : "${NOVA_DISCOVER_TRIES:=10}"

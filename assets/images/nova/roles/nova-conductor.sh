@@ -8,7 +8,7 @@
 
 . "$HOTSTACK_LIB/nova.sh"
 
-: "${NOVA_API_URL:=http://nova:8774/}"
+: "${NOVA_API_URL:?set by its unit (components/services/nova.ts)}"
 
 role_start() {
     hs_os_require_config "$NOVA_CONFIG"

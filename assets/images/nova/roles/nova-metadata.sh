@@ -10,7 +10,7 @@
 
 . "$HOTSTACK_LIB/nova.sh"
 
-: "${NOVA_API_URL:=http://nova:8774/}"
+: "${NOVA_API_URL:?set by its unit (components/services/nova.ts)}"
 : "${NOVA_METADATA_BIND:=0.0.0.0:8775}"
 : "${NOVA_METADATA_WORKERS:=1}"
 : "${NOVA_METADATA_WORKER_CONNECTIONS:=1000}"

@@ -11,7 +11,7 @@
 
 . "$HOTSTACK_LIB/nova.sh"
 
-: "${NOVA_API_URL:=http://nova.hotstack-os.local:8774/}"
+: "${NOVA_API_URL:?set by its unit (components/services/nova.ts)}"
 : "${NOVA_NOVNCPROXY_PORT:=6080}"
 
 role_start() {

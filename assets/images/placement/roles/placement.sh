@@ -15,7 +15,7 @@
 . "$HOTSTACK_LIB/openstack.sh"
 
 : "${PLACEMENT_CONFIG:=/etc/placement/placement.conf}"
-: "${PLACEMENT_PUBLIC_URL:=http://placement.hotstack-os.local:8778}"
+: "${PLACEMENT_PUBLIC_URL:?set by its unit (components/services/placement.ts)}"
 : "${PLACEMENT_BIND:=0.0.0.0:8778}"
 : "${PLACEMENT_WORKERS:=1}"
 : "${PLACEMENT_THREADS:=4}"
