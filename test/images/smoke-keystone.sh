@@ -105,6 +105,7 @@ run_mariadb() {
     podman run -d --name hsimgtest-mariadb --network "$NET" --ip "${IP[mariadb]}" \
         --network-alias mariadb --network-alias hotstack-os-mariadb --dns none "${hosts[@]}" \
         "$(secret MYSQL_ROOT_PASSWORD)" "$(secret DB_PASSWORD)" \
+        --env-file "$fx/env/mariadb.env" --env MARIADB_ROOT_HOST=% \
         --volume "$data/mysql:/var/lib/mysql/data" \
         "$(tpl "$fx/mariadb-99-hotstack.cnf" /etc/mysql/mariadb.conf.d/99-hotstack.cnf)" \
         "$INFRA" mariadb >/dev/null
@@ -138,8 +139,7 @@ run_keystone() {
     podman run -d --name hsimgtest-keystone --network "$NET" --ip "${IP[keystone]}" \
         --hostname keystone --network-alias keystone --dns none "${hosts[@]}" \
         "$(secret ADMIN_PASSWORD)" "$(secret DB_PASSWORD)" "$(secret SERVICE_PASSWORD)" \
-        --env REGION_NAME=RegionOne \
-        --env KEYSTONE_PUBLIC_URL=http://keystone.hotstack-os.local:5000/v3/ \
+        --env-file "$fx/env/keystone.env" \
         --volume "$data/fernet-keys:/etc/keystone/fernet-keys" \
         --volume "$data/credential-keys:/etc/keystone/credential-keys" \
         "$(tpl "$fx/keystone.conf" /etc/keystone/keystone.conf)" \

@@ -136,8 +136,11 @@ run_ct() {
     local -a extra=()
     while (($#)) && [[ $1 != -- ]]; do extra+=("$1"); shift; done
     [[ ${1:-} == -- ]] && shift
+    # What its unit gives it (rendered from components/services); -e in extra overrides a value.
+    local -a env=()
+    [[ -f $fx/env/$name.env ]] && env=(--env-file "$fx/env/$name.env")
     podman run -d --name "$P-$name" --network "$NET" --ip "${IP[$name]}" --dns none \
-        "${hosts[@]}" "${extra[@]}" "${IMG[$image]}" "$role" "$@" >/dev/null
+        "${hosts[@]}" "${env[@]}" "${extra[@]}" "${IMG[$image]}" "$role" "$@" >/dev/null
 }
 
 NOVA_SECRETS=(SERVICE_PASSWORD DB_PASSWORD RABBITMQ_PASSWORD)
@@ -370,9 +373,14 @@ rc=$(podman inspect -f '{{.State.ExitCode}}' "$P-piece")
 podman rm -f "$P-piece" >/dev/null
 [[ $rc == 0 ]] && ((ms < 5000)) && ok "hs_supervise: a child without SIGTERM handling stops on podman stop in $ms ms, exit 0" || bad "hs_supervise: rc=$rc after $ms ms"
 
+# a role started without what its unit gives it stops at once, naming the variable
+rc=0
+out=$(piece $(secret SERVICE_PASSWORD DB_PASSWORD RABBITMQ_PASSWORD HEAT_AUTH_KEY) "$(tpl "$fx/heat.conf" /etc/heat/heat.conf)" "${IMG[heat]}" heat-engine 2>&1) || rc=$?
+[[ $rc != 0 && $out == *"HEAT_API_URL: set by its unit"* ]] && ok "heat-engine without its unit's environment -> exit $rc: $(grep -m1 HEAT_API_URL <<<"$out" | cut -c1-120)" || bad "heat-engine without env: rc=$rc $out"
+
 # cinder-volume: nfs_shares and mount-wrapper.conf handling (fails before any network use)
 cv() { podman run --rm --name "$P-piece" --network none $(secret SERVICE_PASSWORD DB_PASSWORD RABBITMQ_PASSWORD) \
-    "$(tpl "$fx/cinder.conf" /etc/cinder/cinder.conf)" "$@"; }
+    --env-file "$fx/env/cinder-volume.env" "$(tpl "$fx/cinder.conf" /etc/cinder/cinder.conf)" "$@"; }
 rc=0
 out=$(cv "${IMG[cinder]}" cinder-volume 2>&1) || rc=$?
 [[ $rc == 1 && $out == *"/etc/cinder/nfs_shares is missing"* ]] && ok "cinder-volume without nfs_shares -> exit 1: $(grep -m1 ERROR <<<"$out")" || bad "no nfs_shares: rc=$rc $out"
@@ -383,6 +391,7 @@ out=$(cv "$(tpl "$fx/nfs_shares" /etc/cinder/nfs_shares)" "$(tpl "$fx/mount-wrap
     ok "cinder-volume with mount-wrapper.conf but LOCAL_PATH not mounted -> exit 1: $(grep -m1 'LOCAL_PATH' <<<"$out" | cut -c1-150)" || bad "LOCAL_PATH check: rc=$rc $out"
 printf 'otherhost:/export\n' >"$work/nfs_shares_other"
 podman run -d --name "$P-piece" --network none $(secret SERVICE_PASSWORD DB_PASSWORD RABBITMQ_PASSWORD) \
+    --env-file "$fx/env/cinder-volume.env" \
     "$(tpl "$fx/cinder.conf" /etc/cinder/cinder.conf)" "$(tpl "$work/nfs_shares_other" /etc/cinder/nfs_shares)" \
     "$(tpl "$fx/mount-wrapper.conf" /etc/hotstack/mount-wrapper.conf)" \
     --volume "$data/cinder-nfs:/var/lib/hotstack-os/cinder-nfs" "${IMG[cinder]}" cinder-volume >/dev/null
@@ -561,7 +570,7 @@ if [[ ${HSIMG2_SKIP_EXTRAS:-0} != 1 ]]; then
     t=$(date +%s)
     rc=0
     out=$(podman run --name "$P-nova-compute" --network "$NET" --ip "${IP[nova-compute]}" --dns none "${hosts[@]}" \
-        $(secret "${NOVA_SECRETS[@]}") -e XDG_RUNTIME_DIR=/run/user/1001 -e NOVA_LIBVIRT_RETRY_DELAY=3 \
+        $(secret "${NOVA_SECRETS[@]}") --env-file "$fx/env/nova-compute.env" -e XDG_RUNTIME_DIR=/run/user/1001 -e NOVA_LIBVIRT_RETRY_DELAY=3 \
         --volume "$work/fake-run-user:/run/user/1001:ro" \
         "$(tpl "$fx/nova.conf" /etc/nova/nova.conf)" "$(tpl "$fx/mount-wrapper.conf" /etc/hotstack/mount-wrapper.conf)" \
         "${IMG[nova]}" nova-compute 2>&1) || rc=$?
