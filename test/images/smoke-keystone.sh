@@ -1,8 +1,10 @@
 #!/bin/bash
 # Smoke test of the infra and keystone images against the runtime contract
 # (assets/images/README.md). Runs everything on a private, internal podman
-# network "hsimgtest" (10.213.0.0/24); every container, secret and data dir it
-# creates is named hsimgtest-* and removed on exit, also on failure.
+# network "hsimgtest" (10.214.0.0/24: the addresses test/images/render-fixtures.ts
+# renders the fixtures for; smoke-services.sh uses it too, never at the same
+# time); every container, secret and data dir it creates is named hsimgtest-*
+# and removed on exit, also on failure.
 #
 #   1. negative checks: unknown role -> exit 2; missing secret -> clear error
 #   2. infra roles mariadb, rabbitmq, memcached, haproxy, dnsmasq; then keystone;
@@ -27,14 +29,14 @@ KEYSTONE=${prefix}keystone:latest
 here=$(cd "$(dirname "$0")" && pwd)
 fx=$here/fixtures
 NET=hsimgtest
-SUBNET=10.213.0.0/24
+SUBNET=10.214.0.0/24
 logs=${HSIMG_KEEP_LOGS:-/var/tmp/hotstack-images-dev/smoke-logs}
 CONTAINERS=(hsimgtest-mariadb hsimgtest-rabbitmq hsimgtest-memcached hsimgtest-haproxy
     hsimgtest-dnsmasq hsimgtest-keystone hsimgtest-neg)
 SECRET_NAMES=(DB_PASSWORD SERVICE_PASSWORD ADMIN_PASSWORD MYSQL_ROOT_PASSWORD RABBITMQ_PASSWORD)
 
-declare -A IP=([mariadb]=10.213.0.3 [rabbitmq]=10.213.0.4 [memcached]=10.213.0.5
-    [haproxy]=10.213.0.6 [dnsmasq]=10.213.0.10 [keystone]=10.213.0.11)
+declare -A IP=([mariadb]=10.214.0.3 [rabbitmq]=10.214.0.4 [memcached]=10.214.0.5
+    [haproxy]=10.214.0.6 [dnsmasq]=10.214.0.10 [keystone]=10.214.0.11)
 
 pass=0
 failures=0
@@ -116,6 +118,7 @@ run_rabbitmq() {
         "$(secret RABBITMQ_PASSWORD)" \
         --volume "$data/rabbitmq:/var/lib/rabbitmq" \
         "$(tpl "$fx/rabbitmq.conf" /etc/rabbitmq/rabbitmq.conf)" \
+        "$(tpl "$fx/rabbitmq-definitions.json" /etc/rabbitmq/definitions.json)" \
         "$INFRA" rabbitmq >/dev/null
 }
 run_memcached() {
@@ -268,9 +271,9 @@ out=$(podman exec hsimgtest-mariadb mariadb -N -B -e "SELECT CONCAT(user,'@',hos
 [[ $out == "openstack@% root@% root@localhost " ]] && ok "mariadb users: $out" || bad "mariadb users: $out"
 # root password really set: TCP login as root from another container, password via MYSQL_PWD env of that one process
 podman exec -i -e HS_S=MYSQL_ROOT_PASSWORD hsimgtest-mariadb bash -c \
-    'MYSQL_PWD=$(</run/secrets/$HS_S) mariadb -h 10.213.0.3 -uroot -N -B -e "SELECT CURRENT_USER()"' 2>&1 | grep -q '^root@%$' &&
+    'MYSQL_PWD=$(</run/secrets/$HS_S) mariadb -h 10.214.0.3 -uroot -N -B -e "SELECT CURRENT_USER()"' 2>&1 | grep -q '^root@%$' &&
     ok "root@'%' accepts MYSQL_ROOT_PASSWORD over TCP" || bad "root password over TCP"
-if podman exec hsimgtest-mariadb mariadb -h 10.213.0.3 -uroot -N -B -e "SELECT 1" >/dev/null 2>&1; then
+if podman exec hsimgtest-mariadb mariadb -h 10.214.0.3 -uroot -N -B -e "SELECT 1" >/dev/null 2>&1; then
     bad "root over TCP without password accepted"
 else
     ok "root over TCP without password rejected"
@@ -327,7 +330,7 @@ q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
 q += b"".join(bytes([len(p)]) + p.encode() for p in "keystone.hotstack-os.local".split(".")) + b"\0"
 q += struct.pack(">HH", 1, 1)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
-s.sendto(q, ("10.213.0.10", 53)); r = s.recv(512)
+s.sendto(q, ("10.214.0.10", 53)); r = s.recv(512)
 print(".".join(str(b) for b in r[-4:]))
 EOF
 )

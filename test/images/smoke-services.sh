@@ -154,7 +154,8 @@ start() {
         rabbitmq)
             run_ct rabbitmq infra rabbitmq --hostname rabbitmq $(secret RABBITMQ_PASSWORD) \
                 --volume "$data/rabbitmq:/var/lib/rabbitmq" \
-                "$(tpl "$fx/rabbitmq.conf" /etc/rabbitmq/rabbitmq.conf)" ;;
+                "$(tpl "$fx/rabbitmq.conf" /etc/rabbitmq/rabbitmq.conf)" \
+                "$(tpl "$fx/rabbitmq-definitions.json" /etc/rabbitmq/definitions.json)" ;;
         memcached) run_ct memcached infra memcached ;;
         haproxy)
             run_ct haproxy infra haproxy --hostname haproxy \
