@@ -3,9 +3,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { HostFacts } from "../providers/host-facts";
+import { MAIN_HOST } from "../providers/host/connection";
 import { Preflight } from "../providers/preflight";
 import { CloudAccess, cloudEntries } from "./cloud-access";
 import { HotStackConfig } from "./config";
+import { deploymentPlan, onHost } from "./deployment-plan";
 import { HostPackages } from "./host-packages";
 import { PODMAN_NETWORK, hostPlan } from "./host-plan";
 import { Images } from "./images";
@@ -106,7 +108,9 @@ export class HotStack extends pulumi.ComponentResource {
             virtType: config.virtType === "auto" ? facts.hasKvm.apply((kvm) => (kvm ? "kvm" : "qemu")) : config.virtType,
         });
         const ovmfDir = host.packages.ovmfDir;
-        const specs = serviceSpecs(ctx, ovmfDir);
+        // The containers the plan puts on main (every one, while main is the only host built).
+        const onMain = onHost(deploymentPlan(config), MAIN_HOST).containers;
+        const specs = serviceSpecs(ctx, ovmfDir).filter((sp) => onMain.includes(sp.name));
         // nova's root must carry the host's kvm gid to reach the libvirt session socket (group kvm).
         const kvmGid = facts.kvmGid.apply(String);
         const images = new Images("images", {

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Connection } from "../../providers/host/connection";
 import { addressDefaults } from "../services/catalogue";
 import { FLAVOR_DEFAULTS, IMAGE_DEFAULTS, PostSetupPlan } from "../post-setup-plan";
+import type { ComputeHost } from "./hosts";
 
 export const PROJECT = "hotstack-os";
 
@@ -50,6 +51,8 @@ export const DEFAULTS = {
     debug: false,
     serviceSet: "full" as (typeof SERVICE_SETS)[number],
     tokenExpiration: 3600,
+    // hosts: main runs guests too (the compute hosts of `hosts` besides it)
+    mainCompute: true,
     // preflight: refuse an unfit host before touching it (0 = the minimum of the service set)
     preflight: true,
     preflightMinMemoryMb: 0,
@@ -110,6 +113,10 @@ export interface HotStackConfig {
     postSetup?: PostSetupPlan;
     /** The project user's password (secret) when given; generated otherwise. */
     userPassword?: string;
+    /** main runs guests too (nova-compute, ovn-controller, the metadata agent), besides the control plane. */
+    mainCompute: boolean;
+    /** Hosts of `hosts` with role compute. */
+    computeHosts: ComputeHost[];
 }
 
 /** Raw config values as Pulumi hands them to the program: strings, or undefined when unset. */

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HOSTNAME, inCidr, ipToInt, overlaps, parseCidr } from "../../providers/addresses";
 import { MAIN_HOST, connectionFromConfig } from "../../providers/host/connection";
 import { CONFIG_KEYS, ConfigError, DATAPATH_TYPES, DEFAULTS, HotStackConfig, PASSWORD_KEYS, PROJECT, PasswordKey, RawConfig, SERVICE_IPS, SERVICE_SETS, ServiceIpKey, VIRT_TYPES } from "./defaults";
-import { hostNames } from "./hosts";
+import { hostEntries } from "./hosts";
 import { parsePostSetup } from "./post-setup";
 
 // ---- validation -------------------------------------------------------------------------
@@ -126,9 +126,15 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
     // bad value before anything touches a host. Every host named in `hosts` is checked too.
     const main = connectionFromConfig(PROJECT, (k) => raw[k], MAIN_HOST, readFile, os.homedir);
     problems.push(...main.problems);
-    for (const name of hostNames(raw.hosts, problems)) {
+    const hosts = hostEntries(raw.hosts, problems);
+    for (const name of hosts.names) {
         problems.push(...connectionFromConfig(PROJECT, (k) => raw[k], name, readFile, os.homedir).problems);
     }
+    // The deployment plan places compute hosts (components/deployment-plan.ts); this version does
+    // not build them yet, so it says so before the host is touched instead of ignoring them.
+    for (const h of hosts.compute) problems.push(`${key(`hosts.${h.name}.role`)} = "compute": this version plans compute hosts but does not build them yet; leave role unset (the entry stays a host resources may name)`);
+    const mainCompute = bool("mainCompute");
+    if (!mainCompute) bad("mainCompute", false, "main must run guests while no other host is built as a compute host");
     const serviceSet = oneOf("serviceSet", SERVICE_SETS);
     const postSetup = parsePostSetup(raw, { serviceSet, providerNet, containerNet, hotExIp, hotEx }, bad, bool, str);
     const userPassword = raw.userPassword || undefined;
@@ -161,6 +167,8 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
         preflightMinDiskMb: int("preflightMinDiskMb", 0, 104857600),
         postSetup,
         userPassword,
+        mainCompute,
+        computeHosts: hosts.compute,
     };
     if (problems.length) throw new ConfigError(problems);
     return config;

@@ -67,7 +67,7 @@ describe("config", () => {
         ["an extra host named main", { hosts: JSON.stringify({ main: { host: "local" } }) }, /hotstack-os:hosts\.main: "main" is the host of the top-level keys/],
         ["an extra host with a bad name", { hosts: JSON.stringify({ Compute_1: { host: "local" } }) }, /hotstack-os:hosts\.Compute_1: must be a host name/],
         ["an extra host that is not an object", { hosts: JSON.stringify({ compute1: "ssh://root@192.0.2.2" }) }, /hotstack-os:hosts\.compute1: must be an object of connection keys/],
-        ["a misspelt key of an extra host", { hosts: JSON.stringify({ compute1: { host: "local", sshHostkey: "x" } }) }, /hotstack-os:hosts\.compute1\.sshHostkey: is not a connection key/],
+        ["a misspelt key of an extra host", { hosts: JSON.stringify({ compute1: { host: "local", sshHostkey: "x" } }) }, /hotstack-os:hosts\.compute1\.sshHostkey: is not a key of a host \(known: host, sshPrivateKey/],
         ["an extra ssh host without a pinned host key", { hosts: JSON.stringify({ compute1: { host: "ssh://root@192.0.2.2", sshAgent: true } }) }, /hotstack-os:hosts\.compute1\.sshHostKey is required for ssh:\/\/root@192\.0\.2\.2/],
         ["an extra host with a bad address", { hosts: JSON.stringify({ compute1: { host: "ftp://x" } }) }, /hotstack-os:hosts\.compute1\.host = "ftp:\/\/x": must be "local" or "ssh:/],
     ];

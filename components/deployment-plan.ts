@@ -1,0 +1,69 @@
+// Which host does what, as plain data from the config (no Pulumi runtime; unit tested for one,
+// two and three hosts): per host name its roles, the host-layer pieces it needs and the
+// containers that run there. Components materialise it host by host. Today only main is built
+// (the config refuses compute hosts until they are); with one host the plan is the single-host
+// cloud this program always made.
+import { HotStackConfig } from "./config";
+import { hostPlan } from "./host-plan";
+import { MAIN_HOST } from "../providers/host/connection";
+import { allContainers, servicesIn } from "./services/catalogue";
+
+export type HostRole = "controller" | "compute";
+
+export interface HostDeployment {
+    name: string;
+    roles: HostRole[];
+    /** Where peers reach it for tunnels (and later migration); undefined = read from the host. */
+    tunnelIp?: string;
+    /** The MTU of the tunnel network; undefined = read from the host. */
+    mtu?: number;
+    /** Host-layer pieces: distribution packages, user hotstack with its libvirt session, directories (by name), OVS bridges. */
+    hostLayer: { packages: boolean; libvirtSession: boolean; directories: string[]; bridges: string[] };
+    /** The containers that run on it, in start order. */
+    containers: string[];
+}
+
+export interface DeploymentPlan {
+    /** main first, then the compute hosts in config order. */
+    hosts: HostDeployment[];
+}
+
+/** What a compute host needs of the host layer: the guests' directories (owned as on main) and hot-int. */
+const COMPUTE_DIRECTORIES = ["nova-instances", "nova-mnt"];
+
+export function deploymentPlan(config: HotStackConfig): DeploymentPlan {
+    const host = hostPlan(config);
+    const containers = allContainers(servicesIn(config.serviceSet));
+    const byRole = (roles: HostRole[]) => containers.filter((c) => roles.includes(c.role)).map((c) => c.name);
+    const mainRoles: HostRole[] = config.mainCompute ? ["controller", "compute"] : ["controller"];
+    const main: HostDeployment = {
+        name: MAIN_HOST,
+        roles: mainRoles,
+        hostLayer: { packages: true, libvirtSession: true, directories: host.directories.map((d) => d.name), bridges: host.bridges.map((b) => b.name) },
+        containers: byRole(mainRoles),
+    };
+    // Floating IPs stay centralized: the gateway chassis (hot-ex, the provider network's address,
+    // NAT) is main alone (neutron's enable_distributed_floating_ip = false), so a compute host
+    // carries only the integration bridge its guests' ports plug into.
+    const computes: HostDeployment[] = config.computeHosts.map((h) => ({
+        name: h.name,
+        roles: ["compute"],
+        ...(h.tunnelIp ? { tunnelIp: h.tunnelIp } : {}),
+        ...(h.mtu ? { mtu: h.mtu } : {}),
+        hostLayer: {
+            packages: true,
+            libvirtSession: true,
+            directories: host.directories.filter((d) => COMPUTE_DIRECTORIES.includes(d.name)).map((d) => d.name),
+            bridges: ["hot-int"],
+        },
+        containers: config.serviceSet === "full" ? byRole(["compute"]) : [],
+    }));
+    return { hosts: [main, ...computes] };
+}
+
+/** One host's part of the plan (a program error if the plan has no such host). */
+export function onHost(plan: DeploymentPlan, name: string): HostDeployment {
+    const h = plan.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`the deployment plan has no host ${name}`);
+    return h;
+}

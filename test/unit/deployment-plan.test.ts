@@ -1,0 +1,82 @@
+// The deployment plan keyed by host, without a Pulumi runtime: one host is the single-host cloud
+// (every container, every host-layer piece on main); compute hosts get the compute containers,
+// the guests' directories and hot-int; a controller-only main keeps the control plane alone.
+// And the config keys that place hosts, each refusal naming key and value.
+import * as assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { HotStackConfig, parseConfig } from "../../components/config";
+import { deploymentPlan, onHost } from "../../components/deployment-plan";
+import { SERVICE_NAMES } from "../../components/services/index";
+
+const COMPUTE = ["ovn-controller", "neutron-ovn-agent", "nova-compute"];
+const withHosts = (extra: Partial<HotStackConfig>): HotStackConfig => ({ ...parseConfig({}), ...extra });
+
+describe("deployment plan", () => {
+    test("one host: main is controller and compute, runs every container and every host-layer piece", () => {
+        const plan = deploymentPlan(parseConfig({}));
+        assert.deepEqual(plan.hosts.map((h) => h.name), ["main"]);
+        const main = onHost(plan, "main");
+        assert.deepEqual(main.roles, ["controller", "compute"]);
+        assert.deepEqual(main.containers, [...SERVICE_NAMES]);
+        assert.deepEqual(main.hostLayer.bridges, ["hot-int", "hot-ex"]);
+        assert.ok(main.hostLayer.packages && main.hostLayer.libvirtSession);
+        assert.ok(["data", "nova-instances", "nova-mnt", "cinder-nfs", "config"].every((d) => main.hostLayer.directories.includes(d)));
+        assert.deepEqual(onHost(deploymentPlan(parseConfig({ serviceSet: "identity" })), "main").containers, ["mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone"]);
+        assert.deepEqual(onHost(deploymentPlan(parseConfig({ serviceSet: "host" })), "main").containers, []);
+    });
+
+    test("two hosts: compute1 runs the compute containers on hot-int with the guests' directories", () => {
+        const plan = deploymentPlan(withHosts({ computeHosts: [{ name: "compute1", tunnelIp: "192.0.2.11", mtu: 1500 }] }));
+        assert.deepEqual(plan.hosts.map((h) => h.name), ["main", "compute1"]);
+        const c = onHost(plan, "compute1");
+        assert.deepEqual(c.roles, ["compute"]);
+        assert.deepEqual([...c.containers].sort(), [...COMPUTE].sort());
+        assert.deepEqual(c.hostLayer.bridges, ["hot-int"], "floating IPs stay on main's gateway chassis");
+        assert.deepEqual(c.hostLayer.directories, ["nova-instances", "nova-mnt"]);
+        assert.equal(c.tunnelIp, "192.0.2.11");
+        assert.equal(c.mtu, 1500);
+        assert.deepEqual(onHost(plan, "main").containers, [...SERVICE_NAMES], "main stays controller and compute");
+    });
+
+    test("three hosts, main controller-only: the compute containers run on the compute hosts alone", () => {
+        const plan = deploymentPlan(withHosts({ mainCompute: false, computeHosts: [{ name: "compute1" }, { name: "compute2" }] }));
+        const main = onHost(plan, "main");
+        assert.deepEqual(main.roles, ["controller"]);
+        assert.ok(COMPUTE.every((n) => !main.containers.includes(n)));
+        assert.equal(main.containers.length, SERVICE_NAMES.length - COMPUTE.length);
+        for (const n of ["compute1", "compute2"]) assert.deepEqual([...onHost(plan, n).containers].sort(), [...COMPUTE].sort());
+        assert.equal(onHost(plan, "compute2").tunnelIp, undefined, "unset: read from the host");
+        const everywhere = plan.hosts.flatMap((h) => h.containers);
+        assert.ok(SERVICE_NAMES.every((n) => everywhere.includes(n)), "every container runs somewhere");
+        assert.throws(() => onHost(plan, "compute3"), /no host compute3/);
+    });
+});
+
+describe("config: hosts that join the cloud", () => {
+    const problems = (raw: Record<string, string>) => {
+        try {
+            parseConfig(raw);
+            return "";
+        } catch (e) {
+            return (e as Error).message;
+        }
+    };
+    const hosts = (entry: object) => ({ hosts: JSON.stringify({ compute1: { host: "ssh://root@192.0.2.11", sshHostKey: `SHA256:${"A".repeat(43)}`, sshAgent: true, ...entry } }) });
+
+    test("each bad value is named with its key", () => {
+        assert.match(problems(hosts({ role: "storage" })), /hotstack-os:hosts\.compute1\.role = "storage": must be one of compute/);
+        assert.match(problems(hosts({ role: "compute", tunnelIp: "192.0.2" })), /hotstack-os:hosts\.compute1\.tunnelIp = "192\.0\.2": must be an IPv4 address/);
+        assert.match(problems(hosts({ role: "compute", mtu: 90000 })), /hotstack-os:hosts\.compute1\.mtu = 90000: must be an integer from 1280 to 9216/);
+        assert.match(problems(hosts({ tunnelIp: "192.0.2.11" })), /mean something only with hotstack-os:hosts\.compute1\.role = "compute"/);
+        assert.match(problems(hosts({ rol: "compute" })), /hotstack-os:hosts\.compute1\.rol: is not a key of a host \(known: host, .*role, tunnelIp, mtu\)/);
+    });
+
+    test("compute hosts and a controller-only main are refused until this version builds them", () => {
+        assert.match(problems(hosts({ role: "compute", tunnelIp: "192.0.2.11", mtu: 1500 })), /hotstack-os:hosts\.compute1\.role = "compute": this version plans compute hosts but does not build them yet/);
+        assert.match(problems({ mainCompute: "false" }), /hotstack-os:mainCompute = false: main must run guests/);
+        assert.equal(problems(hosts({})), "", "an entry without role stays a host resources may name");
+        const c = parseConfig({});
+        assert.equal(c.mainCompute, true);
+        assert.deepEqual(c.computeHosts, []);
+    });
+});
