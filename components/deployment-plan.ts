@@ -28,19 +28,24 @@ export interface DeploymentPlan {
     hosts: HostDeployment[];
 }
 
-/** What a compute host needs of the host layer: the guests' directories (owned as on main) and hot-int. */
+/**
+ * What a compute host needs of the host layer: the guests' directories (owned as on main) and
+ * hot-int. Not cinder-nfs: the fake NFS share is a bind of main's directory, so volumes on a
+ * compute host need another path (issue "More compute", item 7), still open.
+ */
 const COMPUTE_DIRECTORIES = ["nova-instances", "nova-mnt"];
 
 export function deploymentPlan(config: HotStackConfig): DeploymentPlan {
     const host = hostPlan(config);
     const containers = allContainers(servicesIn(config.serviceSet));
-    const byRole = (roles: HostRole[]) => containers.filter((c) => roles.includes(c.role)).map((c) => c.name);
+    const byRole = (roles: HostRole[], gateway = false) => containers.filter((c) => roles.includes(c.role) || (gateway && c.gateway)).map((c) => c.name);
     const mainRoles: HostRole[] = config.mainCompute ? ["controller", "compute"] : ["controller"];
+    // main is the gateway chassis (hot-ex): its ovn-controller stays even when it runs no guests.
     const main: HostDeployment = {
         name: MAIN_HOST,
         roles: mainRoles,
         hostLayer: { packages: true, libvirtSession: true, directories: host.directories.map((d) => d.name), bridges: host.bridges.map((b) => b.name) },
-        containers: byRole(mainRoles),
+        containers: byRole(mainRoles, true),
     };
     // Floating IPs stay centralized: the gateway chassis (hot-ex, the provider network's address,
     // NAT) is main alone (neutron's enable_distributed_floating_ip = false), so a compute host

@@ -56,7 +56,7 @@ export function hostEntries(hosts: string | undefined, problems: string[]): Host
             if (e.tunnelIp !== undefined && !isIpv4(e.tunnelIp)) problems.push(`${key("tunnelIp")} = ${JSON.stringify(e.tunnelIp)}: must be an IPv4 address (unset: the address of the host's default-route interface)`);
             const mtu = e.mtu === undefined ? undefined : Number(e.mtu);
             if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < 1280 || mtu > 9216)) problems.push(`${key("mtu")} = ${JSON.stringify(e.mtu)}: must be an integer from 1280 to 9216 (unset: the MTU of the tunnel interface)`);
-            if (role === undefined && (e.tunnelIp !== undefined || e.mtu !== undefined)) problems.push(`${key("tunnelIp")}/${key("mtu")}: mean something only with ${key("role")} = "compute"`);
+            for (const k of ["tunnelIp", "mtu"]) if (role === undefined && e[k] !== undefined) problems.push(`${key(k)} = ${JSON.stringify(e[k])}: means something only with ${key("role")} = "compute"`);
             if (role === "compute") out.compute.push({ name: n, ...(e.tunnelIp !== undefined ? { tunnelIp: String(e.tunnelIp) } : {}), ...(mtu !== undefined ? { mtu } : {}) });
         }
     }

@@ -22,6 +22,8 @@ export interface ContainerFacts {
     /** Image key (a Containerfile directory in assets/images). */
     image: string;
     role: Role;
+    /** Runs on the gateway host too (main: hot-ex, the provider network, NAT), whatever that host's roles. */
+    gateway?: boolean;
     /** Place in the start order of the whole stack (ascending, unique): HAProxy's frontends follow it too. */
     order: number;
     /** Its address on the container network: the config key that may set it, and the default. Absent = host network. */
@@ -138,9 +140,10 @@ export function catalogUrl(d: ServiceDescriptor, type: string): string {
     return `${publicRoot(d, e.container)}${e.path}`;
 }
 
-/** http://<hostname>:<port>/ of a container on the container network (podman's DNS): waits inside the cloud. */
+/** http://<network alias>:<port>/ of a container on the container network (podman's DNS answers aliases): waits inside the cloud. */
 export function containerUrl(d: ServiceDescriptor, container: string): string {
     const c = containerFacts(d, container);
-    if (!c.hostname || !c.frontend) throw new Error(`service ${d.name}: ${container} has no hostname and port on the container network`);
-    return `http://${c.hostname}:${c.frontend.port}/`;
+    const alias = c.aliases?.[0];
+    if (!alias || !c.frontend) throw new Error(`service ${d.name}: ${container} has no network alias and port on the container network`);
+    return `http://${alias}:${c.frontend.port}/`;
 }

@@ -11,7 +11,7 @@ export const OVN: ServiceDescriptor = {
     set: "full",
     containers: [
         { name: "ovn-northd", image: "ovn", role: "controller", order: 90, address: { key: "ovnNorthdIp", default: "172.31.0.31" }, hostname: "ovn-northd", aliases: ["ovn-northd"] },
-        { name: "ovn-controller", image: "ovn", role: "compute", order: 130, wants: ["ovn-northd"] },
+        { name: "ovn-controller", image: "ovn", role: "compute", gateway: true, order: 130, wants: ["ovn-northd"] },
     ],
     specs: (ctx) => ovn(ctx),
 };

@@ -95,8 +95,7 @@ export async function logsAll(checks: Checks, host: Host): Promise<void> {
 export async function guestCleanup(checks: Checks, host: Host, o: { image: string; flavor: string; next: () => Promise<Report> }): Promise<void> {
     await checks.step("guest cleanup deletes the project's guests and leaves every post-setup object (the next run makes 0 changes)", async () => {
         const adminServers = onHost("openstack --os-cloud hotstack-os-admin server list --all-projects -f value -c ID | sort").trim();
-        // Not waited for: a server still building is a guest to delete too, and a boot under TCG costs minutes in CI.
-        onHost(`${USER} server create e2e-guest --image ${o.image} --flavor ${o.flavor} --network private -f value -c id`);
+        onHost(`${USER} server create e2e-guest --image ${o.image} --flavor ${o.flavor} --network private --wait -f value -c id`);
         onHost(`${USER} port create --network private e2e-free-port -f value -c id`);
         onHost(`${USER} volume create --size 1 e2e-volume -f value -c id`);
         onHost(`${USER} floating ip create public -f value -c id`);

@@ -43,12 +43,13 @@ function imageSmoke(checks: Checks): void {
     const tar = childProcess.execFileSync("tar", ["-C", path.join(ROOT, "test"), "-c", "images"]);
     childProcess.execFileSync("bash", [path.join(__dirname, "../testhost/ssh.sh"), "tar -x -C /var/tmp/hsimg"], { input: tar, env: { ...process.env, TH } });
     for (const script of ["smoke-keystone.sh", "smoke-services.sh"]) {
-        const r = childProcess.spawnSync("bash", [path.join(__dirname, "../testhost/ssh.sh"), `HSIMG_TAG_PREFIX=localhost/hotstack-os- bash /var/tmp/hsimg/images/${script} 2>&1 | tail -60`], { env: { ...process.env, TH }, encoding: "utf8", maxBuffer: 1 << 26 });
+        // The whole output: a [FAIL] line may come first (the contract checks run before the services).
+        const r = childProcess.spawnSync("bash", [path.join(__dirname, "../testhost/ssh.sh"), `HSIMG_TAG_PREFIX=localhost/hotstack-os- bash /var/tmp/hsimg/images/${script} 2>&1`], { env: { ...process.env, TH }, encoding: "utf8", maxBuffer: 1 << 26 });
         const out = `${r.stdout}${r.stderr}`;
         const failed = out.split("\n").filter((l) => l.includes("[FAIL]"));
         const passed = out.split("\n").filter((l) => l.includes("[OK]")).length;
-        log(`${script}:\n${out}`);
-        checks.expect(r.status === 0 && failed.length === 0 && passed > 0, `image test ${script} passes against the upgraded images`, `${passed} ok, ${failed.length} failed: ${failed.slice(0, 5).join(" | ")}`);
+        log(`${script} (last 40 lines):\n${out.split("\n").slice(-40).join("\n")}${failed.length ? `\n  failed:\n${failed.join("\n")}` : ""}`);
+        checks.expect(r.status === 0 && failed.length === 0 && passed > 0, `image test ${script} passes against the upgraded images`, `exit ${r.status}, ${passed} ok, ${failed.length} failed: ${failed.slice(0, 5).join(" | ")}`);
     }
 }
 
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     const fig: Record<string, string | number> = {};
     const state = stateFile("e2e-upgrade");
     const from = earlierVersion();
+    if (from === git("rev-parse", "HEAD")) throw new Error(`UPGRADE_FROM is this version (${from.slice(0, 7)}): name an earlier commit`);
     const dir = checkout(from);
     let deployed = false;
     try {

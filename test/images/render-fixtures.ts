@@ -1,6 +1,7 @@
 // The image tests' fixtures, rendered by the service files: each config file a unit mounts and
-// the environment it gives its container, for the image tests' network (10.214.0.0/24, the
-// default addresses' last octets) and their compute host name. test/images/smoke-*.sh mount
+// the environment it gives its container, with the containers on the image tests' network
+// (10.214.0.0/24, the default addresses' last octets) and their compute host name (hot-ex's
+// address stays the default: the image tests have no provider network). test/images/smoke-*.sh mount
 // these files and start each role with `--env-file fixtures/env/<container>.env`, so they test
 // what a deployed unit runs. dnsmasq.conf stays the tests' own: their network stands in for
 // hot-ex, where the deployed dnsmasq listens. Values only a host knows (nova-compute's

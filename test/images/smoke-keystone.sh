@@ -225,17 +225,22 @@ rc=0
 out=$(podman run --rm --name hsimgtest-neg --network none "$INFRA" 2>&1) || rc=$?
 [[ $rc == 2 ]] && ok "no role -> exit 2" || bad "no role: rc=$rc"
 rc=0
-out=$(podman run --rm --name hsimgtest-neg --network none "$(secret ADMIN_PASSWORD)" \
+out=$(podman run --rm --name hsimgtest-neg --network none "$(secret ADMIN_PASSWORD)" --env-file "$fx/env/keystone.env" \
     "$(tpl "$fx/keystone.conf" /etc/keystone/keystone.conf)" "$KEYSTONE" keystone 2>&1) || rc=$?
 [[ $rc == 3 && $out == *"@@DB_PASSWORD@@"*"/etc/hotstack/templates/etc/keystone/keystone.conf"* ]] &&
     ok "template token without secret -> exit 3: $(grep -m1 'token @@' <<<"$out")" ||
     bad "missing secret in template: rc=$rc out=$out"
 rc=0
-out=$(podman run --rm --name hsimgtest-neg --network none "$INFRA" mariadb 2>&1) || rc=$?
+out=$(podman run --rm --name hsimgtest-neg --network none --env-file "$fx/env/mariadb.env" "$INFRA" mariadb 2>&1) || rc=$?
 [[ $rc != 0 && $out == *"secret MYSQL_ROOT_PASSWORD is missing"* ]] &&
     ok "mariadb without secrets -> exit $rc: $(grep -m1 ERROR <<<"$out")" || bad "mariadb without secrets: rc=$rc out=$out"
-podman run --rm --name hsimgtest-neg --network none --entrypoint hotstack-health "$KEYSTONE" keystone >/dev/null 2>&1 &&
+podman run --rm --name hsimgtest-neg --network none --env-file "$fx/env/keystone.env" --entrypoint hotstack-health "$KEYSTONE" keystone >/dev/null 2>&1 &&
     bad "keystone health succeeded without a server" || ok "hotstack-health keystone fails fast without a server"
+rc=0
+out=$(podman run --rm --name hsimgtest-neg --network none "$(secret ADMIN_PASSWORD)" "$(secret DB_PASSWORD)" \
+    "$(tpl "$fx/keystone.conf" /etc/keystone/keystone.conf)" "$KEYSTONE" keystone 2>&1) || rc=$?
+[[ $rc != 0 && $out == *"REGION_NAME: set by its unit"* ]] &&
+    ok "keystone without its unit's environment -> exit $rc, naming the variable" || bad "keystone without env: rc=$rc out=$out"
 
 # ---------------------------------------------------------------- infra
 step "2. infra roles"

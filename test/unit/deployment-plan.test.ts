@@ -38,12 +38,13 @@ describe("deployment plan", () => {
         assert.deepEqual(onHost(plan, "main").containers, [...SERVICE_NAMES], "main stays controller and compute");
     });
 
-    test("three hosts, main controller-only: the compute containers run on the compute hosts alone", () => {
+    test("three hosts, main controller-only: the guests' containers run on the compute hosts alone, main stays the gateway chassis", () => {
         const plan = deploymentPlan(withHosts({ mainCompute: false, computeHosts: [{ name: "compute1" }, { name: "compute2" }] }));
         const main = onHost(plan, "main");
         assert.deepEqual(main.roles, ["controller"]);
-        assert.ok(COMPUTE.every((n) => !main.containers.includes(n)));
-        assert.equal(main.containers.length, SERVICE_NAMES.length - COMPUTE.length);
+        assert.ok(["nova-compute", "neutron-ovn-agent"].every((n) => !main.containers.includes(n)));
+        assert.ok(main.containers.includes("ovn-controller"), "the gateway chassis (hot-ex) is main's ovn-controller");
+        assert.equal(main.containers.length, SERVICE_NAMES.length - 2);
         for (const n of ["compute1", "compute2"]) assert.deepEqual([...onHost(plan, n).containers].sort(), [...COMPUTE].sort());
         assert.equal(onHost(plan, "compute2").tunnelIp, undefined, "unset: read from the host");
         const everywhere = plan.hosts.flatMap((h) => h.containers);
@@ -67,7 +68,7 @@ describe("config: hosts that join the cloud", () => {
         assert.match(problems(hosts({ role: "storage" })), /hotstack-os:hosts\.compute1\.role = "storage": must be one of compute/);
         assert.match(problems(hosts({ role: "compute", tunnelIp: "192.0.2" })), /hotstack-os:hosts\.compute1\.tunnelIp = "192\.0\.2": must be an IPv4 address/);
         assert.match(problems(hosts({ role: "compute", mtu: 90000 })), /hotstack-os:hosts\.compute1\.mtu = 90000: must be an integer from 1280 to 9216/);
-        assert.match(problems(hosts({ tunnelIp: "192.0.2.11" })), /mean something only with hotstack-os:hosts\.compute1\.role = "compute"/);
+        assert.match(problems(hosts({ tunnelIp: "192.0.2.11" })), /hotstack-os:hosts\.compute1\.tunnelIp = "192\.0\.2\.11": means something only with hotstack-os:hosts\.compute1\.role = "compute"/);
         assert.match(problems(hosts({ rol: "compute" })), /hotstack-os:hosts\.compute1\.rol: is not a key of a host \(known: host, .*role, tunnelIp, mtu\)/);
     });
 
