@@ -138,20 +138,6 @@ swift = false
 horizon = false
 [validation]
 run_validation = false
-[heat_plugin]
-username = admin
-password = ${adminPassword}
-project_name = admin
-user_domain_name = Default
-project_domain_name = Default
-admin_username = admin
-admin_password = ${adminPassword}
-admin_project_name = admin
-admin_user_domain_name = Default
-admin_project_domain_name = Default
-auth_url = http://keystone.hotstack-os.local:5000/v3
-auth_version = 3
-region = RegionOne
 `;
 }
 
@@ -183,8 +169,8 @@ async function main(): Promise<void> {
         const conn = startTestHost(true);
         loadBaseImage();
         mem = memorySampler("hotstack-testhost");
-        log("test tooling on the test host (not the product): tempest, the heat tempest plugin");
-        onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends tempest heat-tempest-plugin >/dev/null");
+        log("test tooling on the test host (not the product): tempest");
+        onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends tempest >/dev/null");
         // A libvirt domain that is not nova's: destroy must leave it alone.
         onHost("virsh -c qemu:///system define /dev/stdin >/dev/null <<'EOF'\n<domain type='qemu'><name>foreign-vm</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>\nEOF");
         log("the guest image, built offline from Debian packages (assets/guest/build.sh)");
@@ -447,11 +433,14 @@ async function main(): Promise<void> {
         await closeAllConnections();
 
         // ---- tempest: any failure or error fails the run ----------------------------------------
-        log("tempest: API smoke subset (identity, compute, network, image, volume, orchestration)");
+        log("tempest: API smoke subset (identity, compute, network, image, volume)");
         await checks.step("tempest", () => {
             onHost("[ -d /root/tempest/etc ] || tempest init --name hotstack /root/tempest >/dev/null");
             putFile("/root/tempest/etc/tempest.conf", tempestConf(ids, out.adminPassword));
-            const regex = "^(tempest\\.api\\.(identity|compute|network|image|volume)\\..*\\[.*\\bsmoke\\b.*\\]|heat_tempest_plugin\\.tests\\.api\\.)";
+            // Orchestration is proven by the smoke's two Heat stacks (create, show, outputs, delete);
+            // heat_tempest_plugin's API tests (one gabbi chain, run in order, ~4 s a request) are left
+            // out for CI's time.
+            const regex = "^tempest\\.api\\.(identity|compute|network|image|volume)\\..*\\[.*\\bsmoke\\b.*\\]";
             const r = childProcess.spawnSync("bash", [path.join(__dirname, "../testhost/ssh.sh"), `cd /root/tempest && timeout 1500 tempest run --concurrency 2 --regex '${regex}' --exclude-regex '${TEMPEST_EXCLUDE}' > /root/tempest/run.log 2>&1; echo "exit=$?"; tail -40 /root/tempest/run.log; stestr last --subunit 2>/dev/null | subunit2csv 2>/dev/null | awk -F, '$2 == "fail" {print "FAILED " $1}' | head -50; stestr last --subunit 2>/dev/null | subunit2csv 2>/dev/null | python3 -c "${SLOWEST}"`], { env: { ...process.env, TH }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
             const text = `${r.stdout}${r.stderr}`;
             const exit = Number(/exit=(\d+)/.exec(text)?.[1] ?? -1);
