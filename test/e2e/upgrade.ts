@@ -1,6 +1,7 @@
 // npm run e2e:upgrade — a stack deployed by an earlier version of this program, then `up` with
 // this one, on a fresh test host (full service set, no post-setup): what the upgrade changes,
-// step by step. It may only update images and units (nothing made, replaced or deleted), the
+// step by step, in one directory (as `git pull` does it). It may only update (nothing made,
+// replaced or deleted; the other updates are listed, e.g. what names an image by its id), the
 // units that restart are exactly those whose resource changed, every API answers afterwards and
 // the next run changes nothing. UPGRADE_FROM names the earlier version (a commit; default: the
 // merge base with origin/main, else HEAD~1); UPGRADE_UNCHANGED lists resources that must not
@@ -14,7 +15,7 @@ import * as path from "node:path";
 import { changeCount } from "../harness/engine";
 import { TH, loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks } from "./checks";
-import { converge, destroyFresh, figures, log, program, rmState, stateFile, testStackConfig } from "./common";
+import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
 import { CATALOG_APIS, restartedUnits, unitStarts } from "./measure";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -29,12 +30,25 @@ function earlierVersion(): string {
     }
 }
 
-/** The earlier version's program files in a directory of their own, with this checkout's node_modules. */
+/**
+ * A checkout of the earlier version in a directory of its own (a detached git worktree, with this
+ * checkout's node_modules): the upgrade then happens in that same directory, as `git pull` does
+ * it (the images' context directory and file modes are inputs: another directory or a tar's
+ * modes would rebuild every image).
+ */
 function checkout(commit: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotstack-upgrade-from-"));
-    childProcess.execSync(`git -C ${ROOT} archive ${commit} | tar -x -C ${dir}`);
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hotstack-upgrade-")), "hotstack-os");
+    git("worktree", "add", "--detach", dir, commit);
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
     return dir;
+}
+
+/** The program in `dir` as it is now on disk (its modules loaded anew). */
+function programIn(dir: string): () => Promise<Record<string, unknown>> {
+    return () => {
+        for (const k of Object.keys(require.cache)) if (k.startsWith(`${dir}/`) && !k.includes("/node_modules/")) delete require.cache[k];
+        return require(path.join(dir, "index.ts"))();
+    };
 }
 
 /** The image tests against the deployed images, on the test host, with the cloud's units stopped. */
@@ -68,28 +82,31 @@ async function main(): Promise<void> {
         const opts = () => ({ stateFile: state, ...testStackConfig(conn, { serviceSet: "full", postSetup: "false" }) });
         log(`the earlier version: ${from} (${git("log", "-1", "--format=%s", from).slice(0, 100)})`);
         deployed = true;
-        await converge(`deployed by ${from.slice(0, 7)}`, opts(), () => require(path.join(dir, "index.ts"))());
+        await converge(`deployed by ${from.slice(0, 7)}`, opts(), programIn(dir));
         const before = unitStarts();
-        const r = await converge(`up with this version (${git("rev-parse", "--short", "HEAD")})`, opts(), program);
+        const to = git("rev-parse", "HEAD");
+        childProcess.execFileSync("git", ["-C", dir, "checkout", "--quiet", "--detach", to]);
+        const r = await converge(`up with this version (${to.slice(0, 7)}), in the same directory`, opts(), programIn(dir));
         const changed = r.steps.filter((s) => s.op !== "same" && !s.type.startsWith("pulumi:providers:"));
         const name = (urn: string) => urn.split("::").pop()!;
         const images = changed.filter((s) => s.type.endsWith(":ContainerImage")).map((s) => name(s.urn).replace(/^images-/, "")).sort();
         const units = changed.filter((s) => s.type.endsWith(":ContainerService")).map((s) => name(s.urn).replace(/-container$/, "")).sort();
-        const other = changed.filter((s) => s.op !== "update" || !/:(ContainerImage|ContainerService)$/.test(s.type)).map((s) => `${s.op} ${name(s.urn)}`);
+        const made = changed.filter((s) => s.op !== "update").map((s) => `${s.op} ${name(s.urn)}`);
+        const other = changed.filter((s) => s.op === "update" && !/:(ContainerImage|ContainerService)$/.test(s.type)).map((s) => `${s.op} ${name(s.urn)}`);
         const restarted = restartedUnits(before, unitStarts());
         fig.images_rebuilt = images.length;
         fig.units_updated = units.length;
         fig.units_restarted = restarted.length;
         fig.other_changes = other.length;
         log(`  images rebuilt: ${images.join(" ")}\n  units updated: ${units.join(" ")}\n  units restarted: ${restarted.join(" ")}\n  other changes: ${other.join(", ") || "none"}`);
-        checks.expect(other.length === 0, "the upgrade only updates images and units (nothing made, replaced or deleted)", other.join(", "));
+        checks.expect(made.length === 0, "the upgrade only updates (nothing made, replaced or deleted)", made.join(", "));
         checks.expect(JSON.stringify(restarted) === JSON.stringify(units), "exactly the units whose resource changed restarted", `restarted: ${restarted.join(",")}; updated: ${units.join(",")}`);
         const unchanged = (process.env.UPGRADE_UNCHANGED ?? "").split(",").filter(Boolean);
         const moved = unchanged.filter((u) => changed.some((s) => name(s.urn) === u));
         checks.expect(moved.length === 0, `unchanged as the change says: ${unchanged.join(", ") || "(none named)"}`, moved.join(", "));
         await checks.waitFor("every catalog API answers through HAProxy after the upgrade", 300, () => onHostOk(`for u in ${CATALOG_APIS.join(" ")}; do c=$(curl -s -o /dev/null -m 3 -w '%{http_code}' "$u"); [ "$c" -gt 0 ] && [ "$c" -lt 500 ] || exit 1; done`), 5);
         checks.expect(onHostOk("openstack --os-cloud hotstack-os-admin catalog list -f value -c Name | grep -q heat"), "the admin's token and catalog work after the upgrade");
-        const next = await converge("the run after the upgrade", opts(), program);
+        const next = await converge("the run after the upgrade", opts(), programIn(dir));
         fig.run2_changes = changeCount(next);
         checks.expect(changeCount(next) === 0, "the run after the upgrade changes nothing");
         if (process.env.IMAGE_SMOKE === "1") imageSmoke(checks);
@@ -105,7 +122,11 @@ async function main(): Promise<void> {
         }
         if (!process.env.KEEP_TESTHOST) stopTestHost();
         rmState(state);
-        fs.rmSync(dir, { recursive: true, force: true });
+        try {
+            git("worktree", "remove", "--force", dir);
+        } catch {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     }
     console.log(`\n${checks.summary()}`);
     console.log(figures(fig));
