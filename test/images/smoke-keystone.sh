@@ -262,8 +262,9 @@ echo "  infra up in $(($(date +%s) - t))s"
 l=$(podman logs hsimgtest-mariadb 2>&1)
 grep -q 'initialising system tables' <<<"$l" &&
     ok "mariadb first boot initialised the data dir: $(grep -m1 'initialising' <<<"$l")" || bad "mariadb first boot did not initialise"
-perms=$(podman exec hsimgtest-rabbitmq stat -c '%a %U:%G' /etc/rabbitmq/rabbitmq.conf)
-[[ $perms == "640 root:rabbitmq" ]] && ok "rendered rabbitmq.conf is $perms" || bad "rabbitmq.conf perms $perms"
+# The broker's password is in definitions.json (imported at every boot), not in rabbitmq.conf.
+perms=$(podman exec hsimgtest-rabbitmq stat -c '%a %U:%G' /etc/rabbitmq/definitions.json /etc/rabbitmq/rabbitmq.conf | tr '\n' ' ')
+[[ $perms == "640 root:rabbitmq 644 root:root " ]] && ok "rendered definitions.json (the secret) and rabbitmq.conf: $perms" || bad "rabbitmq files' perms: $perms"
 perms=$(podman exec hsimgtest-mariadb stat -c '%a %U:%G' /etc/mysql/mariadb.conf.d/99-hotstack.cnf)
 [[ $perms == "644 root:root" ]] && ok "rendered 99-hotstack.cnf (no secret) is $perms" || bad "cnf perms $perms"
 out=$(podman exec hsimgtest-mariadb mariadb -N -B -e "SELECT @@bind_address, @@innodb_snapshot_isolation, @@max_connections, @@datadir")
