@@ -2,7 +2,7 @@
 // the address keys of the config, databases, RabbitMQ users, keystone users, DNS names, HAProxy
 // frontends and catalog URLs. checkDescriptors() says what is inconsistent.
 import { ALL_SERVICES } from "./all";
-import { ContainerFacts, Frontend, ServiceDescriptor } from "./descriptor";
+import { ContainerFacts, Frontend, ServiceDescriptor, catalogUrl } from "./descriptor";
 
 /** Every container of every service, in start order. */
 export function allContainers(services: readonly ServiceDescriptor[] = ALL_SERVICES): (ContainerFacts & { service: ServiceDescriptor })[] {
@@ -59,7 +59,7 @@ export function catalogUrls(publicUrl: (name: string, port: number) => string, s
     for (const s of services) {
         for (const e of s.catalog ?? []) {
             const port = s.containers.find((c) => c.name === e.container)?.frontend?.port;
-            if (s.publicName && port) out[e.type] = `${publicUrl(s.publicName, port)}${e.path}`;
+            if (s.publicName && port) out[e.type] = catalogUrl(s, e.type, publicUrl);
         }
     }
     return out;

@@ -2,7 +2,7 @@
 // other by, and the secret tokens their templates may use. Plain data: no resources here.
 import * as pulumi from "@pulumi/pulumi";
 import { HotStackConfig } from "../config";
-import { PUBLIC_DOMAIN } from "../names";
+import { PUBLIC_DOMAIN, publicUrl } from "../names";
 
 /** Secrets a container can have: mounted as /run/secrets/<NAME>, usable as @@NAME@@ in templates. */
 export const SECRET_NAMES = ["DB_PASSWORD", "SERVICE_PASSWORD", "ADMIN_PASSWORD", "MYSQL_ROOT_PASSWORD", "RABBITMQ_PASSWORD", "HEAT_AUTH_KEY"] as const;
@@ -41,7 +41,7 @@ export function serviceContext(config: HotStackConfig, host: HostValues = { host
         config,
         host,
         dataDir: config.dataDir,
-        publicUrl: (service, port) => `http://${service}.${PUBLIC_DOMAIN}:${port}`,
+        publicUrl,
         dbUrl: (db) => `mysql+pymysql://openstack:${token("DB_PASSWORD")}@hotstack-os-mariadb/${db}`,
         transportUrl: `rabbit://openstack:${token("RABBITMQ_PASSWORD")}@hotstack-os-rabbitmq:5672/`,
         memcachedServers: "hotstack-os-memcached:11211",

@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceContext, SecretName } from "./context";
 import type { ServiceSpec } from "./service";
-import { PUBLIC_DOMAIN } from "../names";
+import { publicUrl } from "../names";
 
 /**
  * Where a container runs: on the controller, or once on every compute host. Today there is one
@@ -126,18 +126,18 @@ export function specBase(d: ServiceDescriptor, name: string, ips: Record<string,
     };
 }
 
-/** An API's root through HAProxy: http://<public name>.<domain>:<its frontend's port>. */
-export function publicRoot(d: ServiceDescriptor, container: string): string {
+/** An API's root through HAProxy: its public name and its frontend's port (`url` composes them). */
+export function publicRoot(d: ServiceDescriptor, container: string, url: (name: string, port: number) => string = publicUrl): string {
     const port = containerFacts(d, container).frontend?.port;
     if (!d.publicName || !port) throw new Error(`service ${d.name}: ${container} has no public name and frontend`);
-    return `http://${d.publicName}.${PUBLIC_DOMAIN}:${port}`;
+    return url(d.publicName, port);
 }
 
 /** The URL keystone's catalog lists for one of its entries (path included, e.g. /v1/$(project_id)s). */
-export function catalogUrl(d: ServiceDescriptor, type: string): string {
+export function catalogUrl(d: ServiceDescriptor, type: string, url: (name: string, port: number) => string = publicUrl): string {
     const e = d.catalog?.find((x) => x.type === type);
     if (!e) throw new Error(`service ${d.name} has no catalog entry ${type}`);
-    return `${publicRoot(d, e.container)}${e.path}`;
+    return `${publicRoot(d, e.container, url)}${e.path}`;
 }
 
 /** http://<network alias>:<port>/ of a container on the container network (podman's DNS answers aliases): waits inside the cloud. */
