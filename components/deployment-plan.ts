@@ -37,7 +37,7 @@ const COMPUTE_DIRECTORIES = ["nova-instances", "nova-mnt"];
 
 export function deploymentPlan(config: HotStackConfig): DeploymentPlan {
     const host = hostPlan(config);
-    const containers = allContainers(servicesIn(config.serviceSet));
+    const containers = allContainers(servicesIn(config));
     const byRole = (roles: HostRole[], gateway = false) => containers.filter((c) => roles.includes(c.role) || (gateway && c.gateway)).map((c) => c.name);
     const mainRoles: HostRole[] = config.mainCompute ? ["controller", "compute"] : ["controller"];
     // main is the gateway chassis (hot-ex): its ovn-controller stays even when it runs no guests.

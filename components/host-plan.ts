@@ -4,7 +4,7 @@
 import { DISTRO_PLANS, Distro, DistroPlan } from "./distro-plan";
 import { HotStackConfig, parseCidr } from "./config";
 import { FABRIC_UNIT, PUBLIC_DOMAIN, SHARED_MOUNTS_UNIT } from "./names";
-import { publicServiceNames } from "./services/catalogue";
+import { publicServiceNames, switchedOn } from "./services/catalogue";
 
 export const HOTSTACK_USER = "hotstack";
 export const HOTSTACK_HOME = "/var/lib/hotstack";
@@ -259,7 +259,7 @@ export function hostPlan(c: HotStackConfig): HostPlan {
             directories: ["nova-instances", "nova-mnt"],
         },
         // Podman copies the host's /etc/hosts into containers: these names resolve everywhere.
-        hostsEntries: [{ ip: c.hotExIp, names: publicServiceNames().map((s) => `${s}.${PUBLIC_DOMAIN}`) }],
+        hostsEntries: [{ ip: c.hotExIp, names: publicServiceNames(switchedOn(c)).map((s) => `${s}.${PUBLIC_DOMAIN}`) }],
         podmanNetwork: { name: PODMAN_NETWORK, subnet: c.containerNetwork, interfaceName: PODMAN_NETWORK },
         firewall: { zone: FIREWALL_ZONE, sources: [c.providerNetwork], interfaces: ["hot-ex"] },
         nat: { unitName: NAT_UNIT, unit: natUnit(), rulesPath: NAT_RULES, rules: natRules(c.providerNetwork, c.containerNetwork) },

@@ -40,6 +40,8 @@ export interface CloudOutputs {
     haproxyStatsUrl: string;
     /** Catalog URLs of the public APIs, by service. */
     endpoints: Record<string, string>;
+    /** Horizon's URL, when the dashboard runs. */
+    dashboardUrl?: string;
 }
 
 /** What post-setup made, for other programs (StackReference) and tools. */
@@ -167,6 +169,7 @@ export class HotStack extends pulumi.ComponentResource {
         }
         // Wait for keystone (and its clouds on the host) before handing out credentials that only work once it runs.
         const ready = access.cloudsFile.contentDigest;
+        const endpoints = catalogUrls(ctx.publicUrl, servicesIn(config));
         return {
             authUrl,
             region: config.region,
@@ -174,7 +177,8 @@ export class HotStack extends pulumi.ComponentResource {
             cloudsYaml: pulumi.secret(pulumi.all([adminPassword, userPassword ?? "", ready]).apply(([pw, upw]) =>
                 `clouds:\n${cloudEntries({ authUrl, region: config.region, adminPassword: pw, user: user && { ...user, password: upw } })}`)),
             haproxyStatsUrl: `http://${config.hotExIp}:${STATS_PORT}/stats`,
-            endpoints: catalogUrls(ctx.publicUrl, servicesIn(config.serviceSet)),
+            endpoints,
+            ...(endpoints.dashboard ? { dashboardUrl: endpoints.dashboard } : {}),
         };
     }
 }

@@ -24,15 +24,16 @@ export const IMAGE_PARENTS: Record<string, string | undefined> = {
     neutron: "openstack-services",
     cinder: "openstack-services",
     heat: "openstack-services",
+    dashboard: "openstack",
 };
 
 /**
  * The order builds take free slots (their parents permitting): keystone gates every API, so
  * infra (its database) and the openstack layer go first; OVN is needed by neutron only;
  * placement and neutron gate nova's chain of six units; glance, cinder and heat have nothing
- * waiting on them but post-setup.
+ * waiting on them but post-setup; nothing waits on the dashboard.
  */
-export const BUILD_ORDER = ["base", "infra", "openstack", "keystone", "placement", "openstack-services", "ovn", "neutron", "nova", "glance", "cinder", "heat"];
+export const BUILD_ORDER = ["base", "infra", "openstack", "keystone", "placement", "openstack-services", "ovn", "neutron", "nova", "glance", "cinder", "heat", "dashboard"];
 
 /** The build argument that names an image's parent: HOTSTACK_<PARENT>, e.g. HOTSTACK_OPENSTACK_SERVICES. */
 const parentBuildArg = (parent: string) => `HOTSTACK_${parent.toUpperCase().replace(/-/g, "_")}`;

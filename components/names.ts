@@ -3,8 +3,8 @@
 export const PUBLIC_DOMAIN = "hotstack-os.local";
 /** Names dnsmasq answers with a service's own address on the container network. */
 export const INTERNAL_DOMAIN = "hotstack-os.internal";
-/** An API's public URL through HAProxy: http://<name>.hotstack-os.local:<port>. */
-export const publicUrl = (name: string, port: number) => `http://${name}.${PUBLIC_DOMAIN}:${port}`;
+/** An API's public URL through HAProxy: http://<name>.hotstack-os.local:<port> (no port when it is HTTP's own, 80). */
+export const publicUrl = (name: string, port: number) => `http://${name}.${PUBLIC_DOMAIN}${port === 80 ? "" : `:${port}`}`;
 
 /** The host units the containers are ordered after (service.ts). */
 export const FABRIC_UNIT = "hotstack-os-fabric.service";

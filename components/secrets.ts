@@ -15,6 +15,9 @@ const CONFIG_KEY: Partial<Record<SecretName, PasswordKey>> = {
     RABBITMQ_PASSWORD: "rabbitmqPassword",
 };
 
+/** Generated lengths other than 32: Django wants a SECRET_KEY of 50 characters or more. */
+const LENGTH: Partial<Record<SecretName, number>> = { DASHBOARD_SECRET_KEY: 64 };
+
 export class Secrets extends pulumi.ComponentResource {
     readonly values: Partial<Record<SecretName, pulumi.Output<string>>> = {};
     readonly secrets: Partial<Record<SecretName, PodmanSecret>> = {};
@@ -33,7 +36,7 @@ export class Secrets extends pulumi.ComponentResource {
             // URL-safe on purpose: passwords end up in database and broker URLs unescaped.
             const value = given !== undefined
                 ? pulumi.secret(given)
-                : new random.RandomPassword(`${name}-${s.toLowerCase()}`, { length: 32, special: false }, { parent: this }).result;
+                : new random.RandomPassword(`${name}-${s.toLowerCase()}`, { length: LENGTH[s] ?? 32, special: false }, { parent: this }).result;
             this.values[s] = value;
             this.secrets[s] = new PodmanSecret(`${name}-${s.toLowerCase()}-podman`, { name: podmanSecretName(s), value, digestKey }, { parent: this });
         }

@@ -16,6 +16,7 @@ import { DEFAULTS, RawConfig, parseConfig } from "../components/config";
 import { HOTSTACK_USER } from "../components/host-plan";
 import { STATS_PORT } from "../components/services/haproxy";
 import { allContainers, containerByCatalogType } from "../components/services/catalogue";
+import { dashboardUrl } from "../components/services/dashboard";
 import { SERVICE_NAMES } from "../components/services/index";
 import { ADMIN_CLOUD } from "../providers/openstack/api";
 import { sh } from "../providers/host/shell";
@@ -62,7 +63,12 @@ export interface StatusInputs {
     computeServices?: ExecResult;
     /** `openstack volume service list -f json` */
     volumeServices?: ExecResult;
+    /** The dashboard's login page through the front door: `<url>\t<HTTP status, 000 = no answer>` */
+    dashboard?: ExecResult;
 }
+
+/** The dashboard's login page: what status asks when a dashboard is deployed. */
+export const DASHBOARD_LOGIN = `${dashboardUrl()}auth/login/`;
 
 // ---- parsing (pure) -------------------------------------------------------------------------
 
@@ -339,6 +345,13 @@ export function evaluateStatus(i: StatusInputs): StatusRow[] {
         }
     }
 
+    // the dashboard: its login page as a browser gets it, through the front door
+    if (i.dashboard) {
+        const [url = DASHBOARD_LOGIN, code = "000"] = i.dashboard.stdout.trim().split("\t");
+        if (i.dashboard.code === 0 && code === "200") up("dashboard", `HTTP 200 ${url}`);
+        else down("dashboard", `${code !== "000" ? `HTTP ${code}` : "no answer"} ${url}`, journalCommand("dashboard"));
+    }
+
     // OVN: the chassis in the southbound database
     if (i.chassis) {
         if (i.chassis.code !== 0) down("ovn chassis", `ovn-sbctl show failed: ${firstLine(i.chassis)}`, journalCommand("ovn-northd"));
@@ -423,7 +436,7 @@ export async function collectStatus(host: Host, o: StatusOptions = {}): Promise<
     const quadlets = await ask(host, `ls -1 ${QUADLET_DIR} 2>/dev/null | sed -n 's/^hotstack-os-\\(.*\\)\\.container$/\\1/p'`, t);
     const deployed = new Set(quadlets.code === 0 ? quadlets.stdout.split("\n").map((l) => l.trim()).filter(Boolean) : []);
     const haproxyUrl = `http://${hotExIp}:${STATS_PORT}/stats;csv`;
-    const [units, containers, libvirt, haproxy, catalog, chassis, computeServices, volumeServices] = await Promise.all([
+    const [units, containers, libvirt, haproxy, catalog, chassis, computeServices, volumeServices, dashboard] = await Promise.all([
         ask(host, "systemctl list-units --all --plain --no-legend --no-pager 'hotstack-os-*.service' hotstack-os.target", t),
         ask(host, "podman ps -a --filter name=hotstack-os- --format '{{.Names}}\\t{{.State}}\\t{{.Status}}'", t),
         ask(host, `${userSystemctl(sh(HOTSTACK_USER), `$(id -u ${sh(HOTSTACK_USER)})`)} is-active ${LIBVIRT_SESSION_UNIT}`, t),
@@ -432,6 +445,7 @@ export async function collectStatus(host: Host, o: StatusOptions = {}): Promise<
         deployed.has("ovn-northd") ? ask(host, "podman exec hotstack-os-ovn-northd ovn-sbctl --timeout=20 show", t) : undefined,
         deployed.has("nova-compute") ? ask(host, os("compute service list -f json"), t) : undefined,
         deployed.has("cinder-volume") ? ask(host, os("volume service list -f json"), t) : undefined,
+        deployed.has("dashboard") ? ask(host, `printf '%s\\t%s\\n' ${sh(DASHBOARD_LOGIN)} "$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 ${sh(DASHBOARD_LOGIN)} || true)"`, t) : undefined,
     ]);
     let endpoints: ExecResult | undefined;
     if (catalog && catalog.code === 0) {
@@ -445,7 +459,7 @@ export async function collectStatus(host: Host, o: StatusOptions = {}): Promise<
         const probe = (u: string) => `( printf '%s\\t%s\\n' ${sh(u)} "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${sh(u)} || true)" ) &`;
         if (urls.length) endpoints = await ask(host, [...urls.map(probe), "wait"].join("\n"), t);
     }
-    return { quadlets, units, containers, libvirt, haproxy, haproxyUrl, catalog, endpoints, chassis, computeServices, volumeServices };
+    return { quadlets, units, containers, libvirt, haproxy, haproxyUrl, catalog, endpoints, chassis, computeServices, volumeServices, dashboard };
 }
 
 /** The status of the stack on one host: what `npm run status` prints, for tools and e2e tests. */

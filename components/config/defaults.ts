@@ -51,6 +51,8 @@ export const DEFAULTS = {
     debug: false,
     serviceSet: "full" as (typeof SERVICE_SETS)[number],
     tokenExpiration: 3600,
+    // Horizon in the full service set (components/services/dashboard.ts)
+    dashboard: true,
     // hosts: main runs guests too (the compute hosts of `hosts` besides it)
     mainCompute: true,
     // preflight: refuse an unfit host before touching it (0 = the minimum of the service set)
@@ -103,6 +105,8 @@ export interface HotStackConfig {
     serviceSet: (typeof SERVICE_SETS)[number];
     /** Keystone token lifetime in seconds. */
     tokenExpiration: number;
+    /** Horizon runs (full service set only). */
+    dashboard: boolean;
     /** Passwords given in config (secrets); the rest are generated. */
     passwords: Partial<Record<PasswordKey, string>>;
     /** Probe the host before changing it (refuse an unfit one). */

@@ -161,6 +161,7 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
         debug: bool("debug"),
         serviceSet,
         tokenExpiration: int("tokenExpiration", 300, 86400),
+        dashboard: bool("dashboard"),
         passwords,
         preflight: bool("preflight"),
         preflightMinMemoryMb: int("preflightMinMemoryMb", 0, 1048576),

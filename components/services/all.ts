@@ -2,6 +2,7 @@
 // lists derived from them (databases, DNS names, keystone users); containers start in the order
 // their descriptors give (`order`).
 import { CINDER } from "./cinder";
+import { DASHBOARD } from "./dashboard";
 import { ServiceDescriptor } from "./descriptor";
 import { DNSMASQ } from "./dnsmasq";
 import { GLANCE } from "./glance";
@@ -17,5 +18,5 @@ import { PLACEMENT } from "./placement";
 import { RABBITMQ } from "./rabbitmq";
 
 export const ALL_SERVICES: readonly ServiceDescriptor[] = [
-    MARIADB, RABBITMQ, MEMCACHED, DNSMASQ, HAPROXY, KEYSTONE, GLANCE, PLACEMENT, NOVA, NEUTRON, OVN, CINDER, HEAT,
+    MARIADB, RABBITMQ, MEMCACHED, DNSMASQ, HAPROXY, KEYSTONE, GLANCE, PLACEMENT, NOVA, NEUTRON, OVN, CINDER, HEAT, DASHBOARD,
 ];

@@ -1,17 +1,23 @@
 // Every list about the services, derived from their descriptors (nothing here names a service):
 // the address keys of the config, databases, RabbitMQ users, keystone users, DNS names, HAProxy
 // frontends and catalog URLs. checkDescriptors() says what is inconsistent.
+import type { HotStackConfig } from "../config";
 import { ALL_SERVICES } from "./all";
-import { ContainerFacts, Frontend, ServiceDescriptor, catalogUrl } from "./descriptor";
+import { ContainerFacts, Frontend, ServiceDescriptor, ServiceSwitches, catalogUrl } from "./descriptor";
 
 /** Every container of every service, in start order. */
 export function allContainers(services: readonly ServiceDescriptor[] = ALL_SERVICES): (ContainerFacts & { service: ServiceDescriptor })[] {
     return services.flatMap((s) => s.containers.map((c) => ({ ...c, service: s }))).sort((a, b) => a.order - b.order);
 }
 
-/** The services of a service set ("host" has none). */
-export function servicesIn(set: string, services: readonly ServiceDescriptor[] = ALL_SERVICES): ServiceDescriptor[] {
-    return services.filter((s) => set === "full" || s.set === set);
+/** The services the config switches on (a service without a switch always is). */
+export function switchedOn(switches: ServiceSwitches, services: readonly ServiceDescriptor[] = ALL_SERVICES): ServiceDescriptor[] {
+    return services.filter((s) => !s.enabled || s.enabled(switches));
+}
+
+/** The services that run: those of the config's service set ("host" has none) that it switches on. */
+export function servicesIn(config: ServiceSwitches & Pick<HotStackConfig, "serviceSet">, services: readonly ServiceDescriptor[] = ALL_SERVICES): ServiceDescriptor[] {
+    return switchedOn(config, services).filter((s) => config.serviceSet === "full" || s.set === config.serviceSet);
 }
 
 /** Config key → default address, for every container on the container network. */

@@ -5,7 +5,7 @@ import { HotStackConfig } from "../config";
 import { PUBLIC_DOMAIN, publicUrl } from "../names";
 
 /** Secrets a container can have: mounted as /run/secrets/<NAME>, usable as @@NAME@@ in templates. */
-export const SECRET_NAMES = ["DB_PASSWORD", "SERVICE_PASSWORD", "ADMIN_PASSWORD", "MYSQL_ROOT_PASSWORD", "RABBITMQ_PASSWORD", "HEAT_AUTH_KEY"] as const;
+export const SECRET_NAMES = ["DB_PASSWORD", "SERVICE_PASSWORD", "ADMIN_PASSWORD", "MYSQL_ROOT_PASSWORD", "RABBITMQ_PASSWORD", "HEAT_AUTH_KEY", "DASHBOARD_SECRET_KEY"] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 /** The token a template uses for a secret; the container's entrypoint replaces it at start. */

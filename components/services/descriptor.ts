@@ -5,6 +5,7 @@
 // dnsmasq's and /etc/hosts' names, HAProxy's frontends, the endpoints output, tools/status.ts's
 // catalog map, the reserved user names) is derived from these in catalogue.ts.
 import type * as pulumi from "@pulumi/pulumi";
+import type { HotStackConfig } from "../config";
 import type { ServiceContext, SecretName } from "./context";
 import type { ServiceSpec } from "./service";
 import { publicUrl } from "../names";
@@ -55,10 +56,15 @@ export interface CatalogEntry {
     registered: boolean;
 }
 
+/** The config keys that switch a whole service on or off. */
+export type ServiceSwitches = Pick<HotStackConfig, "dashboard">;
+
 export interface ServiceDescriptor {
     name: string;
     /** The smallest service set it runs in ("identity" runs in "full" too). */
     set: "identity" | "full";
+    /** Whether the config wants it at all (absent: always). Off, nothing of it exists: no container, image, secret, frontend or name. */
+    enabled?: (switches: ServiceSwitches) => boolean;
     containers: ContainerFacts[];
     /** Its public name, <name>.hotstack-os.local, resolving to HAProxy (dnsmasq and /etc/hosts). */
     publicName?: string;

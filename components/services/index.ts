@@ -1,7 +1,7 @@
 // Which containers run, in start order (each after the ones it wants), from the service descriptors.
 import * as pulumi from "@pulumi/pulumi";
 import { ALL_SERVICES } from "./all";
-import { addHosts, catalogUrls, checkDescriptors, containerNames, databases, frontends, internalNames, publicNames, rabbitmqUsers, servicesIn } from "./catalogue";
+import { addHosts, catalogUrls, checkDescriptors, containerNames, databases, frontends, internalNames, publicNames, rabbitmqUsers, servicesIn, switchedOn } from "./catalogue";
 import { ServiceContext } from "./context";
 import { ServiceDescriptor } from "./descriptor";
 import { ServiceSpec } from "./service";
@@ -32,22 +32,24 @@ export function startAfter(spec: ServiceSpec, specs: ServiceSpec[]): string[] {
 /**
  * Every container of the service set, in start order; `ovmfDir` is where the host keeps UEFI
  * firmware (family dependent). The lists a service renders from the others (databases, DNS
- * names, users) are those of every service, as a deployed stack's names must not depend on the set.
+ * names, users) are those of every service the config switches on, whatever the service set, as a
+ * deployed stack's names must not depend on the set.
  */
 export function serviceSpecs(ctx: ServiceContext, ovmfDir: pulumi.Input<string> = "/usr/share/OVMF", services: readonly ServiceDescriptor[] = ALL_SERVICES): ServiceSpec[] {
     const problems = checkDescriptors(services);
     if (problems.length) throw new Error(`service descriptors: ${problems.join("; ")}`);
     const ips = ctx.config.ips;
-    const running = servicesIn(ctx.config.serviceSet, services);
+    const running = servicesIn(ctx.config, services);
+    const present = switchedOn(ctx.config, services);
     const cloud = {
         frontends: frontends(ips, running),
-        databases: databases(services),
-        rabbitmqUsers: rabbitmqUsers(services),
-        publicNames: publicNames(services),
-        internalNames: internalNames(ips, services),
-        addHosts: addHosts(ips, services),
+        databases: databases(present),
+        rabbitmqUsers: rabbitmqUsers(present),
+        publicNames: publicNames(present),
+        internalNames: internalNames(ips, present),
+        addHosts: addHosts(ips, present),
         ovmfDir,
-        catalog: catalogUrls(ctx.publicUrl, services),
+        catalog: catalogUrls(ctx.publicUrl, present),
     };
     const order = containerNames(services);
     return running.flatMap((s) => s.specs(ctx, cloud)).sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));

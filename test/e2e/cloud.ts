@@ -24,6 +24,7 @@ import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConf
 import { CATALOG_APIS, aptLimit, pollApis, residentMb, restartedUnits, span, timeline, unitStartPath, unitStarts } from "./measure";
 import { tokenWorks } from "./keystone";
 import { consoleInBrowser } from "./console";
+import { dashboardInBrowser } from "./dashboard";
 import { credsBesideMine, guestCleanup, imageUrl404, logsAll } from "./newcomer";
 import { interruptedFirstDeploys, repairStoppedAndEdited } from "./repair";
 import { rotateEach } from "./rotation";
@@ -182,6 +183,7 @@ async function main(): Promise<void> {
         let quotas = "{}";
         let postSetup = "true";
         let cpuModel = "";
+        let dashboard = "true";
         const passwords: Partial<Record<PasswordKey, string>> = {};
         const opts = () => ({
             stateFile: state,
@@ -191,6 +193,7 @@ async function main(): Promise<void> {
                 sshPublicKey: publicKey,
                 quotas,
                 postSetup,
+                dashboard,
                 ...(cpuModel ? { cpuModel } : {}),
             }, passwords),
         });
@@ -392,6 +395,14 @@ async function main(): Promise<void> {
             fig.nat_ok = withNat && !without && again ? 1 : 0;
         });
 
+        // ---- the dashboard: the project user logs in and finds a smoke guest (dashboard.ts) ---------
+        await checks.step("the dashboard in a real browser: the project user logs in and finds a smoke guest", async () => {
+            const guest = onHost(`${USER} server list -f value -c Name`, { allowFailure: true }).split("\n").map((n) => n.trim()).find((n) => n.startsWith("notapet-")) ?? "(no smoke guest)";
+            await dashboardInBrowser(checks, fig, { frontDoor: String(out.gateway), user: String(out.username), password: String(out.userPassword), server: guest });
+        });
+        fig.dashboard_login_ok ??= 0;
+        fig.dashboard_instances_ok ??= 0;
+
         // ---- the seeds' CI sequence with a guest left running ---------------------------------
         await checks.step("stop hotstack-os.target, 60 s, the libvirt session and the guest stay up, start it again, smoke again", async () => {
             const since = hostNow();
@@ -488,6 +499,32 @@ async function main(): Promise<void> {
             checks.expect(onHostOk(`${ADMIN} flavor show hotstack.small -f value -c id`) && onHostOk(`${ADMIN} image show ${GUEST_IMAGE} -f value -c id`), "post-setup on again: its objects are back", `${changeCount(back)} changes`);
         });
 
+        // ---- the dashboard switched off on the deployed stack --------------------------------------
+        await checks.step("dashboard off on a deployed stack: its unit, image, secret, frontend and names go, nothing else", async () => {
+            dashboard = "false";
+            const r = await converge("dashboard off", opts());
+            const changed = stepNames(r);
+            log(`  dashboard off: ${changed.join(", ")}`);
+            // Its own resources go; HAProxy (frontend, port 80), dnsmasq and /etc/hosts lose its name.
+            const others = changed.filter((n) => !/dashboard/.test(n) && !/^update (haproxy-|dnsmasq-|fabric-hosts$)/.test(n));
+            const gone = ["delete dashboard-container", "delete images-dashboard", "delete secrets-dashboard_secret_key-podman", "delete secrets-dashboard_secret_key"].filter((n) => !changed.includes(n));
+            checks.expect(others.length === 0 && gone.length === 0, "the run deletes the dashboard's unit, image and secret and updates only HAProxy, dnsmasq and the hosts block", `others: ${others.join(", ") || "none"}; not deleted: ${gone.join(", ") || "none"}`);
+            const left = onHost([
+                "test -e /etc/containers/systemd/hotstack-os-dashboard.container && echo unit",
+                "podman image exists localhost/hotstack-os-dashboard:latest && echo image",
+                "podman secret ls --format '{{.Name}}' | grep -q dashboard && echo secret",
+                "grep -q 'dashboard' /var/lib/hotstack-os/config/haproxy/etc__haproxy__haproxy.cfg && echo haproxy-frontend",
+                "grep -q 'dashboard.hotstack-os.local' /etc/hosts && echo hosts-entry",
+                `curl -s -o /dev/null --max-time 5 http://${String(out.gateway)}/ && echo port-80-answers`,
+                "true",
+            ].join("; "), { allowFailure: true }).trim().split("\n").filter(Boolean);
+            checks.expect(left.length === 0, "nothing of Horizon is left on the host (unit, image, secret, HAProxy frontend, hosts entry, port 80)", left.join(", ") || "none");
+            const again = await converge("dashboard off, next run", opts());
+            checks.expect(changeCount(again) === 0, "dashboard off: the next run changes nothing", stepNames(again).join(", "));
+            fig.dashboard_off_exact = others.length === 0 && gone.length === 0 && left.length === 0 && changeCount(again) === 0 ? 1 : 0;
+        });
+        fig.dashboard_off_exact ??= 0;
+
         // ---- every password rotated on the full set, with post-setup and vm1 (ROTATE=1) ---------
         // Not in CI (about 21 minutes): run by hand, figures in the README (Measured).
         if (process.env.ROTATE === "1") {
@@ -544,7 +581,7 @@ async function main(): Promise<void> {
         rmState(state);
     }
     console.log(`\n${checks.summary()}`);
-    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers", "console_ok",
+    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers", "console_ok", "dashboard_login_ok", "dashboard_instances_ok", "dashboard_rss_mb", "dashboard_off_exact",
         "interrupted_runs", "builds_left_after_interruptions", "kills_then_first_run_ok", "dropped_connection_ok", "stopped_services_repaired", "repair_restarts_exact", "drift_file_restored", "repair_run_s"];
     console.log(figures(Object.fromEntries(order.map((k) => [k, fig[k] ?? "n/a"]))));
     if (checks.failed.length) process.exitCode = 1;

@@ -16,7 +16,7 @@ import { log } from "./common";
 export const ARTIFACTS = process.env.E2E_ARTIFACTS ?? path.join(TH, "artifacts");
 
 /** A local port forwarded to `target` (host:port as seen from the test host), over the test host's SSH. */
-async function tunnel(target: string): Promise<{ port: number; close: () => void }> {
+export async function tunnel(target: string): Promise<{ port: number; close: () => void }> {
     const port = await new Promise<number>((resolve) => {
         const s = net.createServer().listen(0, "127.0.0.1", () => {
             const p = (s.address() as net.AddressInfo).port;
@@ -36,6 +36,16 @@ async function tunnel(target: string): Promise<{ port: number; close: () => void
     }
     ssh.kill();
     throw new Error(`no tunnel to ${target}`);
+}
+
+/** Headless Debian Chromium (test/setup-machine.sh installs it), driven by playwright-core. */
+export async function launchBrowser(): Promise<import("playwright-core").Browser> {
+    const { chromium } = require("playwright-core") as typeof import("playwright-core");
+    return chromium.launch({
+        executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+        // This machine reaches nothing outside: no background traffic (see the env notes in README's Tests).
+        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
 }
 
 interface Seen {
@@ -63,12 +73,7 @@ export async function consoleInBrowser(checks: Checks, fig: Record<string, strin
     const shown = JSON.parse(onHost(`${o.admin} console url show --novnc ${o.server} -f json`));
     const url = new URL(shown.url);
     const t = await tunnel(`${o.frontDoor}:${url.port || 80}`);
-    const { chromium } = require("playwright-core") as typeof import("playwright-core");
-    const browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-        // This machine reaches nothing outside: no background traffic (see the env notes in README's Tests).
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launchBrowser();
     const local = (u: URL) => `http://127.0.0.1:${t.port}${u.pathname}${u.search}`;
     const watch = async (page: import("playwright-core").Page, seconds: number, until: (s: Seen) => boolean): Promise<Seen> => {
         let seen: Seen = { status: "", drawn: 0 };

@@ -4,11 +4,11 @@
 #
 #   base -> infra
 #        -> ovn
-#        -> openstack -> keystone, placement
+#        -> openstack -> keystone, placement, dashboard
 #                     -> openstack-services -> glance, nova, neutron, cinder, heat
 #        -> wrappers-test (test/images/wrappers-test: wrapper proof image, optional)
 #
-# Usage: test/images/build.sh [image...]     (default: all twelve images, in that order)
+# Usage: test/images/build.sh [image...]     (default: all thirteen images, in that order)
 # Env:   HSIMG_TAG_PREFIX   tag prefix       (default localhost/hsimgtest-, tag :latest)
 #        BASE_IMAGE         FROM of base     (default docker.io/library/debian:trixie-slim)
 #        HSIMG_LOG_DIR      build logs       (default /var/tmp/hotstack-images-dev/logs)
@@ -25,11 +25,11 @@ base_image=${BASE_IMAGE:-docker.io/library/debian:trixie-slim}
 mkdir -p "$logdir"
 
 images=("$@")
-((${#images[@]})) || images=(base infra ovn openstack keystone placement openstack-services glance nova neutron cinder heat)
+((${#images[@]})) || images=(base infra ovn openstack keystone placement dashboard openstack-services glance nova neutron cinder heat)
 
 declare -A parent=([base]="" [infra]=base [ovn]=base [openstack]=base [wrappers-test]=base)
 declare -A parent_arg=([infra]=HOTSTACK_BASE [ovn]=HOTSTACK_BASE [openstack]=HOTSTACK_BASE [wrappers-test]=HOTSTACK_BASE)
-for img in keystone placement openstack-services; do
+for img in keystone placement dashboard openstack-services; do
     parent[$img]=openstack
     parent_arg[$img]=HOTSTACK_OPENSTACK
 done

@@ -210,6 +210,9 @@ describe("host plan", () => {
     });
 
     test("hosts block names every public API", () => {
-        assert.deepEqual(plan.hostsEntries, [{ ip: "172.31.0.129", names: ["keystone", "glance", "placement", "nova", "neutron", "cinder", "heat"].map((s) => `${s}.hotstack-os.local`) }]);
+        assert.deepEqual(plan.hostsEntries, [{ ip: "172.31.0.129", names: ["keystone", "glance", "placement", "nova", "neutron", "cinder", "heat", "dashboard"].map((s) => `${s}.hotstack-os.local`) }]);
+        // Switched off, the dashboard has no name either.
+        const off = hostPlan(parseConfig({ dashboard: "false" }));
+        assert.deepEqual(off.hostsEntries[0].names, plan.hostsEntries[0].names.filter((n) => n !== "dashboard.hotstack-os.local"));
     });
 });

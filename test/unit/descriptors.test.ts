@@ -32,14 +32,14 @@ describe("service descriptors", () => {
         assert.deepEqual(databases(), ["keystone", "glance", "placement", "nova_api", "nova", "nova_cell0", "neutron", "cinder", "heat"]);
         assert.deepEqual(rabbitmqUsers(), ["openstack"]);
         assert.deepEqual(keystoneUsers(), ["admin", "glance", "placement", "nova", "neutron", "cinder", "heat", "heat_domain_admin"]);
-        assert.deepEqual(publicServiceNames(), ["keystone", "glance", "placement", "nova", "neutron", "cinder", "heat"]);
-        assert.deepEqual(publicNames(), ["keystone", "glance", "placement", "nova", "nova-api", "neutron", "neutron-server", "cinder", "cinder-api", "heat", "heat-api"]);
+        assert.deepEqual(publicServiceNames(), ["keystone", "glance", "placement", "nova", "neutron", "cinder", "heat", "dashboard"]);
+        assert.deepEqual(publicNames(), ["keystone", "glance", "placement", "nova", "nova-api", "neutron", "neutron-server", "cinder", "cinder-api", "heat", "heat-api", "dashboard"]);
         assert.deepEqual(containerByCatalogType(), {
             identity: "keystone", image: "glance", placement: "placement", compute: "nova-api", network: "neutron-server",
             volumev3: "cinder-api", "block-storage": "cinder-api", volume: "cinder-api", orchestration: "heat-api",
         });
         const config = parseConfig({});
-        assert.deepEqual(frontends(config.ips, ALL_SERVICES).map((f) => f.name), ["keystone", "glance", "placement", "cinder", "heat", "nova", "neutron", "novnc", "nova_metadata"]);
+        assert.deepEqual(frontends(config.ips, ALL_SERVICES).map((f) => f.name), ["keystone", "glance", "placement", "cinder", "heat", "nova", "neutron", "novnc", "nova_metadata", "dashboard"]);
         assert.equal(internalNames(config.ips).length, 10);
         const urls = catalogUrls((n, p) => `http://${n}:${p}`);
         assert.equal(urls.orchestration, "http://heat:8004/v1/$(project_id)s");

@@ -97,17 +97,17 @@ describe("program graph (setMocks)", () => {
         assert.equal(outputs.providerNetwork.cidr, "172.31.0.128/25");
     });
 
-    test("the whole cloud: 23 containers, their images and secrets, one Quadlet unit each", () => {
+    test("the whole cloud: 24 containers, their images and secrets, one Quadlet unit each", () => {
         const names = ofType("ContainerService").map((c) => c.inputs.name).sort();
-        assert.equal(names.length, 23);
+        assert.equal(names.length, 24);
         assert.deepEqual(names, [
-            "cinder-api", "cinder-scheduler", "cinder-volume", "dnsmasq", "glance", "haproxy", "heat-api", "heat-engine", "keystone", "mariadb", "memcached",
+            "cinder-api", "cinder-scheduler", "cinder-volume", "dashboard", "dnsmasq", "glance", "haproxy", "heat-api", "heat-engine", "keystone", "mariadb", "memcached",
             "neutron-ovn-agent", "neutron-server", "nova-api", "nova-compute", "nova-conductor", "nova-metadata", "nova-novncproxy", "nova-scheduler",
             "ovn-controller", "ovn-northd", "placement", "rabbitmq",
         ]);
         assert.deepEqual(ofType("ContainerImage").map((c) => c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, "")).sort(),
-            ["base", "cinder", "glance", "heat", "infra", "keystone", "neutron", "nova", "openstack", "openstack-services", "ovn", "placement"]);
-        assert.deepEqual(ofType("PodmanSecret").map((c) => c.inputs.name).sort(), ["admin-password", "db-password", "heat-auth-key", "mysql-root-password", "rabbitmq-password", "service-password"].map((n) => `hotstack-os-${n}`));
+            ["base", "cinder", "dashboard", "glance", "heat", "infra", "keystone", "neutron", "nova", "openstack", "openstack-services", "ovn", "placement"]);
+        assert.deepEqual(ofType("PodmanSecret").map((c) => c.inputs.name).sort(), ["admin-password", "dashboard-secret-key", "db-password", "heat-auth-key", "mysql-root-password", "rabbitmq-password", "service-password"].map((n) => `hotstack-os-${n}`));
         const keystone = ofType("ContainerService").find((c) => c.inputs.name === "keystone")!.inputs;
         assert.match(keystone.content, /^Image=0{56}/m, "image by ID");
         assert.match(keystone.content, /^Secret=hotstack-os-admin-password,type=mount,target=ADMIN_PASSWORD$/m);
@@ -132,7 +132,7 @@ describe("program graph (setMocks)", () => {
         // Waiting builds take slots keystone first, heat last; every image has its own place.
         const priority = (i: string) => ofType("ContainerImage").find((c) => c.inputs.name.includes(`-${i}:`))!.inputs.priority;
         const order = ofType("ContainerImage").map((c) => c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, "")).sort((a, b) => priority(a) - priority(b));
-        assert.deepEqual(order, ["base", "infra", "openstack", "keystone", "placement", "openstack-services", "ovn", "neutron", "nova", "glance", "cinder", "heat"]);
+        assert.deepEqual(order, ["base", "infra", "openstack", "keystone", "placement", "openstack-services", "ovn", "neutron", "nova", "glance", "cinder", "heat", "dashboard"]);
     });
 
     test("nova and OVN agree on the host name; nova talks to the hotstack session; qemu without KVM", () => {

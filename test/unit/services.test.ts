@@ -135,9 +135,30 @@ describe("HAProxy", () => {
         assert.match(cfg, /listen stats\n {4}bind \*:8404/);
         assert.doesNotMatch(cfg, /^\s*daemon/m, "stays in the foreground");
     });
-    test("publishes every API, noVNC and the stats page on the gateway address", () => {
-        const ports = [5000, 9292, 8778, 8774, 8775, 9696, 8776, 8004, 6080, 8404];
+    test("publishes every API, noVNC, the dashboard and the stats page on the gateway address", () => {
+        const ports = [5000, 9292, 8778, 8774, 8775, 9696, 8776, 8004, 6080, 80, 8404];
         assert.deepEqual([...specs.haproxy.publish!].sort(), ports.map((p) => `172.31.0.129:${p}:${p}`).sort());
+    });
+    test("the dashboard (config dashboard, default on): behind the front door on port 80; off, nothing of it anywhere", () => {
+        const d = raw.dashboard;
+        assert.equal(d.exec, "dashboard");
+        assert.deepEqual(d.network, { ip: "172.31.0.61", hostname: "dashboard" });
+        assert.deepEqual(d.secrets, ["DASHBOARD_SECRET_KEY"]);
+        const settings = String(d.templates![0].content);
+        assert.equal(d.templates![0].target, "/etc/openstack-dashboard/local_settings.py");
+        assert.match(settings, /^SECRET_KEY = "@@DASHBOARD_SECRET_KEY@@"$/m, "the key by token, rendered in the container");
+        assert.match(settings, /^OPENSTACK_KEYSTONE_URL = "http:\/\/keystone\.hotstack-os\.local:5000\/v3"$/m);
+        assert.match(settings, /^SESSION_ENGINE = "django\.contrib\.sessions\.backends\.cache"$/m);
+        assert.match(settings, /"LOCATION": "hotstack-os-memcached:11211"/);
+        assert.match(String(raw.haproxy.templates![0].content), /frontend dashboard\n {4}bind \*:80\n[^]*?backend dashboard\n {4}option httpchk GET \/auth\/login\/\n {4}http-check expect status 200\n {4}server dashboard 172\.31\.0\.61:80 /);
+        assert.match(String(raw.dnsmasq.templates![0].content), /\/dashboard\.hotstack-os\.local\//);
+
+        const off = Object.fromEntries(serviceSpecs(serviceContext(parseConfig({ dashboard: "false" }))).map((s) => [s.name, s]));
+        assert.deepEqual(Object.keys(off), SERVICE_NAMES.filter((n) => n !== "dashboard"));
+        assert.ok(!off.haproxy.publish!.some((p) => String(p).endsWith(":80:80")), "no port 80 on the gateway");
+        assert.doesNotMatch(String(off.haproxy.templates![0].content), /dashboard/);
+        assert.doesNotMatch(String(off.dnsmasq.templates![0].content), /dashboard/);
+        assert.throws(() => parseConfig({ dashboard: "yes please" }), /hotstack-os:dashboard = "yes please"/);
     });
     test("the identity set: infra and keystone only", () => {
         const identity = serviceSpecs(serviceContext(parseConfig({ serviceSet: "identity" })));

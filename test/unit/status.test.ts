@@ -11,7 +11,7 @@ import { SERVICE_NAMES } from "../../components/services/index";
 import { ExecResult, Host, RunOptions } from "../../providers/host/transport";
 import { HOST_UNITS, logsArgs, logsCommand, streamLogs } from "../../tools/logs";
 import {
-    LIBVIRT_SESSION_UNIT, StatusInputs, StatusRow, backendServices, evaluateStatus, parseCatalog, parseChassis, parseContainers,
+    DASHBOARD_LOGIN, LIBVIRT_SESSION_UNIT, StatusInputs, StatusRow, backendServices, evaluateStatus, parseCatalog, parseChassis, parseContainers,
     parseHaproxyCsv, parseProbes, parseServiceList, parseUnits, probeUrl, renderStatus, statusChecks,
 } from "../../tools/status";
 
@@ -197,7 +197,7 @@ describe("status: parsing what the host answers", () => {
     test("HAProxy frontends map to the services behind them (from the service specs)", () => {
         assert.deepEqual(backendServices(), {
             keystone: "keystone", glance: "glance", placement: "placement", cinder: "cinder-api", heat: "heat-api",
-            nova: "nova-api", neutron: "neutron-server", nova_metadata: "nova-metadata", novnc: "nova-novncproxy",
+            nova: "nova-api", neutron: "neutron-server", nova_metadata: "nova-metadata", novnc: "nova-novncproxy", dashboard: "dashboard",
         });
     });
 });
@@ -261,6 +261,17 @@ describe("status: the table", () => {
         assert.deepEqual(notUp(rows2), ["haproxy stats"]);
         assert.match(row(rows2, "haproxy stats").detail, /no answer from http:\/\/172\.31\.0\.129:8404\/stats;csv: curl: \(7\)/);
         assert.match(row(rows2, "haproxy stats").next!, /journalctl -u hotstack-os-haproxy /);
+    });
+
+    test("the dashboard: its login page through the front door; anything but 200 is down, naming its journal", () => {
+        const login = "http://dashboard.hotstack-os.local/auth/login/";
+        assert.equal(DASHBOARD_LOGIN, login);
+        assert.deepEqual(row(evaluateStatus(healthy({ dashboard: ok(`${login}\t200\n`) })), "dashboard"), { component: "dashboard", state: "up", detail: `HTTP 200 ${login}` });
+        const rows = evaluateStatus(healthy({ dashboard: ok(`${login}\t503\n`) }));
+        assert.deepEqual(notUp(rows), ["dashboard"]);
+        assert.equal(row(rows, "dashboard").detail, `HTTP 503 ${login}`);
+        assert.match(row(rows, "dashboard").next!, /journalctl -u hotstack-os-dashboard /);
+        assert.equal(row(evaluateStatus(healthy({ dashboard: ok(`${login}\t000\n`) })), "dashboard").detail, `no answer ${login}`);
     });
 
     test("endpoints: a 5xx or no answer is down, anything below 500 answers; a failed catalog is one row", () => {
@@ -338,6 +349,7 @@ describe("statusChecks(host)", () => {
             [/^podman exec hotstack-os-ovn-northd ovn-sbctl --timeout=20 show$/, ok(SBCTL)],
             [/openstack --os-cloud hotstack-os-admin compute service list -f json$/, ok(computeJson())],
             [/openstack --os-cloud hotstack-os-admin volume service list -f json$/, ok(volumeJson())],
+            [/^printf '%s\\t%s\\n' http:\/\/dashboard\.hotstack-os\.local\/auth\/login\/ "\$\(curl -s -o \/dev\/null -w '%\{http_code\}' --max-time 20 http:\/\/dashboard\.hotstack-os\.local\/auth\/login\/ \|\| true\)"$/, ok("http://dashboard.hotstack-os.local/auth/login/\t200\n")],
         ]);
         const report = await statusChecks(host, { hotExIp: "172.31.0.200" });
         assert.deepEqual(notUp(report.rows), []);
@@ -345,7 +357,7 @@ describe("statusChecks(host)", () => {
         const probe = host.scripts.find((s) => s.startsWith("( printf"))!;
         for (const [, , url] of CATALOG) assert.ok(probe.includes(`curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${url}`), url);
         assert.match(probe, /\nwait$/);
-        assert.equal(host.scripts.length, 10);
+        assert.equal(host.scripts.length, 11);
     });
 
     test("a stopped container makes it not ok and names the container", async () => {
@@ -360,6 +372,7 @@ describe("statusChecks(host)", () => {
             [/ovn-sbctl/, ok(SBCTL)],
             [/compute service list/, ok(computeJson())],
             [/volume service list/, ok(volumeJson())],
+            [/^printf .*dashboard/, ok("http://dashboard.hotstack-os.local/auth/login/\t200\n")],
         ]);
         const report = await statusChecks(host);
         assert.equal(report.ok, false);

@@ -1,0 +1,69 @@
+// The dashboard as a user sees it (called by cloud.ts): Horizon's login page through the front
+// door (an SSH tunnel to port 80 of the gateway address, like the README's recipe for another
+// machine), opened in headless Chromium. A control first: a wrong password must not log in (so
+// the check can fail). Then the project user logs in, opens Project > Instances and must find a
+// running guest by its name; screenshots are kept. Figures: dashboard_login_ok,
+// dashboard_instances_ok, dashboard_rss_mb.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { onHost } from "../support/testhost";
+import { Checks } from "./checks";
+import { log } from "./common";
+import { ARTIFACTS, launchBrowser, tunnel } from "./console";
+
+export interface DashboardLogin {
+    frontDoor: string;
+    user: string;
+    password: string;
+    /** A server of the user's project that the instances page must list. */
+    server: string;
+}
+
+/** Resident memory of the dashboard container's processes (gunicorn and its worker), MB. */
+export function dashboardRssMb(): number | string {
+    const kb = onHost("pid=$(podman inspect -f '{{.State.Pid}}' hotstack-os-dashboard) && ps -o rss= -p \"$pid\" --ppid \"$pid\" | awk '{s += $1} END {print s + 0}'", { allowFailure: true }).trim();
+    return /^\d+$/.test(kb) && kb !== "0" ? Math.round(Number(kb) / 1024) : "n/a";
+}
+
+export async function dashboardInBrowser(checks: Checks, fig: Record<string, string | number>, o: DashboardLogin): Promise<void> {
+    const t = await tunnel(`${o.frontDoor}:80`);
+    const browser = await launchBrowser();
+    const base = `http://127.0.0.1:${t.port}`;
+    const login = async (page: import("playwright-core").Page, password: string) => {
+        await page.goto(`${base}/auth/login/`);
+        await page.fill("#id_username", o.user);
+        await page.fill("#id_password", password);
+        await Promise.all([page.waitForLoadState("load"), page.click("button[type=submit], #loginBtn")]);
+        await page.waitForLoadState("networkidle", { timeout: 60_000 }).catch(() => undefined);
+    };
+    try {
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        const control = await browser.newPage();
+        await login(control, `${o.password}-wrong`);
+        const refused = new URL(control.url()).pathname;
+        const said = (await control.locator(".alert-danger, .error, .help-block").allTextContents()).join(" ").trim();
+        checks.expect(refused.startsWith("/auth/login"), "control: a wrong password stays on the login page", `${refused}: ${said.slice(0, 120)}`);
+        await control.close();
+
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        await login(page, o.password);
+        const landed = new URL(page.url()).pathname;
+        const shotHome = path.join(ARTIFACTS, "dashboard-home.png");
+        await page.screenshot({ path: shotHome });
+        const loggedIn = checks.expect(!landed.startsWith("/auth/"), `the dashboard logs ${o.user} in (keystone behind it, the session in memcached)`, `landed on ${landed}; screenshot ${shotHome}`);
+        fig.dashboard_login_ok = loggedIn ? 1 : 0;
+
+        await page.goto(`${base}/project/instances/`);
+        await page.waitForLoadState("networkidle", { timeout: 60_000 }).catch(() => undefined);
+        const rows = await page.locator("table#instances tbody tr").allTextContents();
+        const shot = path.join(ARTIFACTS, "dashboard-instances.png");
+        await page.screenshot({ path: shot, fullPage: true });
+        log(`  dashboard: ${o.user} on ${landed}, instances page lists ${rows.length} row(s); screenshots ${shotHome}, ${shot}`);
+        const found = checks.expect(rows.some((r) => r.includes(o.server)), `Project > Instances lists ${o.server}`, rows.map((r) => r.replace(/\s+/g, " ").trim().slice(0, 80)).join(" | ") || "no row");
+        fig.dashboard_instances_ok = found ? 1 : 0;
+    } finally {
+        await browser.close();
+        t.close();
+    }
+    fig.dashboard_rss_mb = dashboardRssMb();
+}
