@@ -16,7 +16,7 @@ import { NetworkFabric } from "./network-fabric";
 import { PostSetup } from "./post-setup";
 import { preflightRequirements } from "./preflight-plan";
 import { Secrets } from "./secrets";
-import { catalogUrls, servicesIn } from "./services/catalogue";
+import { catalogUrls, forPeople, servicesIn } from "./services/catalogue";
 import { serviceContext } from "./services/context";
 import { STATS_PORT } from "./services/haproxy";
 import { serviceSpecs, startAfter } from "./services/index";
@@ -148,7 +148,8 @@ export class HotStack extends pulumi.ComponentResource {
         if (plan && userPassword) {
             const post = new PostSetup("post-setup", {
                 plan, dataDir: config.dataDir, region: config.region, authUrl, userPassword, digestKey: secrets.digestKey,
-                dependsOn: [access.cloudsFile, ...Object.values(this.services)],
+                // Every API it may call runs first; pages for people (the dashboard) are not waited for.
+                dependsOn: [access.cloudsFile, ...Object.entries(this.services).filter(([n]) => !forPeople(n)).map(([, s]) => s)],
                 // The cloud's objects live in its database: a destroy of the cloud takes them along.
                 deletedWith: this.services.mariadb.container,
             }, child);

@@ -78,6 +78,10 @@ export function containerByCatalogType(services: readonly ServiceDescriptor[] = 
     return out;
 }
 
+/** Whether a container serves people rather than the cloud (the dashboard): nothing of the cloud's setup waits for it. */
+export const forPeople = (container: string, services: readonly ServiceDescriptor[] = ALL_SERVICES) =>
+    allContainers(services).some((c) => c.name === container && c.service.forPeople === true);
+
 /** Container names in start order: what `wants` and `after` may name. */
 export const containerNames = (services: readonly ServiceDescriptor[] = ALL_SERVICES) => allContainers(services).map((c) => c.name);
 

@@ -11,6 +11,7 @@ export const DASHBOARD: ServiceDescriptor = {
     name: "dashboard",
     set: "full",
     enabled: (config) => config.dashboard,
+    forPeople: true,
     containers: [{
         name: "dashboard", image: "dashboard", role: "controller", order: 240, address: { key: "dashboardIp", default: "172.31.0.61" },
         hostname: "dashboard", secrets: ["DASHBOARD_SECRET_KEY"], wants: ["memcached", "keystone"], after: ["dnsmasq", "haproxy"],

@@ -66,6 +66,8 @@ export interface ServiceDescriptor {
     /** Whether the config wants it at all (absent: always). Off, nothing of it exists: no container, image, secret, frontend or name. */
     enabled?: (switches: ServiceSwitches) => boolean;
     containers: ContainerFacts[];
+    /** A page for people, not an API the cloud uses: post-setup does not wait for it. */
+    forPeople?: boolean;
     /** Its public name, <name>.hotstack-os.local, resolving to HAProxy (dnsmasq and /etc/hosts). */
     publicName?: string;
     /** More public names dnsmasq answers (the API container's name). */

@@ -1,5 +1,5 @@
 // npm run e2e:cloud — the whole cloud from a bare test host through the harness (the real
-// provider host process): 23 containers and post-setup's objects (checked with the product's
+// provider host process): 24 containers (23 with the dashboard off) and post-setup's objects (checked with the product's
 // `openstack` on the host, as admin and as the project user; drift; a one-value change; bad
 // input), then the data plane with a real guest built offline (assets/guest): HotStack-OS's
 // smoke test — DHCP, metadata, ping and SSH through floating IPs, a trunk, boot from volume,
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
         // ---- run 1: bare host to a usable cloud ------------------------------------------------
         const run1Start = Date.now();
         const apis = pollApis(CATALOG_APIS);
-        const run1 = await converge(`run 1 (${interrupted ? "after three interrupted runs" : "bare host"}: 12 images, 23 containers, post-setup)`, opts());
+        const run1 = await converge(`run 1 (${interrupted ? "after three interrupted runs" : "bare host"}: 13 images, 24 containers, post-setup)`, opts());
         fig.kills_then_first_run_ok = interrupted ? (interrupted.allInterrupted ? 1 : 0) : "skipped(BENCH=1)";
         fig.dropped_connection_ok = interrupted ? (interrupted.droppedClean ? 1 : 0) : "skipped(BENCH=1)";
         fig.converge_s = run1.seconds.toFixed(0);
