@@ -16,7 +16,7 @@ import { NetworkFabric } from "./network-fabric";
 import { PostSetup } from "./post-setup";
 import { preflightRequirements } from "./preflight-plan";
 import { Secrets } from "./secrets";
-import { catalogUrls, forPeople, servicesIn } from "./services/catalogue";
+import { catalogUrls, forPeople, servicesIn, versionSources } from "./services/catalogue";
 import { serviceContext } from "./services/context";
 import { STATS_PORT } from "./services/haproxy";
 import { serviceSpecs, startAfter } from "./services/index";
@@ -42,6 +42,8 @@ export interface CloudOutputs {
     endpoints: Record<string, string>;
     /** Horizon's URL, when the dashboard runs. */
     dashboardUrl?: string;
+    /** Each running service's package version ({keystone: "2:27.0.0-3+deb13u6", …}), as installed in its image. */
+    openstackVersions: pulumi.Output<Record<string, string>>;
 }
 
 /** What post-setup made, for other programs (StackReference) and tools. */
@@ -115,8 +117,11 @@ export class HotStack extends pulumi.ComponentResource {
         const specs = serviceSpecs(ctx, ovmfDir).filter((sp) => onMain.includes(sp.name));
         // nova's root must carry the host's kvm gid to reach the libvirt session socket (group kvm).
         const kvmGid = facts.kvmGid.apply(String);
+        const sources = versionSources(specs.map((sp) => sp.name));
+        const versionsOf: Record<string, string[]> = {};
+        for (const { image, package: pkg } of Object.values(sources)) versionsOf[image] = [...new Set([...(versionsOf[image] ?? []), pkg])];
         const images = new Images("images", {
-            config, needed: [...new Set(specs.map((sp) => sp.image))],
+            config, needed: [...new Set(specs.map((sp) => sp.image))], versionsOf,
             // The layer under nova makes the kvm group (before udev's sysusers can take the GID).
             extraArgs: { "openstack-services": { KVM_GID: kvmGid }, nova: { KVM_GID: kvmGid } },
         }, after);
@@ -180,6 +185,7 @@ export class HotStack extends pulumi.ComponentResource {
             haproxyStatsUrl: `http://${config.hotExIp}:${STATS_PORT}/stats`,
             endpoints,
             ...(endpoints.dashboard ? { dashboardUrl: endpoints.dashboard } : {}),
+            openstackVersions: pulumi.all(Object.fromEntries(Object.entries(sources).map(([svc, src]) => [svc, images.version(src.image, src.package)]))),
         };
     }
 }

@@ -70,6 +70,8 @@ export interface ImagesArgs {
     needed: string[];
     /** Extra build arguments per image (e.g. nova's KVM_GID). */
     extraArgs?: Record<string, Record<string, pulumi.Input<string>>>;
+    /** Packages whose installed versions an image reports, per image. */
+    versionsOf?: Record<string, string[]>;
 }
 
 export class Images extends pulumi.ComponentResource {
@@ -90,9 +92,17 @@ export class Images extends pulumi.ComponentResource {
                 buildArgs: { ...buildArgs, ...(args.extraArgs?.[image] ?? {}) },
                 parallel: args.config.buildParallel,
                 priority: BUILD_ORDER.includes(image) ? BUILD_ORDER.indexOf(image) : 100,
+                ...(args.versionsOf?.[image]?.length ? { versionsOf: args.versionsOf[image] } : {}),
             }, { parent: this, dependsOn: parent ? [this.images[parent]] : [] });
         }
         this.registerOutputs({});
+    }
+
+    /** The installed version of a package an image was asked to report. */
+    version(image: string, pkg: string): pulumi.Output<string> {
+        const i = this.images[image];
+        if (!i) throw new Error(`image ${image} is not built by this stack`);
+        return i.versions.apply((v) => v?.[pkg] ?? "unknown");
     }
 
     id(image: string): pulumi.Output<string> {

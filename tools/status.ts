@@ -15,7 +15,7 @@
 import { DEFAULTS, RawConfig, parseConfig } from "../components/config";
 import { HOTSTACK_USER } from "../components/host-plan";
 import { STATS_PORT } from "../components/services/haproxy";
-import { allContainers, containerByCatalogType } from "../components/services/catalogue";
+import { allContainers, containerByCatalogType, versionSources } from "../components/services/catalogue";
 import { dashboardUrl } from "../components/services/dashboard";
 import { SERVICE_NAMES } from "../components/services/index";
 import { ADMIN_CLOUD } from "../providers/openstack/api";
@@ -427,14 +427,19 @@ async function ask(host: Host, script: string, timeoutMs: number): Promise<ExecR
     }
 }
 
+/** The services whose Quadlet files (`hotstack-os-<name>.container`) are on the host: what the stack deployed. */
+async function deployedServices(host: Host, timeoutMs: number): Promise<{ quadlets: ExecResult; deployed: Set<string> }> {
+    const quadlets = await ask(host, `ls -1 ${QUADLET_DIR} 2>/dev/null | sed -n 's/^hotstack-os-\\(.*\\)\\.container$/\\1/p'`, timeoutMs);
+    return { quadlets, deployed: new Set(quadlets.code === 0 ? quadlets.stdout.split("\n").map((l) => l.trim()).filter(Boolean) : []) };
+}
+
 /** Everything the table needs, read on the host (commands in parallel, endpoint probes after the catalog). */
 export async function collectStatus(host: Host, o: StatusOptions = {}): Promise<StatusInputs> {
     const t = o.timeoutMs ?? 90_000;
     const hotExIp = o.hotExIp ?? DEFAULTS.hotExIp;
     const cloud = o.cloud ?? ADMIN_CLOUD;
     const os = (args: string) => `cd / && openstack --os-cloud ${sh(cloud)} ${args}`;
-    const quadlets = await ask(host, `ls -1 ${QUADLET_DIR} 2>/dev/null | sed -n 's/^hotstack-os-\\(.*\\)\\.container$/\\1/p'`, t);
-    const deployed = new Set(quadlets.code === 0 ? quadlets.stdout.split("\n").map((l) => l.trim()).filter(Boolean) : []);
+    const { quadlets, deployed } = await deployedServices(host, t);
     const haproxyUrl = `http://${hotExIp}:${STATS_PORT}/stats;csv`;
     const [units, containers, libvirt, haproxy, catalog, chassis, computeServices, volumeServices, dashboard] = await Promise.all([
         ask(host, "systemctl list-units --all --plain --no-legend --no-pager 'hotstack-os-*.service' hotstack-os.target", t),
@@ -468,12 +473,65 @@ export async function statusChecks(host: Host, o: StatusOptions = {}): Promise<S
     return { rows, ok: rows.length > 0 && rows.every((r) => r.state === "up") };
 }
 
+// ---- versions (--versions) -------------------------------------------------------------------
+
+export interface VersionRow {
+    service: string;
+    package: string;
+    /** The installed version, or why there is none ("no image …"). */
+    version: string;
+}
+
+/**
+ * The script that reads each deployed service's package version in its image (one throwaway
+ * container per image, no network): lines `<image>\t<package>\t<status>\t<version>`.
+ */
+export function versionsScript(deployed: string[]): string {
+    const byImage = new Map<string, string[]>();
+    for (const { image, package: pkg } of Object.values(versionSources(deployed))) byImage.set(image, [...new Set([...(byImage.get(image) ?? []), pkg])]);
+    return [...byImage].map(([image, pkgs]) => {
+        const tag = sh(`localhost/hotstack-os-${image}:latest`);
+        return `if podman image exists ${tag}; then podman run --rm --network none --entrypoint dpkg-query ${tag} -W -f '${image}\\t\${Package}\\t\${db:Status-Status}\\t\${Version}\\n' ${pkgs.map(sh).join(" ")} 2>/dev/null; else printf '%s\\tnone\\n' ${sh(image)}; fi`;
+    }).join("\n");
+}
+
+/** One row per deployed service, from the script's answer. */
+export function versionRows(deployed: string[], answer: string): VersionRow[] {
+    const seen = new Map<string, string>();
+    const noImage = new Set<string>();
+    for (const l of answer.split("\n")) {
+        const [image, pkg, status, version] = l.split("\t");
+        if (pkg === "none") noImage.add(image);
+        else if (status === "installed" && version) seen.set(`${image}\t${pkg}`, version);
+    }
+    return Object.entries(versionSources(deployed)).map(([service, src]) => ({
+        service,
+        package: src.package,
+        version: seen.get(`${src.image}\t${src.package}`) ?? (noImage.has(src.image) ? `no image localhost/hotstack-os-${src.image}:latest` : "not installed"),
+    }));
+}
+
+export function renderVersions(rows: VersionRow[]): string {
+    const w = (k: keyof VersionRow, title: string) => Math.max(title.length, ...rows.map((r) => r[k].length));
+    const [ws, wp] = [w("service", "SERVICE"), w("package", "PACKAGE")];
+    return [`${"SERVICE".padEnd(ws)}  ${"PACKAGE".padEnd(wp)}  VERSION`, ...rows.map((r) => `${r.service.padEnd(ws)}  ${r.package.padEnd(wp)}  ${r.version}`)].join("\n") + "\n";
+}
+
+/** The versions of what is deployed on the host (its Quadlet files say which services). */
+export async function collectVersions(host: Host, timeoutMs = 120_000): Promise<VersionRow[]> {
+    const deployed = [...(await deployedServices(host, timeoutMs)).deployed];
+    if (!deployed.length) return [];
+    const answer = await ask(host, versionsScript(deployed), timeoutMs);
+    return versionRows(deployed, answer.stdout);
+}
+
 export const STATUS_SPEC: ToolSpec = {
     usage: "npm run status -- [options]",
     about: "Everything of the stack on its host in one table: units and container health, the libvirt session, HAProxy's backends, the catalog's endpoints, OVN chassis, nova-compute, cinder-volume. Exit 1 when anything is not up, with the command to run next.",
     options: [
         { name: "hot-ex-ip", value: "ADDRESS", help: "HAProxy's address (default: the stack's hotExIp)" },
         { name: "cloud", value: "NAME", help: "clouds.yaml entry on the host (default hotstack-os-admin)" },
+        { name: "versions", help: "instead: each deployed service's package and the version installed in its image" },
         ...CONNECTION_OPTIONS,
     ],
 };
@@ -491,6 +549,12 @@ async function main(): Promise<void> {
     const host = await hostFromCli(args, config);
     // The deployed stack's config: its front door (with --host, the defaults).
     const parsed = parseConfig(rawConfig(config));
+    if (args.flag("versions")) {
+        const rows = await collectVersions(host);
+        process.stdout.write(`hotstack-os on ${host.label}\n\n${rows.length ? renderVersions(rows) : "nothing of hotstack-os is deployed here\n"}`);
+        process.exitCode = rows.length && rows.every((r) => /^\d/.test(r.version)) ? 0 : 1;
+        return;
+    }
     const hotExIp = args.get("hot-ex-ip") ?? process.env.HOTSTACK_HOT_EX_IP ?? parsed.hotExIp;
     const report = await statusChecks(host, { hotExIp, cloud: args.get("cloud") });
     process.stdout.write(`hotstack-os on ${host.label}\n\n${renderStatus(report.rows)}`);

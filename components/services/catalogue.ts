@@ -78,6 +78,19 @@ export function containerByCatalogType(services: readonly ServiceDescriptor[] = 
     return out;
 }
 
+/**
+ * Where each service's version is read: its package, in the image of its first container among
+ * those that run (services with no container running are left out).
+ */
+export function versionSources(running: string[], services: readonly ServiceDescriptor[] = ALL_SERVICES): Record<string, { image: string; package: string }> {
+    const out: Record<string, { image: string; package: string }> = {};
+    for (const s of services) {
+        const c = s.containers.find((x) => running.includes(x.name));
+        if (c) out[s.name] = { image: c.image, package: s.versionPackage };
+    }
+    return out;
+}
+
 /** Whether a container serves people rather than the cloud (the dashboard): nothing of the cloud's setup waits for it. */
 export const forPeople = (container: string, services: readonly ServiceDescriptor[] = ALL_SERVICES) =>
     allContainers(services).some((c) => c.name === container && c.service.forPeople === true);

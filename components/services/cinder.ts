@@ -12,6 +12,7 @@ import { ServiceSpec } from "./service";
 export const CINDER: ServiceDescriptor = {
     name: "cinder",
     set: "full",
+    versionPackage: "python3-cinder",
     containers: [
         {
             name: "cinder-api", image: "cinder", role: "controller", order: 100, address: { key: "cinderApiIp", default: "172.31.0.41" },

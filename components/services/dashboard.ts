@@ -10,6 +10,7 @@ import { ServiceSpec } from "./service";
 export const DASHBOARD: ServiceDescriptor = {
     name: "dashboard",
     set: "full",
+    versionPackage: "python3-django-horizon",
     enabled: (config) => config.dashboard,
     forPeople: true,
     containers: [{

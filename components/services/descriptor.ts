@@ -66,6 +66,8 @@ export interface ServiceDescriptor {
     /** Whether the config wants it at all (absent: always). Off, nothing of it exists: no container, image, secret, frontend or name. */
     enabled?: (switches: ServiceSwitches) => boolean;
     containers: ContainerFacts[];
+    /** The Debian package whose installed version is this service's version (`openstackVersions`, `npm run status -- --versions`). */
+    versionPackage: string;
     /** A page for people, not an API the cloud uses: post-setup does not wait for it. */
     forPeople?: boolean;
     /** Its public name, <name>.hotstack-os.local, resolving to HAProxy (dnsmasq and /etc/hosts). */

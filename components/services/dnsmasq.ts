@@ -11,6 +11,7 @@ import { ServiceSpec } from "./service";
 export const DNSMASQ: ServiceDescriptor = {
     name: "dnsmasq",
     set: "identity",
+    versionPackage: "dnsmasq-base",
     containers: [{ name: "dnsmasq", image: "infra", role: "controller", order: 40 }],
     specs: (ctx, cloud) => [dnsmasq(ctx, cloud)],
 };

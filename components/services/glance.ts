@@ -8,6 +8,7 @@ import { ServiceSpec } from "./service";
 export const GLANCE: ServiceDescriptor = {
     name: "glance",
     set: "full",
+    versionPackage: "python3-glance",
     containers: [{
         name: "glance", image: "glance", role: "controller", order: 70, address: { key: "glanceIp", default: "172.31.0.12" },
         hostname: "glance", aliases: ["glance"], secrets: API_SECRETS, wants: ["mariadb", "keystone", "dnsmasq"], after: ["haproxy"],

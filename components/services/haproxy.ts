@@ -9,6 +9,7 @@ export type { Frontend };
 export const HAPROXY: ServiceDescriptor = {
     name: "haproxy",
     set: "identity",
+    versionPackage: "haproxy",
     containers: [{ name: "haproxy", image: "infra", role: "controller", order: 50, address: { key: "haproxyIp", default: "172.31.0.6" }, hostname: "haproxy" }],
     specs: (ctx, cloud) => [haproxy(ctx, cloud.frontends)],
 };

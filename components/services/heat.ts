@@ -14,6 +14,7 @@ const STACK_DOMAIN_ADMIN = "heat_domain_admin";
 export const HEAT: ServiceDescriptor = {
     name: "heat",
     set: "full",
+    versionPackage: "python3-heat",
     containers: [
         {
             name: "heat-api", image: "heat", role: "controller", order: 110, address: { key: "heatApiIp", default: "172.31.0.51" },

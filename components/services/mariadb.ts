@@ -9,6 +9,7 @@ import { ServiceSpec } from "./service";
 export const MARIADB: ServiceDescriptor = {
     name: "mariadb",
     set: "identity",
+    versionPackage: "mariadb-server",
     containers: [{
         name: "mariadb", image: "infra", role: "controller", order: 10, address: { key: "mariadbIp", default: "172.31.0.3" }, aliases: ["mariadb"],
         addHosts: ["hotstack-os-mariadb", "mariadb"], secrets: ["MYSQL_ROOT_PASSWORD", "DB_PASSWORD"],

@@ -6,6 +6,7 @@ import { ServiceSpec } from "./service";
 export const MEMCACHED: ServiceDescriptor = {
     name: "memcached",
     set: "identity",
+    versionPackage: "memcached",
     containers: [{ name: "memcached", image: "infra", role: "controller", order: 30, address: { key: "memcachedIp", default: "172.31.0.5" }, addHosts: ["hotstack-os-memcached"] }],
     internalName: { name: "memcached", container: "memcached" },
     specs: (ctx) => [memcached(ctx)],

@@ -11,6 +11,7 @@ import { ServiceSpec } from "./service";
 export const NEUTRON: ServiceDescriptor = {
     name: "neutron",
     set: "full",
+    versionPackage: "python3-neutron",
     containers: [
         {
             name: "neutron-server", image: "neutron", role: "controller", order: 140, address: { key: "neutronServerIp", default: "172.31.0.32" },

@@ -19,6 +19,7 @@ const address = (key: string, last: number) => ({ key, default: `172.31.0.${last
 export const NOVA: ServiceDescriptor = {
     name: "nova",
     set: "full",
+    versionPackage: "python3-nova",
     containers: [
         {
             name: "nova-api", image: "nova", role: "controller", order: 120, address: address("novaApiIp", 21), hostname: "nova", aliases: ["nova"],

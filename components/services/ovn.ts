@@ -9,6 +9,7 @@ import { ServiceSpec } from "./service";
 export const OVN: ServiceDescriptor = {
     name: "ovn",
     set: "full",
+    versionPackage: "ovn-central",
     containers: [
         { name: "ovn-northd", image: "ovn", role: "controller", order: 90, address: { key: "ovnNorthdIp", default: "172.31.0.31" }, hostname: "ovn-northd", aliases: ["ovn-northd"] },
         { name: "ovn-controller", image: "ovn", role: "compute", gateway: true, order: 130, wants: ["ovn-northd"] },

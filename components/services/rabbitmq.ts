@@ -13,6 +13,7 @@ const DEFINITIONS = "/etc/rabbitmq/definitions.json";
 export const RABBITMQ: ServiceDescriptor = {
     name: "rabbitmq",
     set: "identity",
+    versionPackage: "rabbitmq-server",
     containers: [{
         name: "rabbitmq", image: "infra", role: "controller", order: 20, address: { key: "rabbitmqIp", default: "172.31.0.4" }, hostname: "rabbitmq",
         addHosts: ["hotstack-os-rabbitmq", "rabbitmq"], secrets: ["RABBITMQ_PASSWORD"],

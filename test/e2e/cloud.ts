@@ -18,6 +18,8 @@ import { hostLabel } from "../../providers/host/connection";
 import { closeAllConnections, connect } from "../../providers/host/transport";
 import { userSystemctl } from "../../providers/host/units";
 import { Check, smoke } from "../../tools/smoke";
+import { collectVersions } from "../../tools/status";
+import { packageVersions } from "../../providers/container-image";
 import { TH, loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks, memorySampler } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
@@ -235,6 +237,22 @@ async function main(): Promise<void> {
         fig.post_setup_objects = made.length;
         fig.post_setup_s = made.length ? ((Math.max(...made.map((s) => s.endedAt!)) - Math.min(...made.map((s) => s.startedAt!))) / 1000).toFixed(0) : "n/a";
         const out = run1.outputs;
+
+        await checks.step("what runs: the openstackVersions output and npm run status -- --versions agree, a Debian version for every service", async () => {
+            const host = await connect(conn);
+            const rows = await collectVersions(host);
+            const given: Record<string, string> = out.openstackVersions ?? {};
+            log(`  versions: ${rows.map((r) => `${r.service} ${r.version}`).join(", ")}`);
+            const wrong = rows.filter((r) => !/^(\d+:)?\d[\w.+~-]*$/.test(r.version) || given[r.service] !== r.version);
+            checks.expect(rows.length === Object.keys(given).length && rows.length >= 14 && wrong.length === 0, "each running service's package version, the same in the output and in status",
+                wrong.map((r) => `${r.service}: status ${r.version}, output ${given[r.service]}`).join("; ") || `${rows.length} services`);
+            // A package an image does not have is refused, naming it (the check of the lookup itself).
+            const keystoneId = onHost("podman image inspect localhost/hotstack-os-keystone:latest --format '{{.Id}}'").trim();
+            const refused = await packageVersions(host, keystoneId, "keystone", ["python3-keystone", "no-such-package"]).then(() => "", (e: Error) => e.message);
+            checks.expect(/no installed package no-such-package/.test(refused), "a package the image lacks is refused by name", refused.slice(0, 160) || "accepted");
+            fig.versions_ok = wrong.length === 0 && /no-such-package/.test(refused) ? 1 : 0;
+        });
+        fig.versions_ok ??= 0;
 
         log("post-setup: every object of spec , with the product's openstack client on the host");
         checks.expect(onHostOk(`${USER} token issue -f value -c id >/dev/null`), "openstack --os-cloud hotstack-os token issue");
@@ -581,7 +599,7 @@ async function main(): Promise<void> {
         rmState(state);
     }
     console.log(`\n${checks.summary()}`);
-    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers", "console_ok", "dashboard_login_ok", "dashboard_instances_ok", "dashboard_rss_mb", "dashboard_off_exact",
+    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers", "console_ok", "dashboard_login_ok", "dashboard_instances_ok", "dashboard_rss_mb", "dashboard_off_exact", "versions_ok",
         "interrupted_runs", "builds_left_after_interruptions", "kills_then_first_run_ok", "dropped_connection_ok", "stopped_services_repaired", "repair_restarts_exact", "drift_file_restored", "repair_run_s"];
     console.log(figures(Object.fromEntries(order.map((k) => [k, fig[k] ?? "n/a"]))));
     if (checks.failed.length) process.exitCode = 1;

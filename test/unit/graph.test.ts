@@ -27,6 +27,7 @@ before(async () => {
             if (args.type.endsWith(":SystemdUnit")) state.active = true;
             if (args.type.endsWith(":File")) state.contentSha256 = `sha-of-${args.name}`;
             if (args.type.endsWith(":ContainerImage")) state.imageId = `sha256:${"0".repeat(56)}${args.name.slice(-8).padStart(8, "0")}`;
+            if (args.type.endsWith(":ContainerImage")) state.versions = Object.fromEntries((args.inputs.versionsOf ?? []).map((p: string) => [p, `1.0-${p}`]));
             if (args.type.endsWith(":PodmanSecret")) state.digest = `digest-of-${args.name}`;
             if (args.type.endsWith(":ContainerService")) state.active = true;
             if (args.type === "random:index/randomPassword:RandomPassword") state.result = "generatedpassword0123456789abcdef";
@@ -127,6 +128,16 @@ describe("program graph (setMocks)", () => {
             assert.deepEqual(Object.keys(img.buildArgs).filter((k) => k !== "KVM_GID"), ["HOTSTACK_OPENSTACK_SERVICES"], `${i} builds on openstack-services`);
             assert.match(img.buildArgs.HOTSTACK_OPENSTACK_SERVICES, /services$/, `${i}: the mock ID of openstack-services`);
         }
+        // Each image reports the version of the package of each service it runs (openstackVersions).
+        const versionsOf = Object.fromEntries(ofType("ContainerImage").map((c) => [c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, ""), c.inputs.versionsOf ?? []]));
+        assert.deepEqual(versionsOf.infra, ["mariadb-server", "rabbitmq-server", "memcached", "dnsmasq-base", "haproxy"]);
+        assert.deepEqual(versionsOf.nova, ["python3-nova"]);
+        assert.deepEqual(versionsOf.openstack, [], "a layer runs no service");
+        assert.deepEqual(outputs.openstackVersions, {
+            mariadb: "1.0-mariadb-server", rabbitmq: "1.0-rabbitmq-server", memcached: "1.0-memcached", dnsmasq: "1.0-dnsmasq-base", haproxy: "1.0-haproxy",
+            keystone: "1.0-python3-keystone", glance: "1.0-python3-glance", placement: "1.0-python3-placement", nova: "1.0-python3-nova", neutron: "1.0-python3-neutron",
+            ovn: "1.0-ovn-central", cinder: "1.0-python3-cinder", heat: "1.0-python3-heat", dashboard: "1.0-python3-django-horizon",
+        });
         const novaImage = ofType("ContainerImage").find((c) => c.inputs.name.includes("-nova:"))!.inputs;
         assert.equal(novaImage.buildArgs.KVM_GID, "993", "nova carries the host's kvm gid");
         // Waiting builds take slots keystone first, heat last; every image has its own place.

@@ -12,7 +12,7 @@ import { ExecResult, Host, RunOptions } from "../../providers/host/transport";
 import { HOST_UNITS, logsArgs, logsCommand, streamLogs } from "../../tools/logs";
 import {
     DASHBOARD_LOGIN, LIBVIRT_SESSION_UNIT, StatusInputs, StatusRow, backendServices, evaluateStatus, parseCatalog, parseChassis, parseContainers,
-    parseHaproxyCsv, parseProbes, parseServiceList, parseUnits, probeUrl, renderStatus, statusChecks,
+    parseHaproxyCsv, parseProbes, parseServiceList, parseUnits, probeUrl, renderStatus, renderVersions, statusChecks, versionRows, versionsScript,
 } from "../../tools/status";
 
 const ok = (stdout: string): ExecResult => ({ code: 0, stdout, stderr: "" });
@@ -467,5 +467,39 @@ describe("npm run logs", () => {
         assert.equal(HOST_UNITS.fabric, "hotstack-os-fabric.service");
         assert.equal(HOST_UNITS["shared-mounts"], plan.sharedMounts.unitName);
         assert.equal(HOST_UNITS.nat, plan.nat.unitName);
+    });
+});
+
+describe("status --versions", () => {
+    const deployed = ["mariadb", "rabbitmq", "keystone", "nova-api", "nova-compute", "ovn-northd", "dashboard"];
+    test("one throwaway container per image, asking for the package of each service it runs", () => {
+        const script = versionsScript(deployed);
+        const lines = script.split("\n");
+        assert.equal(lines.length, 5, "infra, keystone, nova, ovn, dashboard");
+        assert.match(lines[0], /^if podman image exists localhost\/hotstack-os-infra:latest; then podman run --rm --network none --entrypoint dpkg-query localhost\/hotstack-os-infra:latest -W -f 'infra\\t\$\{Package\}\\t\$\{db:Status-Status\}\\t\$\{Version\}\\n' mariadb-server rabbitmq-server 2>\/dev\/null; else printf '%s\\tnone\\n' infra; fi$/);
+        assert.ok(lines.some((l) => / localhost\/hotstack-os-nova:latest .* python3-nova 2>/.test(l)), "nova's package once for its two containers");
+        assert.ok(lines.some((l) => / localhost\/hotstack-os-dashboard:latest .* python3-django-horizon 2>/.test(l)));
+    });
+    test("rows per service: the version, a package the image lacks, an image that is gone", () => {
+        const answer = [
+            "infra\tmariadb-server\tinstalled\t1:11.8.3-0+deb13u1",
+            "infra\trabbitmq-server\tnot-installed\t",
+            "keystone\tpython3-keystone\tinstalled\t2:27.0.0-3+deb13u6",
+            "nova\tpython3-nova\tinstalled\t2:31.0.0-6+deb13u3",
+            "ovn\tnone",
+            "dashboard\tpython3-django-horizon\tinstalled\t3:25.3.0-3+deb13u1",
+        ].join("\n");
+        const rows = versionRows(deployed, answer);
+        assert.deepEqual(rows, [
+            { service: "mariadb", package: "mariadb-server", version: "1:11.8.3-0+deb13u1" },
+            { service: "rabbitmq", package: "rabbitmq-server", version: "not installed" },
+            { service: "keystone", package: "python3-keystone", version: "2:27.0.0-3+deb13u6" },
+            { service: "nova", package: "python3-nova", version: "2:31.0.0-6+deb13u3" },
+            { service: "ovn", package: "ovn-central", version: "no image localhost/hotstack-os-ovn:latest" },
+            { service: "dashboard", package: "python3-django-horizon", version: "3:25.3.0-3+deb13u1" },
+        ]);
+        const text = renderVersions(rows).split("\n");
+        assert.equal(text[0].indexOf("PACKAGE"), text[1].indexOf("mariadb-server"));
+        assert.equal(text[0].indexOf("VERSION"), text[4].indexOf("2:31.0.0"));
     });
 });
