@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage } from "../providers/container-image";
+import { ImageVersions } from "../providers/image-versions";
 import { HotStackConfig } from "./config";
 
 export const ASSETS = path.resolve(__dirname, "../assets/images");
@@ -76,6 +77,7 @@ export interface ImagesArgs {
 
 export class Images extends pulumi.ComponentResource {
     readonly images: Record<string, ContainerImage> = {};
+    private readonly versions: Record<string, ImageVersions> = {};
 
     constructor(name: string, args: ImagesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:images:Images", name, {}, opts);
@@ -92,17 +94,20 @@ export class Images extends pulumi.ComponentResource {
                 buildArgs: { ...buildArgs, ...(args.extraArgs?.[image] ?? {}) },
                 parallel: args.config.buildParallel,
                 priority: BUILD_ORDER.includes(image) ? BUILD_ORDER.indexOf(image) : 100,
-                ...(args.versionsOf?.[image]?.length ? { versionsOf: args.versionsOf[image] } : {}),
             }, { parent: this, dependsOn: parent ? [this.images[parent]] : [] });
+            const packages = args.versionsOf?.[image] ?? [];
+            if (packages.length) {
+                this.versions[image] = new ImageVersions(`${name}-${image}-versions`, { imageId: this.images[image].imageId, image, packages }, { parent: this });
+            }
         }
         this.registerOutputs({});
     }
 
     /** The installed version of a package an image was asked to report. */
     version(image: string, pkg: string): pulumi.Output<string> {
-        const i = this.images[image];
-        if (!i) throw new Error(`image ${image} is not built by this stack`);
-        return i.versions.apply((v) => v?.[pkg] ?? "unknown");
+        const v = this.versions[image];
+        if (!v) throw new Error(`image ${image} was not asked for package versions`);
+        return v.versions.apply((all) => all?.[pkg] ?? "unknown");
     }
 
     id(image: string): pulumi.Output<string> {

@@ -1,6 +1,6 @@
 // What the host must offer before anything is changed on it (providers/preflight.ts probes it).
 // Minimums per service set, from measured use: the whole cloud peaked at about 6.7 GB of memory
-// in e2e:cloud (23 containers, a guest, tempest), so below 6 GB it cannot run; 8 GB and 50 GB of
+// in e2e:cloud (23 containers, a guest, tempest; the dashboard adds dashboard_rss_mb, README Measured), so below 6 GB it cannot run; 8 GB and 50 GB of
 // disk are what the README promises.
 import { Requirements } from "../providers/preflight";
 import { HotStackConfig } from "./config";

@@ -29,8 +29,6 @@ export interface ContainerImageArgs extends HostArgs {
     parallel?: pulumi.Input<number>;
     /** Builds waiting for a slot take it lowest first (default 100); only the order of builds, never a change. */
     priority?: pulumi.Input<number>;
-    /** Debian packages whose installed versions the image reports (`versions`), read once per build. */
-    versionsOf?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 interface ImageInputs {
@@ -41,7 +39,6 @@ interface ImageInputs {
     buildArgs: Record<string, string>;
     parallel: number;
     priority: number;
-    versionsOf: string[];
     /** sha256 over file names, modes and contents, the Containerfile name and the build args. */
     contextHash: string;
 }
@@ -72,27 +69,8 @@ const unlessImage = (name: string) => exitIfAbsent(`podman image exists ${sh(nam
 /** The inputs this resource manages, never the wrapper's fields. */
 function own(p: Record<string, any>): ImageInputs {
     return defined({
-        name: p.name, contextDir: p.contextDir, files: p.files, containerfile: p.containerfile, buildArgs: p.buildArgs, parallel: p.parallel, priority: p.priority,
-        versionsOf: p.versionsOf, contextHash: p.contextHash,
+        name: p.name, contextDir: p.contextDir, files: p.files, containerfile: p.containerfile, buildArgs: p.buildArgs, parallel: p.parallel, priority: p.priority, contextHash: p.contextHash,
     });
-}
-
-/**
- * The installed versions of `packages` in an image, as dpkg in the image knows them (no host
- * tool needed: the query runs in a throwaway container without network). A package the image
- * does not have is an error naming it: the program asked for a version that is not there.
- */
-export async function packageVersions(host: Host, imageId: string, name: string, packages: string[]): Promise<Record<string, string>> {
-    if (!packages.length) return {};
-    const r = await host.run(`podman run --rm --network none --entrypoint dpkg-query ${sh(imageId)} -W -f '\${Package}\\t\${db:Status-Status}\\t\${Version}\\n' ${packages.map(sh).join(" ")} 2>&1 || true`, { what: `read package versions in ${name}` });
-    const found: Record<string, string> = {};
-    for (const l of r.stdout.split("\n")) {
-        const [pkg, status, version] = l.split("\t");
-        if (version && status === "installed") found[pkg.replace(/:.*$/, "")] = version;
-    }
-    const missing = packages.filter((p) => !(p in found));
-    if (missing.length) throw new Error(`image ${name} has no installed package ${missing.join(", ")} (dpkg-query said: ${r.stdout.trim().split("\n").slice(-3).join(" | ")})`);
-    return Object.fromEntries(packages.map((p) => [p, found[p]]));
 }
 
 async function observe(host: Host, name: string): Promise<{ imageId: string; contextHash: string } | undefined> {
@@ -214,21 +192,20 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
 
 export const containerImageProvider = hostProvider({
     async check(_olds, news) {
-        return checker({ ...news, buildArgs: news.buildArgs ?? {}, parallel: news.parallel ?? 2, priority: news.priority ?? 100, versionsOf: news.versionsOf ?? [] })
+        return checker({ ...news, buildArgs: news.buildArgs ?? {}, parallel: news.parallel ?? 2, priority: news.priority ?? 100 })
             .name("name", /^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9._-]+)?$/, "an image name like localhost/hotstack-os-keystone:latest")
             .absolutePath("contextDir")
             .check("files", (v) => (Array.isArray(v) && v.length > 0 && v.every((f) => isUnknown(f) || (typeof f === "string" && !f.startsWith("/") && !f.split("/").includes(".."))) ? undefined : "must be a non-empty list of paths relative to contextDir"))
             .check("containerfile", (v) => (typeof v === "string" && (isUnknown(news.files) || (news.files as string[]).includes(v)) ? undefined : "must be one of the files"))
             .integer("parallel", 1, 32)
             .integer("priority", 0, 999)
-            .check("versionsOf", (v) => (Array.isArray(v) && v.every((x) => isUnknown(x) || (typeof x === "string" && /^[a-z0-9][a-z0-9+.-]+$/.test(x))) ? undefined : "must be a list of Debian package names"))
             .check("contextHash", (v) => (typeof v === "string" && /^[0-9a-f]{64}$/.test(v) ? undefined : "must be a sha256 (computed by the program)"))
             .result();
     },
 
     async diff(olds, news) {
         // priority is left out: the order of builds never changes what is on the host.
-        return diffFields(olds, news, { name: "replace", contextHash: "update", buildArgs: "update", containerfile: "update", parallel: "update", files: "update", contextDir: "update", versionsOf: "update" });
+        return diffFields(olds, news, { name: "replace", contextHash: "update", buildArgs: "update", containerfile: "update", parallel: "update", files: "update", contextDir: "update" });
     },
 
     async create(host, inputs) {
@@ -237,26 +214,21 @@ export const containerImageProvider = hostProvider({
         const entry = await claim(host, KIND, p.name, found && { imageId: found.imageId });
         // Same context already built (e.g. a crash after the build): nothing to do.
         const imageId = found && found.contextHash === p.contextHash ? found.imageId : await build(host, p);
-        const versions = await packageVersions(host, imageId, p.name, p.versionsOf ?? []);
-        return { id: p.name, outs: defined({ ...p, imageId, versions, adopted: !entry.created }) };
+        return { id: p.name, outs: defined({ ...p, imageId, adopted: !entry.created }) };
     },
 
     async read(host, id, props) {
         const p = own({ ...props, name: props.name ?? id });
         const o = await observe(host, p.name);
         if (!o) return GONE;
-        // Versions belong to a build: read again only when the image is another one.
-        const versions = o.imageId === props.imageId && props.versions ? props.versions : await packageVersions(host, o.imageId, p.name, p.versionsOf ?? []);
-        return { id, props: defined({ ...p, imageId: o.imageId, contextHash: o.contextHash, versions, adopted: props.adopted }) };
+        return { id, props: defined({ ...p, imageId: o.imageId, contextHash: o.contextHash, adopted: props.adopted }) };
     },
 
     async update(host, _id, olds, news) {
         const p = own(news);
         const found = await observe(host, p.name);
         const imageId = found && found.contextHash === p.contextHash ? found.imageId : await build(host, p, olds.imageId);
-        const same = imageId === olds.imageId && JSON.stringify(p.versionsOf ?? []) === JSON.stringify(olds.versionsOf ?? []) && olds.versions;
-        const versions = same ? olds.versions : await packageVersions(host, imageId, p.name, p.versionsOf ?? []);
-        return { outs: defined({ ...p, imageId, versions, adopted: olds.adopted }) };
+        return { outs: defined({ ...p, imageId, adopted: olds.adopted }) };
     },
 
     async delete(host, id, props) {
@@ -273,14 +245,12 @@ export class ContainerImage extends HostResource {
     declare readonly name: pulumi.Output<string>;
     /** "sha256:…" of the built image: services run this exact image. */
     declare readonly imageId: pulumi.Output<string>;
-    /** Installed version of each package of `versionsOf`. */
-    declare readonly versions: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: ContainerImageArgs, opts?: pulumi.CustomResourceOptions) {
         // The hash is computed here, in the program: the provider (and diff) never read local files.
         const contextHash = pulumi.all([args.contextDir, args.files, args.containerfile, args.buildArgs ?? {}])
             .apply(([dir, files, cf, ba]) => contextHashOf(dir, files, cf, ba as Record<string, string>));
-        super(containerImageProvider, "ContainerImage", name, { imageId: undefined, versions: undefined, adopted: undefined, ...args, contextHash }, opts);
+        super(containerImageProvider, "ContainerImage", name, { imageId: undefined, adopted: undefined, ...args, contextHash }, opts);
     }
 }
 

@@ -483,15 +483,19 @@ export interface VersionRow {
 }
 
 /**
- * The script that reads each deployed service's package version in its image (one throwaway
- * container per image, no network): lines `<image>\t<package>\t<status>\t<version>`.
+ * The script that reads each deployed service's package version in the image its container runs
+ * (the tag's image when the container is gone): one throwaway container per image, no network.
+ * Lines `<image>\t<package>\t<status>\t<version>`, or `<image>\tnone` when there is no image.
  */
 export function versionsScript(deployed: string[]): string {
     const byImage = new Map<string, string[]>();
     for (const { image, package: pkg } of Object.values(versionSources(deployed))) byImage.set(image, [...new Set([...(byImage.get(image) ?? []), pkg])]);
     return [...byImage].map(([image, pkgs]) => {
-        const tag = sh(`localhost/hotstack-os-${image}:latest`);
-        return `if podman image exists ${tag}; then podman run --rm --network none --entrypoint dpkg-query ${tag} -W -f '${image}\\t\${Package}\\t\${db:Status-Status}\\t\${Version}\\n' ${pkgs.map(sh).join(" ")} 2>/dev/null; else printf '%s\\tnone\\n' ${sh(image)}; fi`;
+        const container = allContainers().find((c) => c.image === image && deployed.includes(c.name))!.name;
+        return [
+            `img=$(podman container inspect --format '{{.Image}}' ${sh(`hotstack-os-${container}`)} 2>/dev/null || podman image inspect --format '{{.Id}}' ${sh(`localhost/hotstack-os-${image}:latest`)} 2>/dev/null)`,
+            `if [ -n "$img" ]; then podman run --rm --network none --entrypoint dpkg-query "$img" -W -f '${image}\\t\${Package}\\t\${db:Status-Status}\\t\${Version}\\n' ${pkgs.map(sh).join(" ")} 2>/dev/null; else printf '%s\\tnone\\n' ${sh(image)}; fi`,
+        ].join("\n");
     }).join("\n");
 }
 
@@ -527,7 +531,7 @@ export async function collectVersions(host: Host, timeoutMs = 120_000): Promise<
 
 export const STATUS_SPEC: ToolSpec = {
     usage: "npm run status -- [options]",
-    about: "Everything of the stack on its host in one table: units and container health, the libvirt session, HAProxy's backends, the catalog's endpoints, OVN chassis, nova-compute, cinder-volume. Exit 1 when anything is not up, with the command to run next.",
+    about: "Everything of the stack on its host in one table: units and container health, the libvirt session, HAProxy's backends, the catalog's endpoints, OVN chassis, nova-compute, cinder-volume, the dashboard's login page. Exit 1 when anything is not up, with the command to run next. With --versions: each deployed service's package version instead.",
     options: [
         { name: "hot-ex-ip", value: "ADDRESS", help: "HAProxy's address (default: the stack's hotExIp)" },
         { name: "cloud", value: "NAME", help: "clouds.yaml entry on the host (default hotstack-os-admin)" },

@@ -19,7 +19,7 @@ import { closeAllConnections, connect } from "../../providers/host/transport";
 import { userSystemctl } from "../../providers/host/units";
 import { Check, smoke } from "../../tools/smoke";
 import { collectVersions } from "../../tools/status";
-import { packageVersions } from "../../providers/container-image";
+import { packageVersions } from "../../providers/image-versions";
 import { TH, loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks, memorySampler } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";

@@ -27,7 +27,7 @@ before(async () => {
             if (args.type.endsWith(":SystemdUnit")) state.active = true;
             if (args.type.endsWith(":File")) state.contentSha256 = `sha-of-${args.name}`;
             if (args.type.endsWith(":ContainerImage")) state.imageId = `sha256:${"0".repeat(56)}${args.name.slice(-8).padStart(8, "0")}`;
-            if (args.type.endsWith(":ContainerImage")) state.versions = Object.fromEntries((args.inputs.versionsOf ?? []).map((p: string) => [p, `1.0-${p}`]));
+            if (args.type.endsWith(":ImageVersions")) state.versions = Object.fromEntries(args.inputs.packages.map((p: string) => [p, `1.0-${p}`]));
             if (args.type.endsWith(":PodmanSecret")) state.digest = `digest-of-${args.name}`;
             if (args.type.endsWith(":ContainerService")) state.active = true;
             if (args.type === "random:index/randomPassword:RandomPassword") state.result = "generatedpassword0123456789abcdef";
@@ -129,10 +129,12 @@ describe("program graph (setMocks)", () => {
             assert.match(img.buildArgs.HOTSTACK_OPENSTACK_SERVICES, /services$/, `${i}: the mock ID of openstack-services`);
         }
         // Each image reports the version of the package of each service it runs (openstackVersions).
-        const versionsOf = Object.fromEntries(ofType("ContainerImage").map((c) => [c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, ""), c.inputs.versionsOf ?? []]));
+        // (one ImageVersions beside each image that runs a service: asking for a package never touches the image)
+        const versionsOf = Object.fromEntries(ofType("ImageVersions").map((c) => [c.inputs.image, c.inputs.packages]));
         assert.deepEqual(versionsOf.infra, ["mariadb-server", "rabbitmq-server", "memcached", "dnsmasq-base", "haproxy"]);
         assert.deepEqual(versionsOf.nova, ["python3-nova"]);
-        assert.deepEqual(versionsOf.openstack, [], "a layer runs no service");
+        assert.equal(versionsOf.openstack, undefined, "a layer runs no service");
+        assert.match(ofType("ImageVersions").find((c) => c.inputs.image === "nova")!.inputs.imageId, /^sha256:0{56}/, "read from the image the services run");
         assert.deepEqual(outputs.openstackVersions, {
             mariadb: "1.0-mariadb-server", rabbitmq: "1.0-rabbitmq-server", memcached: "1.0-memcached", dnsmasq: "1.0-dnsmasq-base", haproxy: "1.0-haproxy",
             keystone: "1.0-python3-keystone", glance: "1.0-python3-glance", placement: "1.0-python3-placement", nova: "1.0-python3-nova", neutron: "1.0-python3-neutron",
