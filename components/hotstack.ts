@@ -122,6 +122,7 @@ export class HotStack extends pulumi.ComponentResource {
         for (const { image, package: pkg } of Object.values(sources)) versionsOf[image] = [...new Set([...(versionsOf[image] ?? []), pkg])];
         const images = new Images("images", {
             config, needed: [...new Set(specs.map((sp) => sp.image))], versionsOf,
+            last: [...new Set(specs.filter((sp) => forPeople(sp.name)).map((sp) => sp.image))].filter((i) => specs.every((sp) => sp.image !== i || forPeople(sp.name))),
             // The layer under nova makes the kvm group (before udev's sysusers can take the GID).
             extraArgs: { "openstack-services": { KVM_GID: kvmGid }, nova: { KVM_GID: kvmGid } },
         }, after);

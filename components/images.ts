@@ -73,6 +73,8 @@ export interface ImagesArgs {
     extraArgs?: Record<string, Record<string, pulumi.Input<string>>>;
     /** Packages whose installed versions an image reports, per image. */
     versionsOf?: Record<string, string[]>;
+    /** Images nothing of the cloud waits for (the dashboard's): built after every other one, never in a slot an API's image needs. */
+    last?: string[];
 }
 
 export class Images extends pulumi.ComponentResource {
@@ -81,8 +83,13 @@ export class Images extends pulumi.ComponentResource {
 
     constructor(name: string, args: ImagesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:images:Images", name, {}, opts);
-        for (const image of imageClosure(args.needed)) {
+        const order = imageClosure(args.needed);
+        const last = order.filter((i) => args.last?.includes(i));
+        for (const image of [...order.filter((i) => !last.includes(i)), ...last]) {
             const parent = IMAGE_PARENTS[image];
+            // A slot-waiting build is ordered by priority, but one whose parent is done early (the
+            // dashboard's) would take a free slot before the images of nova or neutron even queue.
+            const before = last.includes(image) ? order.filter((i) => !last.includes(i)).map((i) => this.images[i]) : [];
             const buildArgs: Record<string, pulumi.Input<string>> = parent
                 ? { [parentBuildArg(parent)]: this.images[parent].imageId }
                 : { BASE_IMAGE: args.config.baseImage };
@@ -94,7 +101,7 @@ export class Images extends pulumi.ComponentResource {
                 buildArgs: { ...buildArgs, ...(args.extraArgs?.[image] ?? {}) },
                 parallel: args.config.buildParallel,
                 priority: BUILD_ORDER.includes(image) ? BUILD_ORDER.indexOf(image) : 100,
-            }, { parent: this, dependsOn: parent ? [this.images[parent]] : [] });
+            }, { parent: this, dependsOn: [...(parent ? [this.images[parent]] : []), ...before] });
             const packages = args.versionsOf?.[image] ?? [];
             if (packages.length) {
                 this.versions[image] = new ImageVersions(`${name}-${image}-versions`, { imageId: this.images[image].imageId, image, packages }, { parent: this });
