@@ -36,8 +36,39 @@ export async function dashboardInBrowser(checks: Checks, fig: Record<string, str
         await Promise.all([page.waitForLoadState("load"), page.click("button[type=submit], #loginBtn")]);
         await page.waitForLoadState("networkidle", { timeout: 60_000 }).catch(() => undefined);
     };
+    /** Where a login ends (its path), or where it broke off and why (no form, a timeout). */
+    const loggedInWith = async (password: string): Promise<string> => {
+        const page = await browser.newPage();
+        page.setDefaultTimeout(20_000);
+        try {
+            await login(page, password);
+            return new URL(page.url()).pathname;
+        } catch (e) {
+            return `${new URL(page.url()).pathname} (broke off: ${(e as Error).message.split("\n")[0].slice(0, 100)})`;
+        } finally {
+            await page.close();
+        }
+    };
     try {
         fs.mkdirSync(ARTIFACTS, { recursive: true });
+        // A control of the sessions: the dashboard restarted with memcached at a port nothing
+        // listens on cannot keep a login (sessions live only there). Its file is put back after.
+        const settings = "/var/lib/hotstack-os/config/dashboard/etc__openstack-dashboard__local_settings.py";
+        // The login page's status inside the container (000: gunicorn does not answer yet).
+        const answer = () => onHost("podman exec hotstack-os-dashboard curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1/auth/login/ || true", { allowFailure: true }).trim();
+        const restart = async (what: string, up: (code: string) => boolean) => {
+            onHost("systemctl restart hotstack-os-dashboard.service");
+            await checks.waitFor(what, 180, () => up(answer()), 3);
+        };
+        onHost(`cp -p ${settings} ${settings}.e2e && sed -i 's/hotstack-os-memcached:11211/hotstack-os-memcached:11299/' ${settings}`);
+        try {
+            await restart("the dashboard answers, its memcached address wrong", (c) => /^[1-5]\d\d$/.test(c));
+            const without = await loggedInWith(o.password);
+            checks.expect(without.startsWith("/auth/"), "control: without its memcached the dashboard keeps no login", `landed on ${without}`);
+        } finally {
+            onHost(`mv -f ${settings}.e2e ${settings}`);
+            await restart("the dashboard answers 200 again, its settings put back", (c) => c === "200");
+        }
         const control = await browser.newPage();
         await login(control, `${o.password}-wrong`);
         const refused = new URL(control.url()).pathname;
