@@ -420,11 +420,12 @@ async function main(): Promise<void> {
 
         // ---- the dashboard: the project user logs in and finds a smoke guest (dashboard.ts) ---------
         await checks.step("the dashboard in a real browser: the project user logs in and finds a smoke guest", async () => {
-            const guest = onHost(`${USER} server list -f value -c Name`, { allowFailure: true }).split("\n").map((n) => n.trim()).find((n) => n.startsWith("notapet-")) ?? "(no smoke guest)";
-            await dashboardInBrowser(checks, fig, { frontDoor: String(out.gateway), user: String(out.username), password: String(out.userPassword), server: guest });
+            const [serverId = "", guest = "(no smoke guest)"] = onHost(`${USER} server list -f value -c ID -c Name`, { allowFailure: true }).split("\n").map((l) => l.trim().split(/\s+/)).find(([, n]) => n?.startsWith("notapet-")) ?? [];
+            await dashboardInBrowser(checks, fig, { url: String(out.dashboardUrl), user: String(out.username), password: String(out.userPassword), server: guest, serverId });
         });
         fig.dashboard_login_ok ??= 0;
         fig.dashboard_instances_ok ??= 0;
+        fig.dashboard_console_ok ??= 0;
 
         // ---- the seeds' CI sequence with a guest left running ---------------------------------
         await checks.step("stop hotstack-os.target, 60 s, the libvirt session and the guest stay up, start it again, smoke again", async () => {
@@ -604,7 +605,7 @@ async function main(): Promise<void> {
         rmState(state);
     }
     console.log(`\n${checks.summary()}`);
-    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers", "console_ok", "dashboard_login_ok", "dashboard_instances_ok", "dashboard_rss_mb", "dashboard_off_exact", "versions_ok",
+    const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers", "console_ok", "dashboard_login_ok", "dashboard_instances_ok", "dashboard_console_ok", "dashboard_rss_mb", "dashboard_off_exact", "versions_ok",
         "interrupted_runs", "builds_left_after_interruptions", "kills_then_first_run_ok", "dropped_connection_ok", "stopped_services_repaired", "repair_restarts_exact", "drift_file_restored", "repair_run_s"];
     console.log(figures(Object.fromEntries(order.map((k) => [k, fig[k] ?? "n/a"]))));
     if (checks.failed.length) process.exitCode = 1;

@@ -15,15 +15,25 @@ import { log } from "./common";
 /** Where the e2e run keeps what a person looks at afterwards (screenshots). */
 export const ARTIFACTS = process.env.E2E_ARTIFACTS ?? path.join(TH, "artifacts");
 
-/** A local port forwarded to `target` (host:port as seen from the test host), over the test host's SSH. */
-export async function tunnel(target: string): Promise<{ port: number; close: () => void }> {
-    const port = await new Promise<number>((resolve) => {
+/** A free local port. */
+async function freePort(): Promise<number> {
+    return new Promise<number>((resolve) => {
         const s = net.createServer().listen(0, "127.0.0.1", () => {
             const p = (s.address() as net.AddressInfo).port;
             s.close(() => resolve(p));
         });
     });
-    const ssh = childProcess.spawn("ssh", ["-N", "-L", `127.0.0.1:${port}:${target}`, "-i", path.join(TH, "ssh", "id_ed25519"), "-p", String(SSH_PORT),
+}
+
+/**
+ * The test host's SSH with one forward: `-L` to `target` (host:port as seen from the test host),
+ * or `-D` (target "socks": a SOCKS proxy that resolves names on the test host, as the README's
+ * recipe for another machine does). Resolves once the local port accepts connections.
+ */
+export async function tunnel(target: string): Promise<{ port: number; close: () => void }> {
+    const port = await freePort();
+    const forward = target === "socks" ? ["-D", `127.0.0.1:${port}`] : ["-L", `127.0.0.1:${port}:${target}`];
+    const ssh = childProcess.spawn("ssh", ["-N", ...forward, "-i", path.join(TH, "ssh", "id_ed25519"), "-p", String(SSH_PORT),
         "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${path.join(TH, "known_hosts")}`,
         "-o", "ExitOnForwardFailure=yes", "-o", "LogLevel=ERROR", "root@127.0.0.1"], { stdio: "ignore" });
     for (let i = 0; i < 50; i++) {
@@ -39,23 +49,25 @@ export async function tunnel(target: string): Promise<{ port: number; close: () 
 }
 
 /** Headless Debian Chromium (test/setup-machine.sh installs it), driven by playwright-core. */
-export async function launchBrowser(): Promise<import("playwright-core").Browser> {
+export async function launchBrowser(socksPort?: number): Promise<import("playwright-core").Browser> {
     const { chromium } = require("playwright-core") as typeof import("playwright-core");
     return chromium.launch({
         executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+        // Names resolve at the proxy's end (socks5): *.hotstack-os.local as on the test host.
+        ...(socksPort ? { proxy: { server: `socks5://127.0.0.1:${socksPort}` } } : {}),
         // This machine reaches nothing outside: no background traffic (see the env notes in README's Tests).
         args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
 }
 
-interface Seen {
+export interface Seen {
     status: string;
     /** Share of the canvas' pixels that are not the background's colour (0 when there is no canvas). */
     drawn: number;
 }
 
 /** noVNC's status line and how much of its canvas is drawn. */
-const SEE = `(() => {
+export const SEE = `(() => {
     const status = (document.getElementById("status") || {}).textContent || "";
     const c = document.querySelector("#screen canvas") || document.querySelector("canvas");
     if (!c || !c.width || !c.height) return { status, drawn: 0 };

@@ -1,22 +1,24 @@
 // The dashboard as a user sees it (called by cloud.ts): Horizon's login page through the front
-// door (an SSH tunnel to port 80 of the gateway address, like the README's recipe for another
-// machine), opened in headless Chromium. A control first: a wrong password must not log in (so
+// door, opened in headless Chromium through a SOCKS proxy on the test host's SSH (the README's
+// recipe for another machine). A control first: a wrong password must not log in (so
 // the check can fail). Then the project user logs in, opens Project > Instances and must find a
-// running guest by its name; screenshots are kept. Figures: dashboard_login_ok,
-// dashboard_instances_ok, dashboard_rss_mb.
+// running guest by its name, then its Console tab must show noVNC connected; screenshots are
+// kept. Figures: dashboard_login_ok, dashboard_instances_ok, dashboard_console_ok, dashboard_rss_mb.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { onHost } from "../support/testhost";
 import { Checks } from "./checks";
 import { log } from "./common";
-import { ARTIFACTS, launchBrowser, tunnel } from "./console";
+import { ARTIFACTS, SEE, Seen, launchBrowser, tunnel } from "./console";
 
 export interface DashboardLogin {
-    frontDoor: string;
+    /** The dashboardUrl output (http://dashboard.hotstack-os.local/). */
+    url: string;
     user: string;
     password: string;
-    /** A server of the user's project that the instances page must list. */
+    /** A server of the user's project that the instances page must list, and its ID (its console tab is opened). */
     server: string;
+    serverId: string;
 }
 
 /** Resident memory of the dashboard container's processes (gunicorn and its worker), MB. */
@@ -26,9 +28,11 @@ export function dashboardRssMb(): number | string {
 }
 
 export async function dashboardInBrowser(checks: Checks, fig: Record<string, string | number>, o: DashboardLogin): Promise<void> {
-    const t = await tunnel(`${o.frontDoor}:80`);
-    const browser = await launchBrowser();
-    const base = `http://127.0.0.1:${t.port}`;
+    // Through a SOCKS proxy on the test host's SSH, the README's recipe: names resolve there, so
+    // the console links the dashboard hands out (nova.hotstack-os.local:6080) work too.
+    const t = await tunnel("socks");
+    const browser = await launchBrowser(t.port);
+    const base = o.url.replace(/\/$/, "");
     const login = async (page: import("playwright-core").Page, password: string) => {
         await page.goto(`${base}/auth/login/`);
         await page.fill("#id_username", o.user);
@@ -92,6 +96,23 @@ export async function dashboardInBrowser(checks: Checks, fig: Record<string, str
         log(`  dashboard: ${o.user} on ${landed}, instances page lists ${rows.length} row(s); screenshots ${shotHome}, ${shot}`);
         const found = checks.expect(rows.some((r) => r.includes(o.server)), `Project > Instances lists ${o.server}`, rows.map((r) => r.replace(/\s+/g, " ").trim().slice(0, 80)).join(" | ") || "no row");
         fig.dashboard_instances_ok = found ? 1 : 0;
+
+        // The console from the dashboard: the instance's Console tab embeds nova's noVNC page.
+        await page.goto(`${base}/project/instances/${o.serverId}/?tab=instance_details__console`);
+        let seen: Seen = { status: "", drawn: 0 };
+        let frameUrl = "";
+        for (const end = Date.now() + 90_000; Date.now() < end; await page.waitForTimeout(1000)) {
+            const frame = page.frames().find((f) => /vnc_lite\.html/.test(f.url()));
+            if (!frame) continue;
+            frameUrl = frame.url();
+            seen = (await frame.evaluate(SEE).catch(() => seen)) as Seen;
+            if (/^connected/i.test(seen.status) && seen.drawn > 0.001) break;
+        }
+        const shotConsole = path.join(ARTIFACTS, "dashboard-console.png");
+        await page.screenshot({ path: shotConsole });
+        log(`  dashboard console of ${o.server}: "${seen.status}", ${(seen.drawn * 100).toFixed(2)}% drawn, frame ${frameUrl.replace(/token=[^&]*/, "token=…") || "none"}; screenshot ${shotConsole}`);
+        const consoleOk = checks.expect(/^connected/i.test(seen.status) && seen.drawn > 0.001, `the dashboard's Console tab shows ${o.server}'s console (noVNC in its frame, connected and drawn)`, `${seen.status || "no noVNC frame"}; ${(seen.drawn * 100).toFixed(2)}% drawn`);
+        fig.dashboard_console_ok = consoleOk ? 1 : 0;
     } finally {
         await browser.close();
         t.close();
