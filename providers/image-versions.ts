@@ -1,5 +1,5 @@
 // ImageVersions: the installed versions of some Debian packages in one image the stack built,
-// read so the program can say what runs (the openstackVersions output). A resource of its own
+// read from the image's dpkg database so the program can say what runs (the openstackVersions output). A resource of its own
 // beside the image: asking for another package never touches the image, nor the services that
 // run it. An image ID names immutable content, so the versions are read once per image ID and a
 // refresh reads nothing; delete does nothing.
@@ -17,27 +17,35 @@ export interface ImageVersionsArgs extends HostArgs {
     packages: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** dpkg-query's exit status when a package is unknown; anything else non-zero is podman's failure. */
-const DPKG_NOT_FOUND = 1;
+/**
+ * A script printing `<package>\t<version>` for each of `packages` that is installed in an image
+ * (`image`: a shell word, e.g. an ID or "$img"), read from the image's dpkg database through
+ * `podman image mount`: no container runs (on a host whose nested cgroups let one container kill
+ * another, a container started beside a build killed its RUN step), and no tool of the host's
+ * distribution is needed. Exits non-zero when the image cannot be mounted.
+ */
+export function installedVersionsScript(image: string, packages: string[]): string {
+    const want = ` ${packages.join(" ")} `;
+    return [
+        `mnt=$(podman image mount ${image}) || exit 1`,
+        // One stanza per package; Status ends in "installed" only when it is.
+        `awk -v want=${sh(want)} 'BEGIN { RS = ""; FS = "\\n" } { p = ""; st = ""; v = ""; for (i = 1; i <= NF; i++) { if ($i ~ /^Package: /) p = substr($i, 10); else if ($i ~ /^Status: /) st = $i; else if ($i ~ /^Version: /) v = substr($i, 10) } if (index(want, " " p " ") && st ~ / installed$/) print p "\\t" v }' "$mnt/var/lib/dpkg/status"; rc=$?`,
+        `podman image unmount ${image} >/dev/null 2>&1 || true`,
+        "exit $rc",
+    ].join("\n");
+}
 
 /**
- * The installed versions of `packages` in an image, as the image's own dpkg knows them (a
- * throwaway container without network: no tool of the host's distribution is needed). A package
- * the image does not have is an error naming it; so is a container that does not run.
+ * The installed versions of `packages` in an image, as its own dpkg database records them. A
+ * package the image does not have is an error naming it; so is an image that cannot be read.
  */
 export async function packageVersions(host: Host, imageId: string, image: string, packages: string[]): Promise<Record<string, string>> {
     if (!packages.length) return {};
-    const r = await host.run(`rc=0; podman run --rm --network none --entrypoint dpkg-query ${sh(imageId)} -W -f '\${Package}\\t\${db:Status-Status}\\t\${Version}\\n' ${packages.map(sh).join(" ")} || rc=$?; echo "rc=$rc"`, { what: `read package versions in image ${image}` });
-    const out = r.stdout.trim().split("\n");
-    const rc = Number((out.pop() ?? "").replace(/^rc=/, ""));
-    if (rc !== 0 && rc !== DPKG_NOT_FOUND) throw new Error(`cannot read package versions in image ${image} (exit ${rc}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
-    const found: Record<string, string> = {};
-    for (const l of out) {
-        const [pkg, status, version] = l.split("\t");
-        if (version && status === "installed") found[pkg.replace(/:.*$/, "")] = version;
-    }
-    const missing = packages.filter((p) => !(p in found));
-    if (missing.length) throw new Error(`image ${image} has no installed package ${missing.join(", ")}${r.stderr.trim() ? ` (dpkg-query: ${r.stderr.trim().split("\n").slice(-2).join(" | ")})` : ""}`);
+    const r = await host.run(`(\n${installedVersionsScript(sh(imageId), packages)}\n)`, { what: `read package versions in image ${image}`, check: false });
+    if (r.code !== 0) throw new Error(`cannot read package versions in image ${image} (exit ${r.code}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    const found = Object.fromEntries(r.stdout.trim().split("\n").filter(Boolean).map((l) => l.split("\t")));
+    const missing = packages.filter((p) => !found[p]);
+    if (missing.length) throw new Error(`image ${image} has no installed package ${missing.join(", ")}`);
     return Object.fromEntries(packages.map((p) => [p, found[p]]));
 }
 

@@ -20,6 +20,7 @@ import { dashboardUrl } from "../components/services/dashboard";
 import { SERVICE_NAMES } from "../components/services/index";
 import { ADMIN_CLOUD } from "../providers/openstack/api";
 import { sh } from "../providers/host/shell";
+import { installedVersionsScript } from "../providers/image-versions";
 import { userSystemctl, userSystemctlHint } from "../providers/host/units";
 import { ExecResult, Host } from "../providers/host/transport";
 import { CONNECTION_OPTIONS, ToolSpec, argsOrExit, configFromCli, hostFromCli, runMain } from "./stack";
@@ -484,8 +485,8 @@ export interface VersionRow {
 
 /**
  * The script that reads each deployed service's package version in the image its container runs
- * (the tag's image when the container is gone): one throwaway container per image, no network.
- * Lines `<image>\t<package>\t<status>\t<version>`, or `<image>\tnone` when there is no image.
+ * (the tag's image when the container is gone), from the image's dpkg database (no container
+ * runs). Lines `<image>\t<package>\t<version>`, or `<image>\tnone` when there is no image.
  */
 export function versionsScript(deployed: string[]): string {
     const byImage = new Map<string, string[]>();
@@ -494,7 +495,7 @@ export function versionsScript(deployed: string[]): string {
         const container = allContainers().find((c) => c.image === image && deployed.includes(c.name))!.name;
         return [
             `img=$(podman container inspect --format '{{.Image}}' ${sh(`hotstack-os-${container}`)} 2>/dev/null || podman image inspect --format '{{.Id}}' ${sh(`localhost/hotstack-os-${image}:latest`)} 2>/dev/null)`,
-            `if [ -n "$img" ]; then podman run --rm --network none --entrypoint dpkg-query "$img" -W -f '${image}\\t\${Package}\\t\${db:Status-Status}\\t\${Version}\\n' ${pkgs.map(sh).join(" ")} 2>/dev/null; else printf '%s\\tnone\\n' ${sh(image)}; fi`,
+            `if [ -n "$img" ]; then ( ${installedVersionsScript('"$img"', pkgs).split("\n").join("; ")} ) | sed 's/^/${image}\\t/'; else printf '%s\\tnone\\n' ${sh(image)}; fi`,
         ].join("\n");
     }).join("\n");
 }
@@ -504,9 +505,9 @@ export function versionRows(deployed: string[], answer: string): VersionRow[] {
     const seen = new Map<string, string>();
     const noImage = new Set<string>();
     for (const l of answer.split("\n")) {
-        const [image, pkg, status, version] = l.split("\t");
-        if (pkg === "none") noImage.add(image);
-        else if (status === "installed" && version) seen.set(`${image}\t${pkg}`, version);
+        const [image, pkg, version] = l.split("\t");
+        if (pkg === "none" && version === undefined) noImage.add(image);
+        else if (version) seen.set(`${image}\t${pkg}`, version);
     }
     return Object.entries(versionSources(deployed)).map(([service, src]) => ({
         service,
