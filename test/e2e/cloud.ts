@@ -589,6 +589,8 @@ async function main(): Promise<void> {
         checks.expect(onHostOk("virsh -c qemu:///system dominfo foreign-vm >/dev/null"), "a foreign libvirt domain is untouched");
         checks.expect(onHostOk("ip netns list | grep -q outside"), "the test's own namespace is untouched");
     } catch (e) {
+        // The whole message: a failed build tells its failing step and log tail at the end.
+        log(`e2e:cloud stopped: ${(e as Error).message}`);
         checks.expect(false, "e2e:cloud ran to its end", (e as Error).stack?.split("\n").slice(0, 6).join(" | "));
     } finally {
         const peak = mem?.stop(checks);

@@ -95,6 +95,8 @@ async function main(): Promise<void> {
         checks.expect(leaked.length === 0, "no password leaked", leaked.join("; ") || "none");
         fig.secrets_leaked = leaked.length;
     } catch (e) {
+        // The whole message: a failed build tells its failing step and log tail at the end.
+        log(`e2e:resilience stopped: ${(e as Error).message}`);
         checks.expect(false, "e2e:resilience ran to its end", (e as Error).stack?.split("\n").slice(0, 5).join(" | "));
     } finally {
         if (destroyable) {

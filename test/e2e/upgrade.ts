@@ -116,6 +116,8 @@ async function main(): Promise<void> {
         checks.expect(changeCount(next) === 0, "the run after the upgrade changes nothing");
         if (process.env.IMAGE_SMOKE === "1") imageSmoke(checks);
     } catch (e) {
+        // The whole message: a failed build tells its failing step and log tail at the end.
+        log(`e2e:upgrade stopped: ${(e as Error).message}`);
         checks.expect(false, "e2e:upgrade ran to its end", (e as Error).stack?.split("\n").slice(0, 6).join(" | "));
     } finally {
         if (deployed) {
