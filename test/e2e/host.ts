@@ -30,7 +30,7 @@ function hostChecks(mtu: number): Check[] {
         { name: "ip addr: gateway on hot-ex, link up", cmd: "ip -o -4 addr show dev hot-ex; ip -o link show dev hot-ex", expect: /172\.31\.0\.129\/25[\s\S]*[<,]UP[,>]/ },
         { name: "OVS userspace offload on (netdev datapath), ovs-vswitchd started with it", cmd: "ovs-vsctl get Open_vSwitch . other_config:userspace-tso-enable; grep -c 'Userspace TCP Segmentation Offloading support enabled' /var/log/openvswitch/ovs-vswitchd.log", expect: /^"true"\n[1-9]/m },
         ...dirs,
-        { name: "/etc/hosts block", cmd: "sed -n '/^# BEGIN hotstack-os managed entries$/,/^# END hotstack-os managed entries$/p' /etc/hosts", expect: /^172\.31\.0\.129 keystone\.hotstack-os\.local glance\.hotstack-os\.local placement\.hotstack-os\.local nova\.hotstack-os\.local neutron\.hotstack-os\.local cinder\.hotstack-os\.local heat\.hotstack-os\.local$/m },
+        { name: "/etc/hosts block", cmd: "sed -n '/^# BEGIN hotstack-os managed entries$/,/^# END hotstack-os managed entries$/p' /etc/hosts", expect: /^172\.31\.0\.129 keystone\.hotstack-os\.local glance\.hotstack-os\.local placement\.hotstack-os\.local nova\.hotstack-os\.local neutron\.hotstack-os\.local cinder\.hotstack-os\.local heat\.hotstack-os\.local dashboard\.hotstack-os\.local$/m },
         ...["nova-instances", "nova-mnt"].map((n) => ({ name: `findmnt: ${n} is a shared mount point`, cmd: `findmnt -n -o PROPAGATION --mountpoint /var/lib/hotstack-os/${n}`, expect: /^shared/m })),
         { name: "podman network inspect: subnet", cmd: "podman network inspect hotstack-os --format '{{range .Subnets}}{{.Subnet}}{{end}} {{.NetworkInterface}}'", expect: /^172\.31\.0\.0\/25 hotstack-os$/m },
     ];
