@@ -420,7 +420,8 @@ async function main(): Promise<void> {
 
         // ---- the dashboard: the project user logs in and finds a smoke guest (dashboard.ts) ---------
         await checks.step("the dashboard in a real browser: the project user logs in and finds a smoke guest", async () => {
-            const [serverId = "", guest = "(no smoke guest)"] = onHost(`${USER} server list -f value -c ID -c Name`, { allowFailure: true }).split("\n").map((l) => l.trim().split(/\s+/)).find(([, n]) => n?.startsWith("notapet-")) ?? [];
+            // The smoke stack's servers (hotstack-smoke-test-instance1-…), the user's own.
+            const [serverId = "", guest = "(no smoke guest)"] = onHost(`${USER} server list -f value -c ID -c Name`, { allowFailure: true }).split("\n").map((l) => l.trim().split(/\s+/)).find(([, n]) => n?.startsWith("hotstack-smoke-test-")) ?? [];
             await dashboardInBrowser(checks, fig, { url: String(out.dashboardUrl), user: String(out.username), password: String(out.userPassword), server: guest, serverId });
         });
         fig.dashboard_login_ok ??= 0;
