@@ -60,8 +60,10 @@ export async function dashboardInBrowser(checks: Checks, fig: Record<string, str
         const settings = "/var/lib/hotstack-os/config/dashboard/etc__openstack-dashboard__local_settings.py";
         // The login page's status inside the container (000: gunicorn does not answer yet).
         const answer = () => onHost("podman exec hotstack-os-dashboard curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1/auth/login/ || true", { allowFailure: true }).trim();
+        // --no-block: the unit's start waits for its health check (the login page), which a
+        // dashboard without its memcached never passes (its login page needs the session).
         const restart = async (what: string, up: (code: string) => boolean) => {
-            onHost("systemctl restart hotstack-os-dashboard.service");
+            onHost("systemctl restart --no-block hotstack-os-dashboard.service; sleep 2");
             await checks.waitFor(what, 180, () => up(answer()), 3);
         };
         onHost(`cp -p ${settings} ${settings}.e2e && sed -i 's/hotstack-os-memcached:11211/hotstack-os-memcached:11299/' ${settings}`);
