@@ -16,7 +16,7 @@ import { NetworkFabric } from "./network-fabric";
 import { PostSetup } from "./post-setup";
 import { preflightRequirements } from "./preflight-plan";
 import { Secrets } from "./secrets";
-import { catalogUrls, forPeople, servicesIn, versionSources } from "./services/catalogue";
+import { catalogUrls, forPeople, servicesIn, versionPackagesByImage, versionSources } from "./services/catalogue";
 import { serviceContext } from "./services/context";
 import { STATS_PORT } from "./services/haproxy";
 import { serviceSpecs, startAfter } from "./services/index";
@@ -118,11 +118,11 @@ export class HotStack extends pulumi.ComponentResource {
         // nova's root must carry the host's kvm gid to reach the libvirt session socket (group kvm).
         const kvmGid = facts.kvmGid.apply(String);
         const sources = versionSources(specs.map((sp) => sp.name));
-        const versionsOf: Record<string, string[]> = {};
-        for (const { image, package: pkg } of Object.values(sources)) versionsOf[image] = [...new Set([...(versionsOf[image] ?? []), pkg])];
+        const versionsOf = versionPackagesByImage(specs.map((sp) => sp.name));
         const images = new Images("images", {
             config, needed: [...new Set(specs.map((sp) => sp.image))], versionsOf,
-            last: [...new Set(specs.filter((sp) => forPeople(sp.name)).map((sp) => sp.image))].filter((i) => specs.every((sp) => sp.image !== i || forPeople(sp.name))),
+            // Images that only containers for people run.
+            last: [...new Set(specs.map((sp) => sp.image))].filter((i) => specs.every((sp) => sp.image !== i || forPeople(sp.name))),
             // The layer under nova makes the kvm group (before udev's sysusers can take the GID).
             extraArgs: { "openstack-services": { KVM_GID: kvmGid }, nova: { KVM_GID: kvmGid } },
         }, after);

@@ -15,7 +15,7 @@
 import { DEFAULTS, RawConfig, parseConfig } from "../components/config";
 import { HOTSTACK_USER } from "../components/host-plan";
 import { STATS_PORT } from "../components/services/haproxy";
-import { allContainers, containerByCatalogType, versionSources } from "../components/services/catalogue";
+import { allContainers, containerByCatalogType, versionPackagesByImage, versionSources } from "../components/services/catalogue";
 import { dashboardUrl } from "../components/services/dashboard";
 import { SERVICE_NAMES } from "../components/services/index";
 import { ADMIN_CLOUD } from "../providers/openstack/api";
@@ -489,9 +489,7 @@ export interface VersionRow {
  * runs). Lines `<image>\t<package>\t<version>`, or `<image>\tnone` when there is no image.
  */
 export function versionsScript(deployed: string[]): string {
-    const byImage = new Map<string, string[]>();
-    for (const { image, package: pkg } of Object.values(versionSources(deployed))) byImage.set(image, [...new Set([...(byImage.get(image) ?? []), pkg])]);
-    return [...byImage].map(([image, pkgs]) => {
+    return Object.entries(versionPackagesByImage(deployed)).map(([image, pkgs]) => {
         const container = allContainers().find((c) => c.image === image && deployed.includes(c.name))!.name;
         return [
             `img=$(podman container inspect --format '{{.Image}}' ${sh(`hotstack-os-${container}`)} 2>/dev/null || podman image inspect --format '{{.Id}}' ${sh(`localhost/hotstack-os-${image}:latest`)} 2>/dev/null)`,

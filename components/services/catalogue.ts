@@ -91,6 +91,13 @@ export function versionSources(running: string[], services: readonly ServiceDesc
     return out;
 }
 
+/** The packages each image reports (image → its services' packages), for the containers that run. */
+export function versionPackagesByImage(running: string[], services: readonly ServiceDescriptor[] = ALL_SERVICES): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const { image, package: pkg } of Object.values(versionSources(running, services))) out[image] = [...new Set([...(out[image] ?? []), pkg])];
+    return out;
+}
+
 /** Whether a container serves people rather than the cloud (the dashboard): nothing of the cloud's setup waits for it. */
 export const forPeople = (container: string, services: readonly ServiceDescriptor[] = ALL_SERVICES) =>
     allContainers(services).some((c) => c.name === container && c.service.forPeople === true);
