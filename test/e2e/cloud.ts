@@ -46,6 +46,19 @@ function smokeFailureLog(since: string): void {
     const slow = onHost(`journalctl -u hotstack-os-neutron-server --since @${since} --no-pager -o cat | grep -E 'time: ([1-9][0-9]+)\\.|ERROR|Timeout' | tail -20`, { allowFailure: true }).trim();
     const fiveXX = onHost(`journalctl -u hotstack-os-haproxy --since @${since} --no-pager -o cat | grep -E '" 5[0-9][0-9] | 5[0-9][0-9] [0-9]+ ' | tail -10`, { allowFailure: true }).trim();
     log(`  neutron-server, requests of 10 s or more, errors:\n${slow || "(none)"}\n  HAProxy, 5xx answers:\n${fiveXX || "(none)"}`);
+    // The data plane of each guest port (a guest without a DHCP answer was seen once in ~20 runs,
+    // under load): whether OVS has the tap (ofport, error, packet counters), whether OVN bound it
+    // and marked it up, and what ovn-controller said since.
+    const plane = onHost([
+        "echo '--- OVS taps on hot-int'",
+        "for i in $(ovs-vsctl list-ifaces hot-int | grep '^tap'); do echo \"== $i\"; ovs-vsctl --columns=ofport,error,link_state,statistics,external_ids list Interface $i 2>&1; done",
+        "echo '--- OVN SB port bindings (logical_port chassis up)'",
+        "podman exec hotstack-os-ovn-northd ovn-sbctl --timeout=20 --db=unix:/run/ovn/ovnsb_db.sock --format=csv --columns=logical_port,chassis,up,type list Port_Binding 2>&1",
+        "echo '--- OVN NB switch ports (name up dhcpv4_options)'",
+        "podman exec hotstack-os-ovn-northd ovn-nbctl --timeout=20 --db=unix:/run/ovn/ovnnb_db.sock --format=csv --columns=name,up,dhcpv4_options,type list Logical_Switch_Port 2>&1",
+        `echo '--- ovn-controller since the run began'; journalctl -u hotstack-os-ovn-controller --since @${since} --no-pager -o cat | grep -v 'DEBUG' | tail -25`,
+    ].join("\n"), { allowFailure: true }).trim();
+    log(`  data plane:\n${plane}`);
 }
 
 /** Each unit's start since then skipped its db sync: its database held the installed schema. */
