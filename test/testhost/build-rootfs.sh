@@ -79,17 +79,36 @@ cleanup() { th_rm_tree "$TMP"; }
 trap cleanup EXIT
 for d in "$TH"/rootfs.tmp.* "$TH"/rootfs.old.*; do th_rm_tree "$d"; done   # leftovers of interrupted builds
 T0=$(th_now)
-th_log "rootfs: mmdebstrap trixie from $MIRROR_URL (${#PKGS[@]} packages + deps)"
 SELF=$(readlink -f "$0")
-mmdebstrap --variant=apt --mode=root \
-  --aptopt='APT::Install-Recommends "false"' \
-  --include="$(IFS=,; echo "${PKGS[*]}")" \
-  --customize-hook="bash '$SELF' --customize \"\$1\" '$TH_KEY.pub' '$TH/ssh/hostkeys'" \
-  trixie "$TMP" \
-  "deb $MIRROR_URL trixie main" \
-  "deb $MIRROR_URL trixie-updates main" \
-  "deb $SEC_URL trixie-security main" > "$TH/build-rootfs.log" 2>&1 \
-  || { tail -30 "$TH/build-rootfs.log" >&2; th_die "mmdebstrap failed (log: $TH/build-rootfs.log)"; }
+# One mmdebstrap per recipe on this machine: test hosts started at once (CI starts two) share a
+# seed tree, built under a machine-wide lock, and each copies it and adds its own keys. The seed
+# is keyed by this script and the mirrors, so a changed recipe builds a new one.
+SEED=${SEED:-/var/tmp/hotstack-testhost-seed}
+RECIPE=$({ cat "$SELF"; echo "$MIRROR_URL $SEC_URL"; } | sha256sum | cut -c1-16)
+exec 8>"$SEED.lock"
+flock 8
+if [ "$(cat "$SEED/.hotstack-recipe" 2>/dev/null)" != "$RECIPE" ]; then
+  th_log "rootfs: mmdebstrap trixie from $MIRROR_URL (${#PKGS[@]} packages + deps) into the seed $SEED"
+  th_rm_tree "$SEED.tmp"; th_rm_tree "$SEED"
+  mmdebstrap --variant=apt --mode=root \
+    --aptopt='APT::Install-Recommends "false"' \
+    --include="$(IFS=,; echo "${PKGS[*]}")" \
+    trixie "$SEED.tmp" \
+    "deb $MIRROR_URL trixie main" \
+    "deb $MIRROR_URL trixie-updates main" \
+    "deb $SEC_URL trixie-security main" > "$TH/build-rootfs.log" 2>&1 \
+    || { tail -30 "$TH/build-rootfs.log" >&2; th_rm_tree "$SEED.tmp"; th_die "mmdebstrap failed (log: $TH/build-rootfs.log)"; }
+  rm -f "$SEED.tmp"/etc/ssh/ssh_host_*   # every test host gets its own (customize)
+  echo "$RECIPE" > "$SEED.tmp/.hotstack-recipe"
+  mv "$SEED.tmp" "$SEED"
+else
+  th_log "rootfs: copying the seed $SEED (recipe $RECIPE)"
+fi
+cp -a "$SEED" "$TMP"
+flock -u 8
+rm -f "$TMP/.hotstack-recipe"
+bash "$SELF" --customize "$TMP" "$TH_KEY.pub" "$TH/ssh/hostkeys" >> "$TH/build-rootfs.log" 2>&1 \
+  || { tail -30 "$TH/build-rootfs.log" >&2; th_die "customizing the rootfs failed (log: $TH/build-rootfs.log)"; }
 # the build id is the last thing written: its presence marks a complete rootfs
 echo "$(date -u +%Y%m%dT%H%M%SZ)-$$" > "$TMP/.hotstack-build-id"
 if [ -e "$ROOTFS" ]; then mv "$ROOTFS" "$TH/rootfs.old.$$"; fi
