@@ -20,7 +20,7 @@ import { userSystemctl } from "../../providers/host/units";
 import { Check, smoke } from "../../tools/smoke";
 import { collectVersions } from "../../tools/status";
 import { packageVersions } from "../../providers/image-versions";
-import { TH, loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
+import { TH, loadBaseImage, onHost, onHostInBackground, onHostOk, startTestHost, stopTestHost } from "../support/testhost";
 import { Checks, memorySampler } from "./checks";
 import { converge, destroyFresh, figures, log, rmState, stateFile, testStackConfig } from "./common";
 import { CATALOG_APIS, aptLimit, pollApis, residentMb, restartedUnits, span, timeline, unitStartPath, unitStarts } from "./measure";
@@ -185,8 +185,6 @@ async function main(): Promise<void> {
         const conn = startTestHost(true);
         loadBaseImage();
         mem = memorySampler("hotstack-testhost");
-        log("test tooling on the test host (not the product): tempest");
-        onHost("export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends tempest >/dev/null");
         // A libvirt domain that is not nova's: destroy must leave it alone.
         onHost("virsh -c qemu:///system define /dev/stdin >/dev/null <<'EOF'\n<domain type='qemu'><name>foreign-vm</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>\nEOF");
         log("the guest image, built offline from Debian packages (assets/guest/build.sh)");
@@ -255,6 +253,11 @@ async function main(): Promise<void> {
         fig.post_setup_objects = made.length;
         fig.post_setup_s = made.length ? ((Math.max(...made.map((s) => s.endedAt!)) - Math.min(...made.map((s) => s.startedAt!))) / 1000).toFixed(0) : "n/a";
         const out = run1.outputs;
+        // Test tooling (not the product), installed while the checks below run: after run 1, so
+        // that its apt never meets the product's package installs on the host.
+        log("test tooling on the test host, in the background: tempest");
+        const tempestInstalled = onHostInBackground("export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends tempest", "/var/tmp/tempest-install.log");
+        tempestInstalled.catch(() => undefined); // awaited (and its failure reported) before tempest
 
         await checks.step("what runs: the openstackVersions output and npm run status -- --versions agree, a Debian version for every service", async () => {
             const host = await connect(conn);
@@ -483,7 +486,8 @@ async function main(): Promise<void> {
 
         // ---- tempest: any failure or error fails the run ----------------------------------------
         log("tempest: API smoke subset (identity, compute, network, image, volume)");
-        await checks.step("tempest", () => {
+        await checks.step("tempest", async () => {
+            await tempestInstalled;
             onHost("[ -d /root/tempest/etc ] || tempest init --name hotstack /root/tempest >/dev/null");
             putFile("/root/tempest/etc/tempest.conf", tempestConf(ids, out.adminPassword));
             // Orchestration is proven by the smoke's two Heat stacks (create, show, outputs, delete);

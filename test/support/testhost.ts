@@ -65,6 +65,22 @@ function ssh(cmd: string, opts: childProcess.SpawnSyncOptions): childProcess.Spa
     return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, ...opts }) as childProcess.SpawnSyncReturns<Buffer>;
 }
 
+/**
+ * Starts `cmd` on the test host and returns at once: the promise settles when it ends (rejects
+ * with its output tail on failure). Its output goes to a file on the host, so that the pipe never
+ * fills while a synchronous onHost blocks this process's event loop.
+ */
+export function onHostInBackground(cmd: string, logFile: string): Promise<void> {
+    const child = childProcess.spawn("bash", [path.join(DIR, "ssh.sh"), `( ${cmd} ) > ${logFile} 2>&1 || { tail -20 ${logFile}; exit 1; }`], {
+        env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    return new Promise((resolve, reject) => child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`on test host (background): ${cmd}\nexit ${code}\n${out}`)))));
+}
+
 /** Runs a shell command on the test host; throws with its output on failure. */
 export function onHost(cmd: string, opts: { allowFailure?: boolean } = {}): string {
     const r = ssh(cmd, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
