@@ -68,7 +68,7 @@ export function cinder(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts">)
         oslo_policy: { enforce_new_defaults: true },
     });
     const templates = [{ target: "/etc/cinder/cinder.conf", content: conf }];
-    const worker = (role: string) => ({ cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 10 });
+    const worker = (role: string) => ({ cmd: `hotstack-health ${role}`, timeoutSeconds: 10, startPeriodSeconds: 10 });
     return [
         {
             ...specBase(CINDER, "cinder-api", c.ips),

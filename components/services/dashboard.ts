@@ -56,7 +56,7 @@ export function dashboard(ctx: ServiceContext): ServiceSpec {
         description: "Horizon, the dashboard",
         exec: "dashboard",
         templates: [{ target: "/etc/openstack-dashboard/local_settings.py", content: renderLocalSettings(ctx) }],
-        health: httpHealth("dashboard", 10, 30),
+        health: httpHealth("dashboard", 10),
         startTimeoutSeconds: 300,
         stopTimeoutSeconds: 30,
     };

@@ -38,7 +38,7 @@ export function dnsmasq(ctx: ServiceContext, cloud: Pick<CloudLists, "publicName
         description: "dnsmasq, DNS on the gateway address",
         exec: "dnsmasq",
         templates: [{ target: "/etc/dnsmasq.conf", content: conf }],
-        health: { cmd: "hotstack-health dnsmasq", intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },
+        health: { cmd: "hotstack-health dnsmasq", timeoutSeconds: 5, startPeriodSeconds: 0 },
         startTimeoutSeconds: 90,
         stopTimeoutSeconds: 10,
     };

@@ -63,7 +63,7 @@ export function haproxy(ctx: ServiceContext, frontends: Frontend[]): ServiceSpec
         exec: "haproxy",
         publish: [...frontends.map((f) => `${gw}:${f.port}:${f.port}`), `${gw}:${STATS_PORT}:${STATS_PORT}`],
         templates: [{ target: "/etc/haproxy/haproxy.cfg", content: renderHaproxyConfig(frontends) }],
-        health: { cmd: "hotstack-health haproxy", intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },
+        health: { cmd: "hotstack-health haproxy", timeoutSeconds: 5, startPeriodSeconds: 0 },
         startTimeoutSeconds: 90,
         stopTimeoutSeconds: 10,
     };

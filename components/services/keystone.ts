@@ -47,7 +47,7 @@ export function keystone(ctx: ServiceContext): ServiceSpec {
             `${ctx.dataDir}/keystone/fernet-keys:/etc/keystone/fernet-keys:z`,
             `${ctx.dataDir}/keystone/credential-keys:/etc/keystone/credential-keys:z`,
         ],
-        health: { cmd: "hotstack-health keystone", intervalSeconds: 5, timeoutSeconds: 10, retries: 12, startPeriodSeconds: 15 },
+        health: { cmd: "hotstack-health keystone", timeoutSeconds: 10, startPeriodSeconds: 15 },
         startTimeoutSeconds: 300,
         stopTimeoutSeconds: 30,
     };

@@ -31,7 +31,7 @@ export function mariadb(ctx: ServiceContext, cloud: Pick<CloudLists, "databases"
             content: renderIni({ mysqld: { innodb_buffer_pool_size: "32M", max_connections: 250, innodb_snapshot_isolation: "OFF" } }),
         }],
         volumes: [`${ctx.dataDir}/mysql:/var/lib/mysql/data:z`],
-        health: { cmd: "hotstack-health mariadb", intervalSeconds: 5, timeoutSeconds: 5, retries: 10, startPeriodSeconds: 10 },
+        health: { cmd: "hotstack-health mariadb", timeoutSeconds: 5, startPeriodSeconds: 10 },
         startTimeoutSeconds: 180,
         stopTimeoutSeconds: 30,
     };

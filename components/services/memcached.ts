@@ -18,7 +18,7 @@ export function memcached(ctx: ServiceContext): ServiceSpec {
         description: "memcached, the token cache",
         exec: "memcached",
         env: { MEMCACHED_MEMORY_MB: "64" },
-        health: { cmd: "hotstack-health memcached", intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },
+        health: { cmd: "hotstack-health memcached", timeoutSeconds: 5, startPeriodSeconds: 0 },
         startTimeoutSeconds: 90,
         stopTimeoutSeconds: 10,
     };

@@ -126,7 +126,7 @@ export function nova(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts" | "
     const conf = pulumi.all([ctx.host.hostname, ctx.host.hotstackUid, ctx.host.virtType]).apply(([h, u, v]) => novaConf(ctx, h, u, v));
     const templates = [{ target: "/etc/nova/nova.conf", content: conf }];
     const common = (name: string) => ({ ...specBase(NOVA, name, c.ips), templates, stopTimeoutSeconds: 30 });
-    const worker = (role: string) => ({ cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 10 });
+    const worker = (role: string) => ({ cmd: `hotstack-health ${role}`, timeoutSeconds: 10, startPeriodSeconds: 10 });
     const runDir = pulumi.output(ctx.host.hotstackUid).apply((u) => `/run/user/${u}`);
     const wrapper = fakeNfsShare(ctx);
     // What the workers wait for before they start: nova-api on the container network, or through
@@ -139,7 +139,7 @@ export function nova(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts" | "
             description: "Nova API, compute (owns the cells)",
             exec: "nova-api",
             env: registrationEnv(ctx, "NOVA_PUBLIC_URL", catalogUrl(NOVA, "compute")),
-            health: httpHealth("nova-api", 10, 15),
+            health: httpHealth("nova-api", 10),
             startTimeoutSeconds: 900,
         },
         {
@@ -147,7 +147,7 @@ export function nova(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts" | "
             description: "Nova metadata API (behind the neutron OVN agent)",
             exec: "nova-metadata",
             env: apiInside,
-            health: httpHealth("nova-metadata", 15, 10),
+            health: httpHealth("nova-metadata", 15),
             startTimeoutSeconds: 600,
         },
         { ...common("nova-conductor"), description: "Nova conductor", exec: "nova-conductor", env: apiInside, health: worker("nova-conductor"), startTimeoutSeconds: 600 },
@@ -173,7 +173,7 @@ export function nova(ctx: ServiceContext, cloud: Pick<CloudLists, "addHosts" | "
                 "/dev/pts:/dev/pts",
                 pulumi.interpolate`${ovmfDir}:${ovmfDir}:ro`,
             ],
-            health: { cmd: "hotstack-health nova-compute", intervalSeconds: 15, timeoutSeconds: 20, retries: 30, startPeriodSeconds: 30 },
+            health: { cmd: "hotstack-health nova-compute", timeoutSeconds: 20, startPeriodSeconds: 30 },
             startTimeoutSeconds: 900,
         },
     ];

@@ -42,6 +42,6 @@ export const API_SECRETS = ["DB_PASSWORD", "SERVICE_PASSWORD", "RABBITMQ_PASSWOR
 /** Workers only read their config. */
 export const WORKER_SECRETS = ["DB_PASSWORD", "SERVICE_PASSWORD", "RABBITMQ_PASSWORD"] as const;
 
-export function httpHealth(role: string, startPeriod = 10, retries = 15): HealthSpec {
-    return { cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries, startPeriodSeconds: startPeriod };
+export function httpHealth(role: string, startPeriod = 10): HealthSpec {
+    return { cmd: `hotstack-health ${role}`, timeoutSeconds: 10, startPeriodSeconds: startPeriod };
 }

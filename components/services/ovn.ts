@@ -20,7 +20,7 @@ export const OVN: ServiceDescriptor = {
 export function ovn(ctx: ServiceContext): [ServiceSpec, ServiceSpec] {
     const c = ctx.config;
     const run = `${ctx.dataDir}/ovn-run:/run/ovn:z`;
-    const health = (role: string) => ({ cmd: `hotstack-health ${role}`, intervalSeconds: 10, timeoutSeconds: 10, retries: 20, startPeriodSeconds: 5 });
+    const health = (role: string) => ({ cmd: `hotstack-health ${role}`, timeoutSeconds: 10, startPeriodSeconds: 5 });
     return [
         {
             ...specBase(OVN, "ovn-northd", c.ips),

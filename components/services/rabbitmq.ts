@@ -50,7 +50,7 @@ export function rabbitmq(ctx: ServiceContext, cloud: Pick<CloudLists, "rabbitmqU
         exec: "rabbitmq",
         templates: [{ target: "/etc/rabbitmq/rabbitmq.conf", content: conf }, { target: DEFINITIONS, content: definitions }],
         volumes: [`${ctx.dataDir}/rabbitmq:/var/lib/rabbitmq:z`],
-        health: { cmd: "hotstack-health rabbitmq", intervalSeconds: 10, timeoutSeconds: 10, retries: 5, startPeriodSeconds: 10 },
+        health: { cmd: "hotstack-health rabbitmq", timeoutSeconds: 10, startPeriodSeconds: 10 },
         startTimeoutSeconds: 180,
         stopTimeoutSeconds: 30,
     };
