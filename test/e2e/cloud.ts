@@ -547,10 +547,11 @@ async function main(): Promise<void> {
             const r = await converge("dashboard off", opts());
             const changed = stepNames(r);
             log(`  dashboard off: ${changed.join(", ")}`);
-            // Its own resources go; HAProxy (frontend, port 80), dnsmasq and /etc/hosts lose its name.
-            const others = changed.filter((n) => !/dashboard/.test(n) && !/^update (haproxy-|dnsmasq-|fabric-hosts$)/.test(n));
+            // Its own resources go; HAProxy (frontend, port 80), dnsmasq and /etc/hosts lose its name,
+            // and the preflight no longer asks for port 80 (a check: it changes nothing on the host).
+            const others = changed.filter((n) => !/dashboard/.test(n) && !/^update (haproxy-|dnsmasq-|fabric-hosts$|preflight$)/.test(n));
             const gone = ["delete dashboard-container", "delete images-dashboard", "delete secrets-dashboard_secret_key-podman", "delete secrets-dashboard_secret_key"].filter((n) => !changed.includes(n));
-            checks.expect(others.length === 0 && gone.length === 0, "the run deletes the dashboard's unit, image and secret and updates only HAProxy, dnsmasq and the hosts block", `others: ${others.join(", ") || "none"}; not deleted: ${gone.join(", ") || "none"}`);
+            checks.expect(others.length === 0 && gone.length === 0, "the run deletes the dashboard's unit, image and secret and updates only HAProxy, dnsmasq, the hosts block and the preflight's port list", `others: ${others.join(", ") || "none"}; not deleted: ${gone.join(", ") || "none"}`);
             const left = onHost([
                 "test -e /etc/containers/systemd/hotstack-os-dashboard.container && echo unit",
                 "podman image exists localhost/hotstack-os-dashboard:latest && echo image",
