@@ -10,9 +10,12 @@ const DIR = path.resolve(__dirname, "../testhost");
 export const TH = process.env.TH ?? "/var/tmp/hotstack-testhost";
 export const SSH_PORT = Number(process.env.SSH_PORT ?? 2223);
 
+/** The environment every test-host script runs with: this process's, with its test host. */
+const scriptEnv = () => ({ ...process.env, TH, SSH_PORT: String(SSH_PORT) });
+
 function script(name: string, args: string[] = [], opts: { quiet?: boolean } = {}): string {
     const r = childProcess.spawnSync("bash", [path.join(DIR, name), ...args], {
-        env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) },
+        env: scriptEnv(),
         stdio: ["ignore", "pipe", opts.quiet ? "pipe" : "inherit"],
         maxBuffer: 64 * 1024 * 1024,
     });
@@ -62,7 +65,7 @@ export function loadBaseImage(): void {
 
 /** Runs `cmd` on the test host through ssh.sh (onHost, onHostOk and onHostStatus all come here). */
 function ssh(cmd: string, opts: childProcess.SpawnSyncOptions): childProcess.SpawnSyncReturns<Buffer> {
-    return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) }, ...opts }) as childProcess.SpawnSyncReturns<Buffer>;
+    return childProcess.spawnSync("bash", [path.join(DIR, "ssh.sh"), cmd], { env: scriptEnv(), ...opts }) as childProcess.SpawnSyncReturns<Buffer>;
 }
 
 /**
@@ -72,7 +75,7 @@ function ssh(cmd: string, opts: childProcess.SpawnSyncOptions): childProcess.Spa
  */
 export function onHostInBackground(cmd: string, logFile: string): Promise<void> {
     const child = childProcess.spawn("bash", [path.join(DIR, "ssh.sh"), `( ${cmd} ) > ${logFile} 2>&1 || { tail -20 ${logFile}; exit 1; }`], {
-        env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) },
+        env: scriptEnv(),
         stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -103,7 +106,7 @@ export function onHostStatus(cmd: string, input: string, timeoutMs = 60_000): { 
 export function copyImageToHost(image: string): void {
     if (onHostOk(`podman image exists ${image}`)) return;
     childProcess.execSync(`podman save ${image} | bash ${path.join(DIR, "ssh.sh")} 'podman load -q'`, {
-        env: { ...process.env, TH, SSH_PORT: String(SSH_PORT) },
+        env: scriptEnv(),
         stdio: ["ignore", "ignore", "inherit"],
         shell: "/bin/bash",
     });

@@ -80,7 +80,7 @@ trap cleanup EXIT
 for d in "$TH"/rootfs.tmp.* "$TH"/rootfs.old.*; do th_rm_tree "$d"; done   # leftovers of interrupted builds
 T0=$(th_now)
 SELF=$(readlink -f "$0")
-# One mmdebstrap per recipe on this machine: test hosts started at once (CI starts two) share a
+# One mmdebstrap per recipe on this machine: test hosts started at once (CI starts three) share a
 # seed tree, built under a machine-wide lock, and each copies it and adds its own keys. The seed
 # is keyed by this script and the mirrors, so a changed recipe builds a new one.
 SEED=${SEED:-/var/tmp/hotstack-testhost-seed}
