@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -73,32 +74,43 @@ for (const t of transports()) {
             }
         });
 
-        test(`builds take the slot in priority order, those started together too; a ticket left by a killed run does not block [${t.name}]`, async () => {
+        test(`builds waiting for the slot take it in priority order, one arriving during a build goes before lower ones; a ticket left by a killed run does not block [${t.name}]`, async () => {
             const p = await serialized(containerImageProvider);
             const base = ensureTestImage();
-            const dir = context({ "img/Containerfile": "ARG BASE\nARG WHO\nFROM ${BASE}\nRUN echo $WHO && sleep 3\n" });
+            const dir = context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nARG WHO\nARG SLEEP\nRUN echo $WHO && sleep $SLEEP\n" });
             const tag = suffix();
-            const image = (who: string, priority: number) => ({
-                host: t.host, name: `localhost/hotstack-test-queue-${who}-${tag}:latest`, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile",
-                buildArgs: { BASE: base, WHO: who }, parallel: 1, priority, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base, WHO: who }),
-            });
-            // A ticket of priority 1 that nobody holds, as a run killed while waiting leaves it.
-            const stale = "/run/lock/hotstack-os-build.queue/1.999999";
-            sh(`mkdir -p /run/lock/hotstack-os-build.queue && touch ${stale}`);
-            const done: string[] = [];
-            const build = async (who: string, priority: number, afterMs: number) => {
-                await new Promise((r) => setTimeout(r, afterMs));
-                await create(p, await checked(p, image(who, priority)));
-                done.push(who);
+            const nameOf = (who: string) => `localhost/hotstack-test-queue-${who}-${tag}:latest`;
+            const image = (who: string, priority: number, sleep: number) => {
+                const buildArgs = { BASE: base, WHO: who, SLEEP: String(sleep) };
+                return { host: t.host, name: nameOf(who), contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile", buildArgs, parallel: 1, priority, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", buildArgs) };
             };
+            const slot = "/run/lock/hotstack-os-build.1", queue = "/run/lock/hotstack-os-build.queue";
+            // A ticket of priority 1 that nobody holds, as a run killed while waiting leaves it.
+            const stale = `${queue}/1.999999`;
+            sh(`mkdir -p ${queue} && touch ${stale}`);
+            // The slot held from outside (as another run's build would) until both first builds
+            // queue: the order is then the queue's alone, whatever the machine's load.
+            const holder = spawn("sh", ["-c", `exec 9>>${slot}; flock 9; echo held; read _`], { stdio: ["pipe", "pipe", "inherit"] });
+            await new Promise((r) => holder.stdout!.once("data", r));
+            const tickets = () => fs.readdirSync(queue).filter((f) => /^\d+\.\d+$/.test(f));
+            const building = (who: string) => shOk(`grep -q '^hotstack-test-queue-${who}-' ${slot} && ! flock -n ${slot} true`);
             try {
-                // "late" (priority 50) and "first" (30) start together with the slot free: "first"
-                // takes it. "urgent" (10) comes while it builds and goes before "late".
-                await Promise.all([build("late", 50, 0), build("first", 30, 200), build("urgent", 10, 3000)]);
-                assert.deepEqual(done, ["first", "urgent", "late"]);
+                const late = create(p, await checked(p, image("late", 50, 1)));
+                const first = create(p, await checked(p, image("first", 30, 8)));
+                await until(() => ["30.", "50."].every((pre) => tickets().some((f) => f.startsWith(pre))), 60_000, "both builds hold a ticket");
+                holder.stdin!.end();
+                await until(() => building("first"), 60_000, "the lower priority (30) takes the freed slot");
+                // "urgent" (10) arrives while "first" builds: it goes before "late" (50), waiting longer.
+                const urgent = create(p, await checked(p, image("urgent", 10, 1)));
+                await Promise.all([late, first, urgent]);
+                // The order the slot gave: each image's creation time (builds ran one at a time).
+                const created = ["late", "first", "urgent"].map((who) => ({ who, at: Number(sh(`podman image inspect --format '{{.Created.UnixNano}}' ${nameOf(who)}`).trim()) }));
+                assert.ok(created.every((c) => c.at > 0), JSON.stringify(created));
+                assert.deepEqual(created.sort((a, b) => a.at - b.at).map((c) => c.who), ["first", "urgent", "late"]);
                 assert.equal(fs.existsSync(stale), false, "the stale ticket was removed");
             } finally {
-                sh(`rm -f ${stale}; for w in first late urgent; do podman rmi -f localhost/hotstack-test-queue-$w-${tag}:latest >/dev/null 2>&1; done; true`);
+                holder.kill();
+                sh(`rm -f ${stale}; for w in first late urgent; do podman rmi -f ${nameOf("$w")} >/dev/null 2>&1; done; true`);
                 fs.rmSync(dir, { recursive: true, force: true });
             }
         });
