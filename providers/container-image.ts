@@ -108,6 +108,28 @@ const STOP_TREE = [
     "}",
 ];
 
+/**
+ * Removes image `name`. A build killed outright (SIGKILL: its 10 s grace ran out under load, or the
+ * host's podman was killed) leaves its working container in storage ("<image>-working-container",
+ * status Storage, unknown to `podman ps` without --external), and that blocks `podman rmi` of the
+ * image it was built FROM. Such leftovers of this exact image are removed first when no build runs
+ * on the host (a live build's working container looks the same); any other container that uses
+ * it fails the removal, named by podman.
+ */
+function removeImage(name: string): string {
+    return [
+        `id=$(podman image inspect --format '{{.Id}}' ${sh(name)})`,
+        `out=$(podman rmi ${sh(name)} 2>&1 >/dev/null) && exit 0`,
+        'case "$out" in *"in use by a container"*) ;; *) echo "$out" >&2; exit 1 ;; esac',
+        `left=$(podman ps -a --external --no-trunc --format '{{.ID}} {{.ImageID}} {{.Names}} {{.Status}}' | awk -v id="$id" 'NF == 4 && $2 == id && $3 ~ /-working-container(-[0-9]+)?$/ && $4 == "Storage" { print $1 }')`,
+        'builds=$(for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f" 2>/dev/null; echo; done | grep -cE "^([^ ]*/)?(podman (image )?build|buildah) " || true)',
+        'if [ -z "$left" ] || [ "$builds" -gt 0 ]; then echo "$out${left:+ (build leftovers kept: $builds builds running)}" >&2; exit 2; fi',
+        `echo "PROGRESS removing what killed builds left from ${name}: $(for c in $left; do printf "%.12s " "$c"; done)" >&2`,
+        'podman rm -f $left >/dev/null',
+        `podman rmi ${sh(name)} >/dev/null`,
+    ].join("\n");
+}
+
 async function build(host: Host, p: ImageInputs, previousId?: string): Promise<string> {
     const args = Object.entries(p.buildArgs).map(([k, v]) => `--build-arg ${sh(`${k}=${v}`)}`).join(" ");
     const short = p.name.replace(/^localhost\//, "").replace(/:latest$/, "");
@@ -235,7 +257,7 @@ export const containerImageProvider = hostProvider({
         const name = String(props.name ?? id);
         await release(host, KIND, name, props.adopted, {
             async remove() {
-                await host.run(`set -e\n${unlessImage(name)}\npodman rmi ${sh(name)} >/dev/null`, { what: `remove image ${name}` });
+                await host.run(`set -e\n${unlessImage(name)}\n${removeImage(name)}`, { what: `remove image ${name}` });
             },
         });
     },

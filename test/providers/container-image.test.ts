@@ -115,6 +115,36 @@ for (const t of transports()) {
             }
         });
 
+        test(`delete removes what a killed build left from the image (its working container), never a container that uses it [${t.name}]`, async () => {
+            const p = await serialized(containerImageProvider);
+            const base = ensureTestImage();
+            const name = `localhost/hotstack-test-parent-${suffix()}:latest`;
+            const dir = context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nRUN echo parent\n" });
+            const child = context({ Containerfile: `FROM ${name}\nRUN sleep 600\n` });
+            const inputs = await checked(p, { host: t.host, name, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base }) });
+            const user = `hotstack-test-user-${suffix()}`;
+            try {
+                const made = await create(p, inputs);
+                // A build FROM it, killed outright in its RUN step: its working container stays.
+                sh(`(podman build ${child} >/dev/null 2>&1 &); true`);
+                await until(() => shOk("pgrep -f 'sleep 600$' >/dev/null"), 60_000, "the child build's RUN step runs");
+                sh(`pkill -KILL -f "[p]odman build ${child}"; pkill -KILL -f "sleep 600$"; true`);
+                const leftover = () => sh(`podman ps -a --external --no-trunc --format '{{.ImageID}} {{.Status}}' | grep -c '^${made.outs.imageId.replace(/^sha256:/, "")} Storage$' || true`).trim();
+                await until(() => leftover() === "1" && !shOk("pgrep -f '[p]odman build' >/dev/null"), 30_000, "the killed build's working container is in storage");
+                // A container of someone else's that uses the image: the delete fails and names it.
+                sh(`podman create --runtime runc --name ${user} ${name} true >/dev/null`);
+                await assert.rejects(p.delete(name, made.outs), (e: Error) => /in use by a container/.test(e.message));
+                assert.equal(shOk(`podman container exists ${user}`), true, "the user's container is kept");
+                sh(`podman rm ${user} >/dev/null`);
+                await p.delete(name, made.outs);
+                assert.equal(shOk(`podman image exists ${name}`), false, "the image is removed");
+                assert.equal(leftover(), "0", "so is the killed build's working container");
+            } finally {
+                sh(`podman rm -f ${user} >/dev/null 2>&1; podman rmi -f ${name} >/dev/null 2>&1; true`);
+                for (const d of [dir, child]) fs.rmSync(d, { recursive: true, force: true });
+            }
+        });
+
         test(`a build whose connection is cut stops with its RUN step and frees its slot [${t.name}]`, { skip: t.name === "local" && "cutting a connection is an SSH matter" }, async () => {
             const p = await serialized(containerImageProvider);
             const base = ensureTestImage();
