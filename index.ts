@@ -1,5 +1,5 @@
-// hotstack-os: one Linux host (this one, or one over SSH) converged into a single-node
-// containerized OpenStack. `pulumi up` applies, `pulumi up` again is a no-op, `pulumi refresh`
+// hotstack-os: one Linux host (this one, or one over SSH) converged into a containerized
+// OpenStack; further hosts over SSH get a compute host's host layer (config `hosts`). `pulumi up` applies, `pulumi up` again is a no-op, `pulumi refresh`
 // finds drift, `pulumi destroy` removes exactly what this program made.
 import { loadConfig } from "./components/config";
 import { HotStack } from "./components/hotstack";
@@ -18,5 +18,7 @@ export = async () => {
         libvirtSocket: stack.libvirtSocket,
         hotstackUid: stack.hotstackUid,
         services: Object.keys(stack.services),
+        /** Every host with its roles: {main: ["controller", "compute"], compute1: ["compute"]}. */
+        hosts: stack.hosts,
     };
 };

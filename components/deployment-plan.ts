@@ -1,10 +1,10 @@
 // Which host does what, as plain data from the config (no Pulumi runtime; unit tested for one,
 // two and three hosts): per host name its roles, the host-layer pieces it needs and the
-// containers that run there. Components materialise it host by host. Today only main is built
-// (the config refuses compute hosts until they are); with one host the plan is the single-host
-// cloud this program always made.
+// containers that run there. Components materialise it host by host: a compute host's host
+// layer is built; its containers not yet (the config allows compute hosts with serviceSet "host"
+// only). With one host the plan is the single-host cloud this program always made.
 import { HotStackConfig } from "./config";
-import { hostPlan } from "./host-plan";
+import { computeHostPlan, hostPlan } from "./host-plan";
 import { MAIN_HOST } from "../providers/host/connection";
 import { allContainers, servicesIn } from "./services/catalogue";
 
@@ -28,15 +28,9 @@ export interface DeploymentPlan {
     hosts: HostDeployment[];
 }
 
-/**
- * What a compute host needs of the host layer: the guests' directories (owned as on main) and
- * hot-int. Not cinder-nfs: the fake NFS share is a bind of main's directory, so volumes on a
- * compute host need another path (issue "More compute", item 7), still open.
- */
-const COMPUTE_DIRECTORIES = ["nova-instances", "nova-mnt"];
-
 export function deploymentPlan(config: HotStackConfig): DeploymentPlan {
     const host = hostPlan(config);
+    const compute = computeHostPlan(config);
     const containers = allContainers(servicesIn(config));
     const byRole = (roles: HostRole[], gateway = false) => containers.filter((c) => roles.includes(c.role) || (gateway && c.gateway)).map((c) => c.name);
     const mainRoles: HostRole[] = config.mainCompute ? ["controller", "compute"] : ["controller"];
@@ -58,8 +52,8 @@ export function deploymentPlan(config: HotStackConfig): DeploymentPlan {
         hostLayer: {
             packages: true,
             libvirtSession: true,
-            directories: host.directories.filter((d) => COMPUTE_DIRECTORIES.includes(d.name)).map((d) => d.name),
-            bridges: ["hot-int"],
+            directories: compute.directories.map((d) => d.name),
+            bridges: compute.bridges.map((b) => b.name),
         },
         containers: config.serviceSet === "full" ? byRole(["compute"]) : [],
     }));

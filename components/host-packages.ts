@@ -6,6 +6,8 @@ import { Distro, DistroPlan, HostPackages as PackagesResource } from "../provide
 
 export interface HostPackagesArgs {
     plans: Record<Distro, DistroPlan>;
+    /** The host (default main). */
+    host?: string;
 }
 
 export class HostPackages extends pulumi.ComponentResource {
@@ -18,7 +20,7 @@ export class HostPackages extends pulumi.ComponentResource {
 
     constructor(name: string, args: HostPackagesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:host:HostPackages", name, {}, opts);
-        this.resource = new PackagesResource(`${name}`, { plans: args.plans }, { parent: this });
+        this.resource = new PackagesResource(`${name}`, { plans: args.plans, host: args.host }, { parent: this });
         this.distro = this.resource.distro;
         this.family = this.resource.family;
         this.ovmfDir = this.resource.distro.apply((d) => args.plans[d]?.ovmfDir ?? "/usr/share/OVMF");

@@ -133,17 +133,20 @@ function libvirtPlan(): HostPlan["libvirt"] {
     };
 }
 
-/** OVS keeps bridges across reboots, not addresses or link state: this unit puts them back at boot. */
-function fabricUnit(gatewayCidr: string): string {
+/**
+ * OVS keeps bridges across reboots, not addresses or link state: this unit puts them back at boot.
+ * Without a gateway (a compute host: hot-int only) it sets hot-int's link up.
+ */
+function fabricUnit(gatewayCidr?: string): string {
+    const bridges = gatewayCidr ? ["hot-ex", "hot-int"] : ["hot-int"];
     const script = [
-        "for i in $(seq 120); do ip link show dev hot-ex >/dev/null 2>&1 && ip link show dev hot-int >/dev/null 2>&1 && break; sleep 0.5; done",
-        `ip addr replace ${gatewayCidr} dev hot-ex`,
-        "ip link set dev hot-ex up",
+        `for i in $(seq 120); do ${bridges.map((b) => `ip link show dev ${b} >/dev/null 2>&1`).join(" && ")} && break; sleep 0.5; done`,
+        ...(gatewayCidr ? [`ip addr replace ${gatewayCidr} dev hot-ex`, "ip link set dev hot-ex up"] : []),
         "ip link set dev hot-int up",
     ].join("; ");
     return [
         "[Unit]",
-        "Description=hotstack-os: hot-ex gateway address and bridge link state",
+        gatewayCidr ? "Description=hotstack-os: hot-ex gateway address and bridge link state" : "Description=hotstack-os: bridge link state",
         "After=openvswitch-switch.service openvswitch.service ovs-vswitchd.service network-online.target",
         "Wants=network-online.target",
         // A restarted ovs-vswitchd makes the userspace datapath's internal ports anew, without addresses.
@@ -239,6 +242,39 @@ function natUnit(): string {
     ].join("\n");
 }
 
+/** The guests' shared paths: nova-compute mounts them with shared propagation (sharedMountsUnit). */
+function sharedMounts(c: HotStackConfig): HostPlan["sharedMounts"] {
+    return {
+        unitName: SHARED_MOUNTS_UNIT,
+        unit: sharedMountsUnit([c.novaInstancesPath, c.novaNfsMountPointBase]),
+        directories: ["nova-instances", "nova-mnt"],
+    };
+}
+
+/** The host layer of a compute host besides main: what its guests and its compute containers need. */
+export type ComputeHostPlan = Pick<HostPlan, "distros" | "directories" | "libvirt" | "bridges" | "fabricUnitName" | "fabricUnit" | "sharedMounts">;
+
+/**
+ * Packages, the libvirt session, the guests' directories with main's owners and modes (and the
+ * data dir where they live under it), and hot-int. No hot-ex, NAT, firewall zone or podman
+ * network: floating IPs stay on main's gateway chassis and compute containers use the host's
+ * network. Not cinder-nfs: main's fake NFS share is a bind there (volumes on compute hosts: open).
+ */
+export function computeHostPlan(c: HotStackConfig): ComputeHostPlan {
+    const wanted = new Set(sharedMounts(c).directories);
+    const all = directories(c);
+    for (const d of all.filter((x) => wanted.has(x.name))) if (d.parent) wanted.add(d.parent);
+    return {
+        distros: DISTRO_PLANS,
+        directories: all.filter((d) => wanted.has(d.name)),
+        libvirt: libvirtPlan(),
+        bridges: [{ name: "hot-int", mtu: c.mtu, datapathType: c.ovsDatapathType }],
+        fabricUnitName: FABRIC_UNIT,
+        fabricUnit: fabricUnit(),
+        sharedMounts: sharedMounts(c),
+    };
+}
+
 export function hostPlan(c: HotStackConfig): HostPlan {
     const provider = parseCidr(c.providerNetwork)!;
     const gatewayCidr = `${c.hotExIp}/${provider.prefix}`;
@@ -253,11 +289,7 @@ export function hostPlan(c: HotStackConfig): HostPlan {
         gatewayCidr,
         fabricUnitName: FABRIC_UNIT,
         fabricUnit: fabricUnit(gatewayCidr),
-        sharedMounts: {
-            unitName: SHARED_MOUNTS_UNIT,
-            unit: sharedMountsUnit([c.novaInstancesPath, c.novaNfsMountPointBase]),
-            directories: ["nova-instances", "nova-mnt"],
-        },
+        sharedMounts: sharedMounts(c),
         // Podman copies the host's /etc/hosts into containers: these names resolve everywhere.
         hostsEntries: [{ ip: c.hotExIp, names: publicServiceNames(switchedOn(c)).map((s) => `${s}.${PUBLIC_DOMAIN}`) }],
         podmanNetwork: { name: PODMAN_NETWORK, subnet: c.containerNetwork, interfaceName: PODMAN_NETWORK },

@@ -9,12 +9,12 @@ import { CloudAccess, cloudEntries } from "./cloud-access";
 import { HotStackConfig } from "./config";
 import { deploymentPlan, onHost } from "./deployment-plan";
 import { HostPackages } from "./host-packages";
-import { PODMAN_NETWORK, hostPlan } from "./host-plan";
+import { PODMAN_NETWORK, computeHostPlan, hostPlan } from "./host-plan";
 import { Images } from "./images";
 import { LibvirtSession } from "./libvirt-session";
 import { NetworkFabric } from "./network-fabric";
 import { PostSetup } from "./post-setup";
-import { preflightRequirements } from "./preflight-plan";
+import { computePreflightRequirements, preflightRequirements } from "./preflight-plan";
 import { Secrets } from "./secrets";
 import { catalogUrls, forPeople, servicesIn, versionPackagesByImage, versionSources } from "./services/catalogue";
 import { serviceContext } from "./services/context";
@@ -73,12 +73,15 @@ export class HotStack extends pulumi.ComponentResource {
     /** The cloud's objects for work; absent when post-setup is off. */
     postSetup?: PostSetupOutputs;
     readonly services: Record<string, HotStackService> = {};
+    /** Every host of the stack with its roles ({main: ["controller", "compute"], compute1: ["compute"]}). */
+    readonly hosts: Record<string, string[]>;
 
     constructor(name: string, config: HotStackConfig, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:index:HotStack", name, {}, opts);
         const plan = hostPlan(config);
-        // Every resource lives on host "main" (their default): the providers reach it through the
-        // stack config, so no connection detail, let alone a key, is ever a resource input.
+        // Resources live on host "main" (their default) unless they name a compute host: the
+        // providers reach each through the stack config, so no connection detail, let alone a
+        // key, is ever a resource input.
         const child = { parent: this };
 
         // Nothing touches the host before it passed the preflight (run in check, so preview shows it too).
@@ -96,8 +99,25 @@ export class HotStack extends pulumi.ComponentResource {
         this.libvirtSocket = libvirt.socketPath;
         this.hotstackUid = libvirt.uid;
         this.providerNetwork = { cidr: config.providerNetwork, gateway: fabric.gateway };
+        for (const h of deploymentPlan(config).hosts.filter((x) => x.name !== MAIN_HOST)) this.computeHostLayer(config, h.name);
+        this.hosts = Object.fromEntries(deploymentPlan(config).hosts.map((h) => [h.name, h.roles]));
         if (config.serviceSet !== "host") this.cloud = this.serviceLayer(config, { packages, libvirt, storage, fabric });
         this.registerOutputs({ dataDir: this.dataDir, gateway: this.gateway, libvirtSocket: this.libvirtSocket, hotstackUid: this.hotstackUid, authUrl: this.cloud?.authUrl });
+    }
+
+    /**
+     * A compute host's host layer, its resources named after the host (main's keep their names):
+     * preflight, packages, the libvirt session, the guests' directories, hot-int.
+     */
+    private computeHostLayer(config: HotStackConfig, host: string): void {
+        const plan = computeHostPlan(config);
+        const child = { parent: this };
+        const preflight = config.preflight ? [new Preflight(`${host}-preflight`, { host, requirements: computePreflightRequirements(config) }, child)] : [];
+        const packages = new HostPackages(`${host}-packages`, { host, plans: plan.distros }, { ...child, dependsOn: preflight });
+        const after = { ...child, dependsOn: [packages] };
+        const libvirt = new LibvirtSession(`${host}-libvirt`, { host, plan: plan.libvirt }, after);
+        new StorageLayout(`${host}-storage`, { host, directories: plan.directories, sharedMounts: plan.sharedMounts }, { ...child, dependsOn: [packages, libvirt.user] });
+        new NetworkFabric(`${host}-fabric`, { host, plan }, after);
     }
 
     /** Images built on the host, passwords as podman secrets, one unit per container, each after the ones it wants. */

@@ -13,6 +13,8 @@ import { HostPlan } from "./host-plan";
 
 export interface LibvirtSessionArgs {
     plan: HostPlan["libvirt"];
+    /** The host (default main). */
+    host?: string;
 }
 
 export class LibvirtSession extends pulumi.ComponentResource {
@@ -24,30 +26,31 @@ export class LibvirtSession extends pulumi.ComponentResource {
 
     constructor(name: string, args: LibvirtSessionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:host:LibvirtSession", name, {}, opts);
-        const { plan } = args;
+        const { plan, host } = args;
         const child = { parent: this };
         this.user = new SystemUser(`${name}-user`, {
-            name: plan.user, home: plan.home, comment: plan.comment, shell: "/usr/sbin/nologin", groups: ["kvm"], linger: true,
+            host, name: plan.user, home: plan.home, comment: plan.comment, shell: "/usr/sbin/nologin", groups: ["kvm"], linger: true,
         }, child);
         this.uid = this.user.uid;
         this.gid = this.user.gid;
 
         // ~/.config/{libvirt,systemd/user}, owned by the user so its daemons can read them.
         const owned = { owner: plan.user, group: plan.user, mode: "0755" };
-        const config = new Directory(`${name}-config`, { path: `${plan.home}/.config`, ...owned }, { ...child, dependsOn: this.user });
-        const libvirtDir = new Directory(`${name}-libvirt-dir`, { path: plan.configDir, ...owned }, { ...child, dependsOn: config });
-        const systemdDir = new Directory(`${name}-systemd-dir`, { path: `${plan.home}/.config/systemd`, ...owned }, { ...child, dependsOn: config });
-        const unitDir = new Directory(`${name}-unit-dir`, { path: `${plan.home}/.config/systemd/user`, ...owned }, { ...child, dependsOn: systemdDir });
+        const config = new Directory(`${name}-config`, { host, path: `${plan.home}/.config`, ...owned }, { ...child, dependsOn: this.user });
+        const libvirtDir = new Directory(`${name}-libvirt-dir`, { host, path: plan.configDir, ...owned }, { ...child, dependsOn: config });
+        const systemdDir = new Directory(`${name}-systemd-dir`, { host, path: `${plan.home}/.config/systemd`, ...owned }, { ...child, dependsOn: config });
+        const unitDir = new Directory(`${name}-unit-dir`, { host, path: `${plan.home}/.config/systemd/user`, ...owned }, { ...child, dependsOn: systemdDir });
 
-        const libvirtdConf = new File(`${name}-libvirtd-conf`, { path: `${plan.configDir}/libvirtd.conf`, content: plan.libvirtdConf, owner: plan.user, group: plan.user }, { ...child, dependsOn: libvirtDir });
+        const libvirtdConf = new File(`${name}-libvirtd-conf`, { host, path: `${plan.configDir}/libvirtd.conf`, content: plan.libvirtdConf, owner: plan.user, group: plan.user }, { ...child, dependsOn: libvirtDir });
         const qemuText = pulumi.all([this.uid, this.gid]).apply(([uid, gid]) => plan.qemuConf(uid, gid));
-        const qemuConf = new File(`${name}-qemu-conf`, { path: `${plan.configDir}/qemu.conf`, content: qemuText, owner: plan.user, group: plan.user }, { ...child, dependsOn: libvirtDir });
+        const qemuConf = new File(`${name}-qemu-conf`, { host, path: `${plan.configDir}/qemu.conf`, content: qemuText, owner: plan.user, group: plan.user }, { ...child, dependsOn: libvirtDir });
 
         // A package update replaces the binary and drops the capability: refresh sees it, up puts it back.
-        const capability = new FileCapability(`${name}-cap-net-admin`, { path: plan.binary, capabilities: "cap_net_admin+ep" }, child);
+        const capability = new FileCapability(`${name}-cap-net-admin`, { host, path: plan.binary, capabilities: "cap_net_admin+ep" }, child);
 
         const socketPath = this.uid.apply((uid) => plan.socketPath(uid));
         const unit = new SystemdUnit(`${name}-daemon`, {
+            host,
             name: plan.unitName,
             scope: "user",
             user: plan.user,

@@ -34,3 +34,24 @@ export function preflightRequirements(c: HotStackConfig): Requirements {
         udpPorts: dns,
     };
 }
+
+/**
+ * A compute host (not main): room for guests, KVM where configured, and none of the networks
+ * main carries (the provider and container networks live on main only). Memory: its three
+ * compute containers; guests come on top.
+ */
+export function computePreflightRequirements(c: HotStackConfig): Requirements {
+    return {
+        dataDir: c.dataDir,
+        minMemoryMb: 1536,
+        recommendedMemoryMb: 4096,
+        minDiskMb: 5120,
+        recommendedDiskMb: 20480,
+        virtType: c.virtType,
+        networks: [],
+        ownInterfaces: ["hot-int", "br-int"],
+        frontAddress: "",
+        tcpPorts: [],
+        udpPorts: [],
+    };
+}

@@ -9,6 +9,8 @@ import { DirectoryPlan, HostPlan } from "./host-plan";
 export interface StorageLayoutArgs {
     directories: DirectoryPlan[];
     sharedMounts: HostPlan["sharedMounts"];
+    /** The host (default main). */
+    host?: string;
 }
 
 export class StorageLayout extends pulumi.ComponentResource {
@@ -22,6 +24,7 @@ export class StorageLayout extends pulumi.ComponentResource {
             const parent = d.parent ? this.directories[d.parent] : undefined;
             if (d.parent && !parent) throw new Error(`directory ${d.name}: parent ${d.parent} must come first in the plan`);
             this.directories[d.name] = new Directory(`${name}-${d.name}`, {
+                host: args.host,
                 path: d.path,
                 owner: d.owner,
                 group: d.group,
@@ -31,7 +34,7 @@ export class StorageLayout extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: parent ? [parent] : [] });
         }
         const m = args.sharedMounts;
-        this.sharedMounts = new SystemdUnit(`${name}-shared-mounts`, { name: m.unitName, content: m.unit },
+        this.sharedMounts = new SystemdUnit(`${name}-shared-mounts`, { host: args.host, name: m.unitName, content: m.unit },
             { parent: this, dependsOn: m.directories.map((d) => this.directories[d]) });
         this.dataDir = this.directories.data.path;
         this.registerOutputs({ dataDir: this.dataDir });

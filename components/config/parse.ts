@@ -130,12 +130,15 @@ export function parseConfig(raw: RawConfig, readFile: (p: string) => string = (p
     for (const name of hosts.names) {
         problems.push(...connectionFromConfig(PROJECT, (k) => raw[k], name, readFile, os.homedir).problems);
     }
-    // The deployment plan places compute hosts (components/deployment-plan.ts); this version does
-    // not build them yet, so it says so before the host is touched instead of ignoring them.
-    for (const h of hosts.compute) problems.push(`${key(`hosts.${h.name}.role`)} = "compute": this version plans compute hosts but does not build them yet; leave role unset (the entry stays a host resources may name)`);
-    const mainCompute = bool("mainCompute");
-    if (!mainCompute) bad("mainCompute", false, "main must run guests while no other host is built as a compute host");
     const serviceSet = oneOf("serviceSet", SERVICE_SETS);
+    // A compute host gets its host layer (components/deployment-plan.ts); its containers
+    // (ovn-controller, nova-compute) are not built yet, so a cloud with compute hosts is refused
+    // before any host is touched instead of leaving them without guests.
+    if (serviceSet !== "host") {
+        for (const h of hosts.compute) problems.push(`${key(`hosts.${h.name}.role`)} = "compute": this version builds a compute host's host layer only (${key("serviceSet")} = "host"), not its nova-compute and ovn-controller yet; leave role unset with ${key("serviceSet")} = "${serviceSet}"`);
+    }
+    const mainCompute = bool("mainCompute");
+    if (!mainCompute) bad("mainCompute", false, "main must run guests while no other host runs nova-compute");
     const postSetup = parsePostSetup(raw, { serviceSet, providerNet, containerNet, hotExIp, hotEx }, bad, bool, str);
     const userPassword = raw.userPassword || undefined;
     if (userPassword !== undefined && !/^[A-Za-z0-9._~-]{8,128}$/.test(userPassword)) problems.push(`${key("userPassword")}: must be 8-128 characters of A-Z a-z 0-9 . _ ~ - (the value is a secret and is not shown)`);

@@ -5,7 +5,7 @@
 // serialized copy of this module, and all of them must see the one configure().
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { ConfigGetter, Connection, connectionFromConfig } from "./connection";
+import { ConfigGetter, Connection, MAIN_HOST, connectionFromConfig } from "./connection";
 import { Host, connect } from "./transport";
 
 interface HostTable {
@@ -32,7 +32,16 @@ export function connectionOf(name: string): Connection {
     return connection;
 }
 
-/** A (pooled) connection to a named host. */
-export function hostNamed(name: string): Promise<Host> {
-    return connect(connectionOf(name));
+/**
+ * A (pooled) connection to a named host. A host of `hosts` that cannot be reached is named with
+ * its config key: with several hosts, the address alone does not say which one is down.
+ */
+export async function hostNamed(name: string): Promise<Host> {
+    const conn = connectionOf(name);
+    try {
+        return await connect(conn);
+    } catch (e) {
+        if (name === MAIN_HOST) throw e;
+        throw new Error(`host "${name}" (${table().current!.project}:hosts.${name}): ${(e as Error).message}`);
+    }
 }

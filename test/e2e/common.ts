@@ -6,7 +6,7 @@ import * as childProcess from "node:child_process";
 import * as readline from "node:readline";
 import { HarnessOptions, Report, changeCount, up } from "../harness/engine";
 import { SshConnection } from "../../providers/host/connection";
-import { TH, onHost } from "../support/testhost";
+import { TH, TestHost, defaultTestHost } from "../support/testhost";
 
 /** What the test host needs beyond the defaults: no openvswitch module, no usable KVM. */
 export function testStackConfig(conn: SshConnection, extra: Record<string, string> = {}, secrets: Record<string, string> = {}): Pick<HarnessOptions, "config" | "secretConfig"> {
@@ -81,11 +81,11 @@ export interface Check {
     expect: RegExp;
 }
 
-/** Runs checks on the host; returns the names of the failed ones (and prints each). */
-export function runChecks(checks: Check[]): string[] {
+/** Runs checks on a test host (default: this process's); returns the names of the failed ones (and prints each). */
+export function runChecks(checks: Check[], on: TestHost = defaultTestHost): string[] {
     const failed: string[] = [];
     for (const c of checks) {
-        const out = onHost(c.cmd, { allowFailure: true });
+        const out = on.run(c.cmd, { allowFailure: true });
         const ok = c.expect.test(out);
         if (!ok) failed.push(c.name);
         log(`  ${ok ? "ok  " : "FAIL"} ${c.name}${ok ? "" : `: got ${JSON.stringify(out.trim().slice(0, 300))}`}`);

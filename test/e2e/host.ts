@@ -7,65 +7,23 @@ import * as fs from "node:fs";
 import { parseConfig } from "../../components/config";
 import { hostPlan } from "../../components/host-plan";
 import { LEDGER_DIR } from "../../providers/host/ledger";
+import { directoryChecks, leftovers, retryChecks, sessionChecks, sharedMountChecks } from "./host-layer";
 import { changeCount, preview, up } from "../harness/engine";
 import { onHost, onHostOk, rebootTestHost, startTestHost, stopTestHost } from "../support/testhost";
 import { Check, converge, destroyFresh, figures, log, program, rmState, runChecks, stateFile, testStackConfig } from "./common";
 
-const SOCKET = 'u=$(id -u hotstack) && echo "/run/user/$u/libvirt/libvirt-sock"';
-
 function hostChecks(mtu: number): Check[] {
     const plan = hostPlan(parseConfig({}));
-    const dirs: Check[] = plan.directories.filter((d) => d.mode).map((d) => ({
-        name: `dir ${d.path} ${d.mode} ${d.owner}:${d.group}`,
-        cmd: `stat -c '%a %U %G' ${d.path}`,
-        expect: new RegExp(`^${d.mode!.replace(/^0/, "")} ${d.owner} ${d.group}$`, "m"),
-    }));
     return [
-        { name: "id hotstack shows kvm", cmd: "id hotstack", expect: /groups=.*\(kvm\)/ },
-        { name: "loginctl: Linger=yes", cmd: "loginctl show-user hotstack -p Linger", expect: /^Linger=yes$/m },
-        { name: "session socket 0770 group kvm", cmd: `stat -c '%a %G %F' "$(${SOCKET})"`, expect: /^770 kvm socket$/m },
-        { name: "virsh session list works as root", cmd: `virsh -c "qemu:///session?socket=$(${SOCKET})" list && echo VIRSH-OK`, expect: /VIRSH-OK/ },
-        { name: "getcap: cap_net_admin on libvirtd", cmd: "getcap /usr/sbin/libvirtd", expect: /cap_net_admin[=+]ep/ },
+        ...sessionChecks(),
         ...["hot-int", "hot-ex"].map((b) => ({ name: `ovs-vsctl: ${b} netdev MTU ${mtu}`, cmd: `ovs-vsctl get bridge ${b} datapath_type; ovs-vsctl get interface ${b} mtu_request`, expect: new RegExp(`^"?netdev"?\\n${mtu}$`, "m") })),
         { name: "ip addr: gateway on hot-ex, link up", cmd: "ip -o -4 addr show dev hot-ex; ip -o link show dev hot-ex", expect: /172\.31\.0\.129\/25[\s\S]*[<,]UP[,>]/ },
         { name: "OVS userspace offload on (netdev datapath), ovs-vswitchd started with it", cmd: "ovs-vsctl get Open_vSwitch . other_config:userspace-tso-enable; grep -c 'Userspace TCP Segmentation Offloading support enabled' /var/log/openvswitch/ovs-vswitchd.log", expect: /^"true"\n[1-9]/m },
-        ...dirs,
+        ...directoryChecks(plan.directories),
         { name: "/etc/hosts block", cmd: "sed -n '/^# BEGIN hotstack-os managed entries$/,/^# END hotstack-os managed entries$/p' /etc/hosts", expect: /^172\.31\.0\.129 keystone\.hotstack-os\.local glance\.hotstack-os\.local placement\.hotstack-os\.local nova\.hotstack-os\.local neutron\.hotstack-os\.local cinder\.hotstack-os\.local heat\.hotstack-os\.local dashboard\.hotstack-os\.local$/m },
-        ...["nova-instances", "nova-mnt"].map((n) => ({ name: `findmnt: ${n} is a shared mount point`, cmd: `findmnt -n -o PROPAGATION --mountpoint /var/lib/hotstack-os/${n}`, expect: /^shared/m })),
+        ...sharedMountChecks(),
         { name: "podman network inspect: subnet", cmd: "podman network inspect hotstack-os --format '{{range .Subnets}}{{.Subnet}}{{end}} {{.NetworkInterface}}'", expect: /^172\.31\.0\.0\/25 hotstack-os$/m },
     ];
-}
-
-/** Objects the program makes; after destroy each one still there is a leftover. */
-function leftovers(): string[] {
-    const plan = hostPlan(parseConfig({}));
-    const probes: [string, string][] = [
-        ["user hotstack", "id hotstack"],
-        ["home /var/lib/hotstack", "test -e /var/lib/hotstack"],
-        ["lingering", "test -e /var/lib/systemd/linger/hotstack"],
-        ...plan.directories.map((d): [string, string] => [`dir ${d.path}`, `test -e ${d.path}`]),
-        ["bridge hot-int", "ovs-vsctl br-exists hot-int"],
-        ["bridge hot-ex", "ovs-vsctl br-exists hot-ex"],
-        ["OVS userspace offload setting", "ovs-vsctl --if-exists get Open_vSwitch . other_config:userspace-tso-enable | grep -q ."],
-        ["fabric unit", "test -e /etc/systemd/system/hotstack-os-fabric.service"],
-        ["shared mounts unit", "test -e /etc/systemd/system/hotstack-os-shared-mounts.service"],
-        ["shared mounts", "findmnt -rn -o TARGET | grep -q '^/var/lib/hotstack-os/'"],
-        ["hosts block", "grep -q 'hotstack-os managed entries' /etc/hosts"],
-        ["podman network", "podman network exists hotstack-os"],
-        ["cap_net_admin", "getcap /usr/sbin/libvirtd | grep -q cap_net_admin"],
-        ["ownership ledger", `test -e ${LEDGER_DIR}`],
-    ];
-    return probes.filter(([, cmd]) => onHostOk(cmd)).map(([what]) => what);
-}
-
-async function retryChecks(checks: Check[], seconds: number): Promise<string[]> {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-        const failed = runChecks(checks);
-        if (!failed.length || Date.now() > deadline) return failed;
-        log(`  ${failed.length} not yet, retrying`);
-        await new Promise((r) => setTimeout(r, 3000));
-    }
 }
 
 async function main(): Promise<void> {

@@ -20,7 +20,7 @@ export const CONFIGS: Record<string, Record<string, string>> = {
         haproxyIp: "10.9.0.6", keystoneIp: "10.9.0.11", glanceIp: "10.9.0.12", placementIp: "10.9.0.13", novaApiIp: "10.9.0.21",
         novaConductorIp: "10.9.0.22", novaComputeIp: "10.9.0.24", cinderVolumeIp: "10.9.0.43", novaSchedulerIp: "10.9.0.23", novaMetadataIp: "10.9.0.25", novaNovncproxyIp: "10.9.0.26",
         ovnNorthdIp: "10.9.0.31", neutronServerIp: "10.9.0.32", cinderApiIp: "10.9.0.41", cinderSchedulerIp: "10.9.0.42",
-        heatApiIp: "10.9.0.51", heatEngineIp: "10.9.0.53", region: "Lab2", cpuModel: "Skylake-Client",
+        heatApiIp: "10.9.0.51", heatEngineIp: "10.9.0.53", dashboardIp: "10.9.0.61", region: "Lab2", cpuModel: "Skylake-Client",
         postSetup: "false", tokenExpiration: "7200",
     },
     identity: { serviceSet: "identity" },

@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { HotStackConfig, parseConfig } from "../../components/config";
 import { deploymentPlan, onHost } from "../../components/deployment-plan";
+import { computeHostPlan, hostPlan } from "../../components/host-plan";
 import { SERVICE_NAMES } from "../../components/services/index";
 
 const COMPUTE = ["ovn-controller", "neutron-ovn-agent", "nova-compute"];
@@ -32,7 +33,7 @@ describe("deployment plan", () => {
         assert.deepEqual(c.roles, ["compute"]);
         assert.deepEqual([...c.containers].sort(), [...COMPUTE].sort());
         assert.deepEqual(c.hostLayer.bridges, ["hot-int"], "floating IPs stay on main's gateway chassis");
-        assert.deepEqual(c.hostLayer.directories, ["nova-instances", "nova-mnt"]);
+        assert.deepEqual(c.hostLayer.directories, ["data", "nova-instances", "nova-mnt"]);
         assert.equal(c.tunnelIp, "192.0.2.11");
         assert.equal(c.mtu, 1500);
         assert.deepEqual(onHost(plan, "main").containers, [...SERVICE_NAMES], "main stays controller and compute");
@@ -72,12 +73,37 @@ describe("config: hosts that join the cloud", () => {
         assert.match(problems(hosts({ rol: "compute" })), /hotstack-os:hosts\.compute1\.rol: is not a key of a host \(known: host, .*role, tunnelIp, mtu\)/);
     });
 
-    test("compute hosts and a controller-only main are refused until this version builds them", () => {
-        assert.match(problems(hosts({ role: "compute", tunnelIp: "192.0.2.11", mtu: 1500 })), /hotstack-os:hosts\.compute1\.role = "compute": this version plans compute hosts but does not build them yet/);
+    test("compute hosts get their host layer (serviceSet host); a cloud with them and a controller-only main are refused until their containers are built", () => {
+        assert.match(problems(hosts({ role: "compute", tunnelIp: "192.0.2.11", mtu: 1500 })), /hotstack-os:hosts\.compute1\.role = "compute": this version builds a compute host's host layer only \(hotstack-os:serviceSet = "host"\), not its nova-compute and ovn-controller yet; leave role unset with hotstack-os:serviceSet = "full"/);
+        assert.match(problems({ ...hosts({ role: "compute" }), serviceSet: "identity" }), /hotstack-os:hosts\.compute1\.role = "compute": .*serviceSet = "identity"/);
         assert.match(problems({ mainCompute: "false" }), /hotstack-os:mainCompute = false: main must run guests/);
         assert.equal(problems(hosts({})), "", "an entry without role stays a host resources may name");
         const c = parseConfig({});
         assert.equal(c.mainCompute, true);
         assert.deepEqual(c.computeHosts, []);
+        const h = parseConfig({ ...hosts({ role: "compute", tunnelIp: "192.0.2.11" }), serviceSet: "host" });
+        assert.deepEqual(h.computeHosts, [{ name: "compute1", tunnelIp: "192.0.2.11" }]);
+        const plan = deploymentPlan(h);
+        assert.deepEqual(plan.hosts.map((x) => [x.name, x.roles, x.containers]), [["main", ["controller", "compute"], []], ["compute1", ["compute"], []]]);
     });
 });
+
+describe("compute host plan", () => {
+    test("the guests' directories with main's owners and modes (and their parent), hot-int only, a boot unit without hot-ex", () => {
+        const c = parseConfig({});
+        const main = hostPlan(c), compute = computeHostPlan(c);
+        assert.deepEqual(compute.directories.map((d) => d.name), ["data", "nova-instances", "nova-mnt"]);
+        for (const d of compute.directories) assert.deepEqual(d, main.directories.find((m) => m.name === d.name), `${d.name} as on main`);
+        assert.deepEqual(compute.bridges, [main.bridges[0]]);
+        assert.equal(compute.bridges[0].name, "hot-int");
+        assert.deepEqual(compute.sharedMounts, main.sharedMounts);
+        assert.deepEqual(compute.libvirt.unit, main.libvirt.unit);
+        assert.doesNotMatch(compute.fabricUnit, /hot-ex/);
+        assert.match(compute.fabricUnit, /ip link set dev hot-int up/);
+        assert.match(main.fabricUnit, /ip addr replace 172\.31\.0\.129\/25 dev hot-ex/);
+        // Paths outside the data dir need no data dir on a compute host.
+        const outside = computeHostPlan(parseConfig({ novaInstancesPath: "/srv/instances", novaNfsMountPointBase: "/srv/mnt" }));
+        assert.deepEqual(outside.directories.map((d) => d.name), ["nova-instances", "nova-mnt"]);
+    });
+});
+
