@@ -109,24 +109,32 @@ const STOP_TREE = [
 ];
 
 /**
- * Removes image `name`. A build killed outright (SIGKILL: its 10 s grace ran out under load, or the
- * host's podman was killed) leaves its working container in storage ("<image>-working-container",
- * status Storage, unknown to `podman ps` without --external), and that blocks `podman rmi` of the
- * image it was built FROM. Such leftovers of this exact image are removed first when no build runs
- * on the host (a live build's working container looks the same); any other container that uses
- * it fails the removal, named by podman.
+ * Removes image `name` (built as `knownId`). A build killed outright (SIGKILL: its 10 s grace ran
+ * out under load, or the host's podman was killed) leaves working containers in storage
+ * ("<image>-working-container", status Storage, unknown to `podman ps` without --external): on
+ * the image its RUN step ran on, and on its FROM image. One on this image, or on an untagged
+ * cached layer under it, makes `podman rmi` fail ("image used by <id>") and leaves the image
+ * untagged. Those are removed first, unless a build runs on the host (a live build's working
+ * container looks the same); leftovers on tagged images below (the base, another image of ours)
+ * are theirs. Any other container that uses the image fails the removal, named by podman. An
+ * image of ours that an earlier removal left untagged is found by its id.
  */
-function removeImage(name: string): string {
+function removeImage(name: string, knownId?: string): string {
     return [
-        `id=$(podman image inspect --format '{{.Id}}' ${sh(name)})`,
-        `out=$(podman rmi ${sh(name)} 2>&1 >/dev/null) && exit 0`,
-        'case "$out" in *"in use by a container"*) ;; *) echo "$out" >&2; exit 1 ;; esac',
-        `left=$(podman ps -a --external --no-trunc --format '{{.ID}} {{.ImageID}} {{.Names}} {{.Status}}' | awk -v id="$id" 'NF == 4 && $2 == id && $3 ~ /-working-container(-[0-9]+)?$/ && $4 == "Storage" { print $1 }')`,
-        'builds=$(for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f" 2>/dev/null; echo; done | grep -cE "^([^ ]*/)?(podman (image )?build|buildah) " || true)',
-        'if [ -z "$left" ] || [ "$builds" -gt 0 ]; then echo "$out${left:+ (build leftovers kept: $builds builds running)}" >&2; exit 2; fi',
-        `echo "PROGRESS removing what killed builds left from ${name}: $(for c in $left; do printf "%.12s " "$c"; done)" >&2`,
-        'podman rm -f $left >/dev/null',
-        `podman rmi ${sh(name)} >/dev/null`,
+        `id=$(podman image inspect --format '{{.Id}}' ${sh(name)} 2>/dev/null || true); ref=${sh(name)}`,
+        `if [ -z "$id" ]; then id=${sh(knownId ?? "")}; ref=$id; [ -n "$id" ] && podman image exists "$id" && [ "$(podman image inspect --format '{{len .RepoTags}}' "$id")" = 0 ] || exit 0; fi`,
+        // This image and the untagged layers under it.
+        `mine=" $(for i in $(podman history -q --no-trunc "$id" | grep -v missing | sort -u); do [ "$i" = "$id" ] || [ "$(podman image inspect --format '{{len .RepoTags}}' "$i" 2>/dev/null)" = 0 ] && printf '%s ' "$i"; done)"`,
+        `left=$(podman ps -a --external --no-trunc --format '{{.ID}} {{.ImageID}} {{.Names}} {{.Status}}' | awk -v mine="$mine" 'NF == 4 && index(mine, " " $2 " ") && $3 ~ /-working-container(-[0-9]+)?$/ && $4 == "Storage" { print $1 }')`,
+        'if [ -n "$left" ]; then',
+        '  if [ "$(for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f" 2>/dev/null; echo; done | grep -cE "^([^ ]*/)?(podman (image )?build|buildah) ")" -gt 0 ]; then',
+        `    echo "PROGRESS a build runs on the host: what killed builds left on ${name} is kept" >&2`,
+        "  else",
+        `    echo "PROGRESS removing what killed builds left on ${name}: $(for c in $left; do printf "%.12s " "$c"; done)" >&2`,
+        "    podman rm -f $left >/dev/null",
+        "  fi",
+        "fi",
+        'podman rmi "$ref" >/dev/null',
     ].join("\n");
 }
 
@@ -257,7 +265,7 @@ export const containerImageProvider = hostProvider({
         const name = String(props.name ?? id);
         await release(host, KIND, name, props.adopted, {
             async remove() {
-                await host.run(`set -e\n${unlessImage(name)}\n${removeImage(name)}`, { what: `remove image ${name}` });
+                await host.run(`set -e\n${removeImage(name, props.imageId ? String(props.imageId) : undefined)}`, { what: `remove image ${name}` });
             },
         });
     },

@@ -115,32 +115,49 @@ for (const t of transports()) {
             }
         });
 
-        test(`delete removes what a killed build left from the image (its working container), never a container that uses it [${t.name}]`, async () => {
+        test(`delete removes what killed builds left on the image or its cached layers (working containers), never a container that uses it [${t.name}]`, async () => {
             const p = await serialized(containerImageProvider);
             const base = ensureTestImage();
-            const name = `localhost/hotstack-test-parent-${suffix()}:latest`;
-            const dir = context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nRUN echo parent\n" });
-            const child = context({ Containerfile: `FROM ${name}\nRUN sleep 600\n` });
+            const tag = suffix();
+            const name = `localhost/hotstack-test-parent-${tag}:latest`;
+            // The image's first step is cached by an earlier build of it that was killed in its second.
+            const dir = context({
+                "img/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN echo layer-${tag}\nRUN echo done\n`,
+                "killed/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN echo layer-${tag}\nRUN sleep 601\n`,
+            });
+            const child = context({ Containerfile: `FROM ${name}\nRUN sleep 602\n` });
             const inputs = await checked(p, { host: t.host, name, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base }) });
-            const user = `hotstack-test-user-${suffix()}`;
+            const user = `hotstack-test-user-${tag}`;
+            const external = () => sh("podman ps -a --external --no-trunc --format '{{.ID}} {{.Status}}'").trim().split("\n").filter((l) => l.endsWith(" Storage")).map((l) => l.split(" ")[0]);
+            const before = new Set(external());
+            const ours = () => external().filter((c) => !before.has(c));
+            /** Starts a build of `ctx`, kills it outright in its RUN step `sleep n`: its working container stays. */
+            const killedBuild = async (args: string, ctx: string, n: number) => {
+                sh(`(podman build ${args} ${ctx} >/dev/null 2>&1 &); true`);
+                await until(() => shOk(`pgrep -f 'sleep ${n}$' >/dev/null`), 60_000, `the build's RUN step (sleep ${n}) runs`);
+                sh(`pkill -KILL -f "[p]odman build ${args} ${ctx}"; pkill -KILL -f "sleep ${n}$"; true`);
+                await until(() => !shOk(`pgrep -f "[p]odman build ${args} ${ctx}" >/dev/null`), 30_000, "the killed build is gone");
+            };
+            let made: Awaited<ReturnType<typeof create>> | undefined;
             try {
-                const made = await create(p, inputs);
-                // A build FROM it, killed outright in its RUN step: its working container stays.
-                sh(`(podman build ${child} >/dev/null 2>&1 &); true`);
-                await until(() => shOk("pgrep -f 'sleep 600$' >/dev/null"), 60_000, "the child build's RUN step runs");
-                sh(`pkill -KILL -f "[p]odman build ${child}"; pkill -KILL -f "sleep 600$"; true`);
-                const leftover = () => sh(`podman ps -a --external --no-trunc --format '{{.ImageID}} {{.Status}}' | grep -c '^${made.outs.imageId.replace(/^sha256:/, "")} Storage$' || true`).trim();
-                await until(() => leftover() === "1" && !shOk("pgrep -f '[p]odman build' >/dev/null"), 30_000, "the killed build's working container is in storage");
+                await killedBuild(`--build-arg BASE=${base} -f ${dir}/killed/Containerfile`, dir, 601);
+                made = await create(p, inputs);
+                await killedBuild("", child, 602);
+                // Each killed build leaves one on the image its RUN step ran on (the cached layer; this
+                // image) and the first one one more on its FROM image (the base: not this image's).
+                assert.equal(ours().length, 3, "three working containers left in storage");
                 // A container of someone else's that uses the image: the delete fails and names it.
                 sh(`podman create --runtime runc --name ${user} ${name} true >/dev/null`);
                 await assert.rejects(p.delete(name, made.outs), (e: Error) => /in use by a container/.test(e.message));
                 assert.equal(shOk(`podman container exists ${user}`), true, "the user's container is kept");
                 sh(`podman rm ${user} >/dev/null`);
                 await p.delete(name, made.outs);
-                assert.equal(shOk(`podman image exists ${name}`), false, "the image is removed");
-                assert.equal(leftover(), "0", "so is the killed build's working container");
+                assert.equal(shOk(`podman image exists ${made.outs.imageId}`), false, "the image is removed");
+                const images = new Map(sh("podman ps -a --external --no-trunc --format '{{.ID}} {{.Image}}'").trim().split("\n").map((l) => l.split(" ") as [string, string]));
+                const kept = ours().map((c) => images.get(c));
+                assert.deepEqual(kept, [base], "the working containers on the image and its layer are removed, the one on the base image is not");
             } finally {
-                sh(`podman rm -f ${user} >/dev/null 2>&1; podman rmi -f ${name} >/dev/null 2>&1; true`);
+                sh(`podman rm -f ${user} ${ours().join(" ")} >/dev/null 2>&1; podman rmi -f ${name} >/dev/null 2>&1; true`);
                 for (const d of [dir, child]) fs.rmSync(d, { recursive: true, force: true });
             }
         });
