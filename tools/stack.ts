@@ -135,10 +135,11 @@ export function configFromCli(args: Args): Record<string, unknown> {
         : pulumiConfig(args.get("stack"));
 }
 
-/** The deployed stack's main host, connected (`config`: what configFromCli read, to read it once). */
-export async function hostFromCli(args: Args, config: Record<string, unknown> = configFromCli(args)): Promise<Host> {
-    const { connection, problems } = connectionFromConfig(PROJECT, (k) => config[k], MAIN_HOST, (p) => fs.readFileSync(p, "utf8"), os.homedir);
-    if (problems.length) throw new Error(`cannot reach the stack's host:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+/** A host of the deployed stack (default main), connected (`config`: what configFromCli read, to read it once). */
+export async function hostFromCli(args: Args, config: Record<string, unknown> = configFromCli(args), name = MAIN_HOST): Promise<Host> {
+    const { connection, problems } = connectionFromConfig(PROJECT, (k) => config[k], name, (p) => fs.readFileSync(p, "utf8"), os.homedir);
+    const which = name === MAIN_HOST ? "the stack's host" : `host "${name}"`;
+    if (problems.length) throw new Error(`cannot reach ${which}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return connect(connection);
 }
 

@@ -530,7 +530,7 @@ export async function collectVersions(host: Host, timeoutMs = 120_000): Promise<
 
 export const STATUS_SPEC: ToolSpec = {
     usage: "npm run status -- [options]",
-    about: "Everything of the stack on its host in one table: units and container health, the libvirt session, HAProxy's backends, the catalog's endpoints, OVN chassis, nova-compute, cinder-volume, the dashboard's login page. Exit 1 when anything is not up, with the command to run next. With --versions: each deployed service's package version instead.",
+    about: "Everything of the stack on its host in one table: units and container health, the libvirt session, HAProxy's backends, the catalog's endpoints, OVN chassis, nova-compute, cinder-volume, the dashboard's login page; then each compute host of the stack's config in a table of its own (its units, its libvirt session). Exit 1 when anything is not up, with the command to run next. With --versions: each deployed service's package version instead.",
     options: [
         { name: "hot-ex-ip", value: "ADDRESS", help: "HAProxy's address (default: the stack's hotExIp)" },
         { name: "cloud", value: "NAME", help: "clouds.yaml entry on the host (default hotstack-os-admin)" },
@@ -561,7 +561,33 @@ async function main(): Promise<void> {
     const hotExIp = args.get("hot-ex-ip") ?? process.env.HOTSTACK_HOT_EX_IP ?? parsed.hotExIp;
     const report = await statusChecks(host, { hotExIp, cloud: args.get("cloud") });
     process.stdout.write(`hotstack-os on ${host.label}\n\n${renderStatus(report.rows)}`);
-    process.exitCode = report.ok ? 0 : 1;
+    // Then every compute host of the stack config, each with its own table.
+    const others = await computeHostsStatus(parsed.computeHosts.map((h) => h.name), (name) => hostFromCli(args, config, name));
+    process.stdout.write(others.text);
+    process.exitCode = report.ok && others.ok ? 0 : 1;
+}
+
+/**
+ * The status of each compute host (its units, its libvirt session; containers once it runs
+ * them), one table per host; a host that cannot be reached is a row of its own.
+ */
+export async function computeHostsStatus(names: string[], connectTo: (name: string) => Promise<Host>): Promise<{ text: string; ok: boolean }> {
+    let text = "";
+    let ok = true;
+    for (const name of names) {
+        let rows: StatusRow[];
+        let label = name;
+        try {
+            const host = await connectTo(name);
+            label = `${name} (${host.label})`;
+            rows = (await statusChecks(host)).rows;
+        } catch (e) {
+            rows = [{ component: "connection", state: "down", detail: (e as Error).message.split("\n")[0], next: `check that ${name} runs and answers SSH (its keys: hotstack-os:hosts.${name})` }];
+        }
+        ok = ok && rows.length > 0 && rows.every((r) => r.state === "up");
+        text += `\nhotstack-os on compute host ${label}\n\n${renderStatus(rows)}`;
+    }
+    return { text, ok };
 }
 
 if (require.main === module) runMain(main);

@@ -12,6 +12,8 @@ import { changeCount, preview } from "../harness/engine";
 import { Report } from "../harness/engine";
 import { TestHost, defaultTestHost } from "../support/testhost";
 import { converge, destroyFresh, figures, log, program, rmState, runChecks, stateFile, testStackConfig } from "./common";
+import { connect } from "../../providers/host/transport";
+import { computeHostsStatus } from "../../tools/status";
 import { computeHostChecks, leftovers, retryChecks } from "./host-layer";
 
 const compute = new TestHost({
@@ -53,6 +55,11 @@ async function main(): Promise<void> {
         expect(failed.length === 0, `compute1's host layer (${failed.length} checks failed)`);
         expect(main.ok("ovs-vsctl br-exists hot-ex") && !compute.ok("ovs-vsctl br-exists hot-ex"), "hot-ex (the provider network) is on main only");
 
+        const status = await computeHostsStatus(["compute1"], () => connect(c1));
+        log(status.text);
+        fig.status_ok = status.ok && /unit hotstack-os-fabric\.service +up/.test(status.text) && /libvirt session \(user hotstack\) +up/.test(status.text) ? 1 : 0;
+        expect(fig.status_ok === 1, "npm run status's table for compute1: its units and libvirt session up");
+
         const run2 = await converge("run 2", opts(entry("compute")));
         fig.run2_changes = changeCount(run2);
         expect(changeCount(run2) === 0, "run 2 changes nothing on either host", changed(run2).join(", "));
@@ -79,6 +86,8 @@ async function main(): Promise<void> {
         } catch (e) {
             refusal = (e as Error).message;
         }
+        const downStatus = await computeHostsStatus(["compute1"], () => connect(c1));
+        expect(!downStatus.ok && /connection +down +.*cannot connect to root@127\.0\.0\.1/.test(downStatus.text), "status says compute1 cannot be reached", downStatus.text.trim().split("\n").pop());
         const line = refusal.split("\n").find((l) => l.includes("127.0.0.1:" + c1.port)) ?? refusal.split("\n")[0];
         fig.unreachable_named = line.includes(`host "compute1" (hotstack-os:hosts.compute1): cannot connect to root@127.0.0.1:${c1.port}`) ? 1 : 0;
         expect(fig.unreachable_named === 1, "the run fails naming compute1, its config key and address", line?.trim().slice(0, 200));

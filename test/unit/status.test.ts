@@ -11,7 +11,7 @@ import { SERVICE_NAMES } from "../../components/services/index";
 import { ExecResult, Host, RunOptions } from "../../providers/host/transport";
 import { HOST_UNITS, logsArgs, logsCommand, streamLogs } from "../../tools/logs";
 import {
-    DASHBOARD_LOGIN, LIBVIRT_SESSION_UNIT, StatusInputs, StatusRow, backendServices, evaluateStatus, parseCatalog, parseChassis, parseContainers,
+    DASHBOARD_LOGIN, LIBVIRT_SESSION_UNIT, StatusInputs, StatusRow, backendServices, computeHostsStatus, evaluateStatus, parseCatalog, parseChassis, parseContainers,
     parseHaproxyCsv, parseProbes, parseServiceList, parseUnits, probeUrl, renderStatus, renderVersions, statusChecks, versionRows, versionsScript,
 } from "../../tools/status";
 
@@ -502,5 +502,20 @@ describe("status --versions", () => {
         const text = renderVersions(rows).split("\n");
         assert.equal(text[0].indexOf("PACKAGE"), text[1].indexOf("mariadb-server"));
         assert.equal(text[0].indexOf("VERSION"), text[4].indexOf("2:31.0.0"));
+    });
+});
+
+describe("status of the compute hosts", () => {
+    test("a compute host that cannot be reached is a row of its own, naming it and its config key; the others are still asked", async () => {
+        const asked: string[] = [];
+        const r = await computeHostsStatus(["compute1", "compute2"], async (name) => {
+            asked.push(name);
+            throw new Error(`host "${name}" (hotstack-os:hosts.${name}): cannot connect to root@192.0.2.11:22: connect ECONNREFUSED`);
+        });
+        assert.deepEqual(asked, ["compute1", "compute2"]);
+        assert.equal(r.ok, false);
+        assert.match(r.text, /hotstack-os on compute host compute1\n\nCOMPONENT +STATE +DETAIL\nconnection +down +host "compute1" \(hotstack-os:hosts\.compute1\): cannot connect/);
+        assert.match(r.text, /connection: check that compute2 runs and answers SSH \(its keys: hotstack-os:hosts\.compute2\)/);
+        assert.deepEqual(await computeHostsStatus([], async () => assert.fail("no host to ask")), { text: "", ok: true });
     });
 });
