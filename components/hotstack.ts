@@ -94,13 +94,14 @@ export class HotStack extends pulumi.ComponentResource {
         const storage = new StorageLayout("storage", { directories: plan.directories, sharedMounts: plan.sharedMounts }, { ...child, dependsOn: [packages, libvirt.user] });
         const fabric = new NetworkFabric("fabric", { plan }, after);
 
-        this.dataDir = storage.dataDir;
+        this.dataDir = storage.dataDir!;
         this.gateway = fabric.gateway;
         this.libvirtSocket = libvirt.socketPath;
         this.hotstackUid = libvirt.uid;
         this.providerNetwork = { cidr: config.providerNetwork, gateway: fabric.gateway };
-        for (const h of deploymentPlan(config).hosts.filter((x) => x.name !== MAIN_HOST)) this.computeHostLayer(config, h.name);
-        this.hosts = Object.fromEntries(deploymentPlan(config).hosts.map((h) => [h.name, h.roles]));
+        const deployment = deploymentPlan(config);
+        for (const h of deployment.hosts.filter((x) => x.name !== MAIN_HOST)) this.computeHostLayer(config, h.name);
+        this.hosts = Object.fromEntries(deployment.hosts.map((h) => [h.name, h.roles]));
         if (config.serviceSet !== "host") this.cloud = this.serviceLayer(config, { packages, libvirt, storage, fabric });
         this.registerOutputs({ dataDir: this.dataDir, gateway: this.gateway, libvirtSocket: this.libvirtSocket, hotstackUid: this.hotstackUid, authUrl: this.cloud?.authUrl });
     }

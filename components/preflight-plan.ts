@@ -38,15 +38,15 @@ export function preflightRequirements(c: HotStackConfig): Requirements {
 /**
  * A compute host (not main): room for guests, KVM where configured, and none of the networks
  * main carries (the provider and container networks live on main only). Memory: its three
- * compute containers; guests come on top.
+ * compute containers; guests come on top. preflightMinMemoryMb/DiskMb override these too.
  */
 export function computePreflightRequirements(c: HotStackConfig): Requirements {
     return {
         dataDir: c.dataDir,
-        minMemoryMb: 1536,
-        recommendedMemoryMb: 4096,
-        minDiskMb: 5120,
-        recommendedDiskMb: 20480,
+        minMemoryMb: c.preflightMinMemoryMb || 1536,
+        recommendedMemoryMb: Math.max(4096, c.preflightMinMemoryMb),
+        minDiskMb: c.preflightMinDiskMb || 5120,
+        recommendedDiskMb: Math.max(20480, c.preflightMinDiskMb),
         virtType: c.virtType,
         networks: [],
         ownInterfaces: ["hot-int", "br-int"],

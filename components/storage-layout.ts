@@ -16,7 +16,8 @@ export interface StorageLayoutArgs {
 export class StorageLayout extends pulumi.ComponentResource {
     readonly directories: Record<string, Directory> = {};
     readonly sharedMounts: SystemdUnit;
-    readonly dataDir: pulumi.Output<string>;
+    /** The data dir; absent on a compute host whose guests' directories live elsewhere. */
+    readonly dataDir?: pulumi.Output<string>;
 
     constructor(name: string, args: StorageLayoutArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hotstack-os:host:StorageLayout", name, {}, opts);
@@ -36,7 +37,7 @@ export class StorageLayout extends pulumi.ComponentResource {
         const m = args.sharedMounts;
         this.sharedMounts = new SystemdUnit(`${name}-shared-mounts`, { host: args.host, name: m.unitName, content: m.unit },
             { parent: this, dependsOn: m.directories.map((d) => this.directories[d]) });
-        this.dataDir = this.directories.data.path;
+        this.dataDir = this.directories.data?.path;
         this.registerOutputs({ dataDir: this.dataDir });
     }
 }

@@ -108,33 +108,44 @@ const STOP_TREE = [
     "}",
 ];
 
+/** A build argument every build of ours carries, unique per build (no Containerfile reads it, so the layer cache ignores it): it names the build that left a working container. */
+const BUILD_MARK = "HOTSTACK_OS_BUILD";
+
 /**
- * Removes image `name` (built as `knownId`). A build killed outright (SIGKILL: its 10 s grace ran
- * out under load, or the host's podman was killed) leaves working containers in storage
- * ("<image>-working-container", status Storage, unknown to `podman ps` without --external): on
- * the image its RUN step ran on, and on its FROM image. One on this image, or on an untagged
- * cached layer under it, makes `podman rmi` fail ("image used by <id>") and leaves the image
- * untagged. Those are removed first, unless a build runs on the host (a live build's working
- * container looks the same); leftovers on tagged images below (the base, another image of ours)
- * are theirs. Any other container that uses the image fails the removal, named by podman. An
- * image of ours that an earlier removal left untagged is found by its id.
+ * Removes image `name`. A build killed outright (SIGKILL: its grace ran out under load, the host
+ * went down) leaves working containers in storage (status Storage, unknown to `podman ps` without
+ * --external): on the image its RUN step ran on and on its FROM image. One on this image, or on an
+ * untagged cached layer of its own, makes `podman rmi` fail ("image used by …") after untagging
+ * it. Those our builds left (their buildah.json carries BUILD_MARK among the build arguments) are
+ * removed first when the build that made them has ended; any other container that uses the image
+ * (a user's, someone else's build, a build of ours still running) fails the removal before
+ * anything is changed, named.
  */
-function removeImage(name: string, knownId?: string): string {
+function removeImage(name: string): string {
+    const [first, rest] = [BUILD_MARK[0], BUILD_MARK.slice(1)];
     return [
-        `id=$(podman image inspect --format '{{.Id}}' ${sh(name)} 2>/dev/null || true); ref=${sh(name)}`,
-        `if [ -z "$id" ]; then id=${sh(knownId ?? "")}; ref=$id; [ -n "$id" ] && podman image exists "$id" && [ "$(podman image inspect --format '{{len .RepoTags}}' "$id")" = 0 ] || exit 0; fi`,
-        // This image and the untagged layers under it.
-        `mine=" $(for i in $(podman history -q --no-trunc "$id" | grep -v missing | sort -u); do [ "$i" = "$id" ] || [ "$(podman image inspect --format '{{len .RepoTags}}' "$i" 2>/dev/null)" = 0 ] && printf '%s ' "$i"; done)"`,
-        `left=$(podman ps -a --external --no-trunc --format '{{.ID}} {{.ImageID}} {{.Names}} {{.Status}}' | awk -v mine="$mine" 'NF == 4 && index(mine, " " $2 " ") && $3 ~ /-working-container(-[0-9]+)?$/ && $4 == "Storage" { print $1 }')`,
+        unlessImage(name),
+        `id=$(podman image inspect --format '{{.Id}}' ${sh(name)})`,
+        // This image and its own untagged cached layers: top-down until the first tagged image below it.
+        'mine=" $id "',
+        'for i in $(podman history -q --no-trunc "$id" | grep -v missing); do',
+        '  if [ "$i" != "$id" ]; then [ "$(podman image inspect --format \'{{len .RepoTags}}\' "$i")" = 0 ] || break; mine="$mine$i "; fi',
+        "done",
+        `store="$(podman info --format '{{.Store.GraphRoot}}/{{.Store.GraphDriverName}}')-containers"`,
+        'left=""; others=""',
+        `for c in $(podman ps -a --external --no-trunc --format '{{.ID}}:{{.ImageID}}:{{.Status}}' | awk -F: -v mine="$mine" 'index(mine, " " $2 " ") { print $1 ":" ($3 == "Storage") }'); do`,
+        '  cid=${c%:*}; b=""',
+        `  [ "\${c#*:}" = 1 ] && b=$(sed -n 's/.*"${BUILD_MARK}":"\\([^"]*\\)".*/\\1/p' "$store/$cid/userdata/buildah.json" 2>/dev/null)`,
+        // The build that made it, if it still runs (the bracket keeps grep's own command line from matching).
+        `  if [ -n "$b" ]; then for p in /proc/[0-9]*; do tr "\\0" " " 2>/dev/null < "$p/cmdline" | grep -q -- "build-arg [${first}]${rest}=$b " && { b=""; break; }; done; fi`,
+        '  if [ -n "$b" ]; then left="$left $cid"; else others="$others $(printf %.12s "$cid")"; fi',
+        "done",
+        `if [ -n "$others" ]; then echo "image ${name} is used by containers this program did not make or a build still runs in:$others (podman ps -a --external); remove them or let the build end, or keep the image out of the stack (pulumi state delete)" >&2; exit 2; fi`,
         'if [ -n "$left" ]; then',
-        '  if [ "$(for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f" 2>/dev/null; echo; done | grep -cE "^([^ ]*/)?(podman (image )?build|buildah) ")" -gt 0 ]; then',
-        `    echo "PROGRESS a build runs on the host: what killed builds left on ${name} is kept" >&2`,
-        "  else",
-        `    echo "PROGRESS removing what killed builds left on ${name}: $(for c in $left; do printf "%.12s " "$c"; done)" >&2`,
-        "    podman rm -f $left >/dev/null",
-        "  fi",
+        `  echo "PROGRESS removing what killed builds left on ${name}:$(for c in $left; do printf " %.12s" "$c"; done)" >&2`,
+        "  podman rm -f --ignore $left >/dev/null",
         "fi",
-        'podman rmi "$ref" >/dev/null',
+        `podman rmi ${sh(name)} >/dev/null`,
     ].join("\n");
 }
 
@@ -182,7 +193,7 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         'trap \'rm -rf "$ctx" "$log"\' EXIT; trap \'rm -rf "$ctx" "$log"; exit 141\' PIPE HUP TERM',
         'tar -x -C "$ctx" || { echo "the build context did not arrive whole" >&2; exit 1; }',
         // The build's steps as they start (for progress), its whole log kept for failures.
-        `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} -t "$name" "$ctx" >"$log" 2>&1 & pid=$!`,
+        `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} --build-arg ${BUILD_MARK}="$run.$$" -t "$name" "$ctx" >"$log" 2>&1 & pid=$!`,
         // From here the slot is the build's alone: it goes free the moment podman exits.
         'printf "%s %s %s\\n" "$pid" "$run" "$(date +%s)" > "$mark"; printf "%s %s %s %s\\n" "$short" "$pid" "$run" "$(date +%s)" > "$slot"; exec 9>&-',
         // Tied to the connection: a NUL heartbeat every 2 s; when the write fails (the run was
@@ -265,7 +276,7 @@ export const containerImageProvider = hostProvider({
         const name = String(props.name ?? id);
         await release(host, KIND, name, props.adopted, {
             async remove() {
-                await host.run(`set -e\n${removeImage(name, props.imageId ? String(props.imageId) : undefined)}`, { what: `remove image ${name}` });
+                await host.run(`set -e\n${removeImage(name)}`, { what: `remove image ${name}` });
             },
         });
     },

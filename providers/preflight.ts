@@ -94,7 +94,7 @@ export function judge(f: HostFindings, r: Requirements): Verdict {
     const podman = f.podman || f.podmanCandidate;
     if (!podman) refusals.push("podman is neither installed nor installable from the host's package sources: enable a repository that has podman 4.4 or later");
     else if (!atLeast(podman, "4.4")) refusals.push(`podman ${podman} is ${f.podman ? "installed" : "what the package sources offer"}; Quadlet (the services' units) needs 4.4 or later: upgrade the distribution or use a newer podman`);
-    if (f.memoryMb < r.minMemoryMb) refusals.push(`the host has ${f.memoryMb} MB of memory; the whole cloud needs at least ${r.minMemoryMb} MB (config preflightMinMemoryMb), ${r.recommendedMemoryMb} MB recommended`);
+    if (f.memoryMb < r.minMemoryMb) refusals.push(`the host has ${f.memoryMb} MB of memory; this host's part of the cloud needs at least ${r.minMemoryMb} MB (config preflightMinMemoryMb), ${r.recommendedMemoryMb} MB recommended`);
     else if (f.memoryMb < r.recommendedMemoryMb) warnings.push(`the host has ${f.memoryMb} MB of memory, less than the recommended ${r.recommendedMemoryMb} MB: guests will be few and small`);
     // Once the data dir exists the cloud's own data fills the disk: a repair run must not be refused for it.
     const deployed = f.diskPath === r.dataDir;

@@ -22,6 +22,7 @@ import { ADMIN_CLOUD } from "../providers/openstack/api";
 import { sh } from "../providers/host/shell";
 import { installedVersionsScript } from "../providers/image-versions";
 import { userSystemctl, userSystemctlHint } from "../providers/host/units";
+import { hostKeyName } from "../providers/host/hosts";
 import { ExecResult, Host } from "../providers/host/transport";
 import { CONNECTION_OPTIONS, ToolSpec, argsOrExit, configFromCli, hostFromCli, runMain } from "./stack";
 
@@ -582,7 +583,7 @@ export async function computeHostsStatus(names: string[], connectTo: (name: stri
             label = `${name} (${host.label})`;
             rows = (await statusChecks(host)).rows;
         } catch (e) {
-            rows = [{ component: "connection", state: "down", detail: (e as Error).message.split("\n")[0], next: `check that ${name} runs and answers SSH (its keys: hotstack-os:hosts.${name})` }];
+            rows = [{ component: "connection", state: "down", detail: (e as Error).message.split("\n")[0], next: `check that ${name} runs and answers SSH (its keys: ${hostKeyName(name)})` }];
         }
         ok = ok && rows.length > 0 && rows.every((r) => r.state === "up");
         text += `\nhotstack-os on compute host ${label}\n\n${renderStatus(rows)}`;

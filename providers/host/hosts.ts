@@ -38,10 +38,37 @@ export function connectionOf(name: string): Connection {
  */
 export async function hostNamed(name: string): Promise<Host> {
     const conn = connectionOf(name);
+    if (name === MAIN_HOST) return connect(conn);
+    const key = hostKeyName(name);
+    let host: Host;
     try {
-        return await connect(conn);
+        host = await connect(conn);
     } catch (e) {
-        if (name === MAIN_HOST) throw e;
-        throw new Error(`host "${name}" (${table().current!.project}:hosts.${name}): ${(e as Error).message}`);
+        throw new Error(`host "${name}" (${key}): ${(e as Error).message}`);
     }
+    // A host that joins the cloud gets its own host layer: were it main's machine under another
+    // name, two resources would own one object and retiring the name would remove main's.
+    // Compared once per provider process (machine ids are cached).
+    if (roleOf(name) !== undefined) {
+        const [own, main] = await Promise.all([host.machineId(), hostNamed(MAIN_HOST).then((m) => m.machineId())]);
+        if (own === main) throw new Error(`host "${name}" (${key}) is the same machine as main (/etc/machine-id ${own}): a host that joins the cloud must be a machine of its own`);
+    }
+    return host;
+}
+
+/** The role of a host of `hosts` in the stack config, if it has one. */
+function roleOf(name: string): unknown {
+    let hosts = table().current?.get("hosts");
+    try {
+        if (typeof hosts === "string") hosts = JSON.parse(hosts);
+    } catch {
+        return undefined;
+    }
+    const entry = hosts && typeof hosts === "object" ? (hosts as Record<string, any>)[name] : undefined;
+    return entry && typeof entry === "object" ? entry.role : undefined;
+}
+
+/** How messages name a host of `hosts`: its config key. */
+export function hostKeyName(name: string): string {
+    return `${table().current?.project ?? "hotstack-os"}:hosts.${name}`;
 }

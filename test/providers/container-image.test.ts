@@ -102,6 +102,8 @@ for (const t of transports()) {
                 await until(() => building("first"), 60_000, "the lower priority (30) takes the freed slot");
                 // "urgent" (10) arrives while "first" builds: it goes before "late" (50), waiting longer.
                 const urgent = create(p, await checked(p, image("urgent", 10, 1)));
+                await until(() => tickets().some((f) => f.startsWith("10.")), 60_000, "urgent holds a ticket");
+                assert.ok(building("first"), "urgent queued while first still builds (else this run proves nothing: first's step is too short for this machine)");
                 await Promise.all([late, first, urgent]);
                 // The order the slot gave: each image's creation time (builds ran one at a time).
                 const created = ["late", "first", "urgent"].map((who) => ({ who, at: Number(sh(`podman image inspect --format '{{.Created.UnixNano}}' ${nameOf(who)}`).trim()) }));
@@ -115,50 +117,79 @@ for (const t of transports()) {
             }
         });
 
-        test(`delete removes what killed builds left on the image or its cached layers (working containers), never a container that uses it [${t.name}]`, async () => {
+        test(`delete removes what our killed builds left on the image or its cached layers; a container or a build leftover of someone else's fails it, named [${t.name}]`, async () => {
             const p = await serialized(containerImageProvider);
             const base = ensureTestImage();
             const tag = suffix();
             const name = `localhost/hotstack-test-parent-${tag}:latest`;
+            const childName = `localhost/hotstack-test-child-${tag}:latest`;
+            const otherName = `localhost/hotstack-test-other-${tag}:latest`;
             // The image's first step is cached by an earlier build of it that was killed in its second.
             const dir = context({
                 "img/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN echo layer-${tag}\nRUN echo done\n`,
                 "killed/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN echo layer-${tag}\nRUN sleep 601\n`,
+                "child/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN sleep 602\n`,
+                "other/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN sleep 604\n`,
             });
-            const child = context({ Containerfile: `FROM ${name}\nRUN sleep 602\n` });
-            const inputs = await checked(p, { host: t.host, name, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base }) });
-            const user = `hotstack-test-user-${tag}`;
-            const external = () => sh("podman ps -a --external --no-trunc --format '{{.ID}} {{.Status}}'").trim().split("\n").filter((l) => l.endsWith(" Storage")).map((l) => l.split(" ")[0]);
-            const before = new Set(external());
-            const ours = () => external().filter((c) => !before.has(c));
-            /** Starts a build of `ctx`, kills it outright in its RUN step `sleep n`: its working container stays. */
-            const killedBuild = async (args: string, ctx: string, n: number) => {
-                sh(`(podman build ${args} ${ctx} >/dev/null 2>&1 &); true`);
+            const user = context({ Containerfile: `FROM ${name}\nRUN sleep 603\n` });
+            const image = (n: string, cf: string, b: string, parallel = 1) => checked(p, { host: t.host, name: n, contextDir: dir, files: [cf], containerfile: cf, buildArgs: { BASE: b }, parallel, contextHash: contextHash(dir, [cf], cf, { BASE: b }) });
+            const userContainer = `hotstack-test-user-${tag}`;
+            const storage = () => sh("podman ps -a --external --no-trunc --format '{{.ID}} {{.Status}}'").trim().split("\n").filter((l) => l.endsWith(" Storage")).map((l) => l.split(" ")[0]);
+            const before = new Set(storage());
+            const ours = () => storage().filter((c) => !before.has(c));
+            const imageOf = (c: string) => sh("podman ps -a --external --no-trunc --format '{{.ID}} {{.Image}}'").trim().split("\n").find((l) => l.startsWith(c))?.split(" ")[1];
+            /** Kills, outright, the podman build whose RUN step is `sleep n` (a build of ours or the user's). */
+            const killAt = async (n: number, pattern: string) => {
                 await until(() => shOk(`pgrep -f 'sleep ${n}$' >/dev/null`), 60_000, `the build's RUN step (sleep ${n}) runs`);
-                sh(`pkill -KILL -f "[p]odman build ${args} ${ctx}"; pkill -KILL -f "sleep ${n}$"; true`);
-                await until(() => !shOk(`pgrep -f "[p]odman build ${args} ${ctx}" >/dev/null`), 30_000, "the killed build is gone");
+                sh(`pkill -KILL -f "${pattern}"; pkill -KILL -f "sleep ${n}$"; true`);
+                await until(() => !shOk(`pgrep -f "${pattern}" >/dev/null`), 30_000, "the killed build is gone");
             };
+            const ourBuild = (n: string) => `[p]odman build .* -t ${n} `;
             let made: Awaited<ReturnType<typeof create>> | undefined;
             try {
-                await killedBuild(`--build-arg BASE=${base} -f ${dir}/killed/Containerfile`, dir, 601);
-                made = await create(p, inputs);
-                await killedBuild("", child, 602);
-                // Each killed build leaves one on the image its RUN step ran on (the cached layer; this
-                // image) and the first one one more on its FROM image (the base: not this image's).
-                assert.equal(ours().length, 3, "three working containers left in storage");
-                // A container of someone else's that uses the image: the delete fails and names it.
-                sh(`podman create --runtime runc --name ${user} ${name} true >/dev/null`);
-                await assert.rejects(p.delete(name, made.outs), (e: Error) => /in use by a container/.test(e.message));
-                assert.equal(shOk(`podman container exists ${user}`), true, "the user's container is kept");
-                sh(`podman rm ${user} >/dev/null`);
+                // Our build of the image, killed in its second step: its first step stays cached.
+                const dying = create(p, await image(name, "killed/Containerfile", base)).then(() => "built", (e: Error) => e.message);
+                await killAt(601, ourBuild(name));
+                assert.notEqual(await dying, "built");
+                made = await create(p, await image(name, "img/Containerfile", base));
+                // Our build of another image FROM it, killed: a working container on the image itself.
+                const dyingChild = create(p, await image(childName, "child/Containerfile", name)).then(() => "built", (e: Error) => e.message);
+                await killAt(602, ourBuild(childName));
+                assert.notEqual(await dyingChild, "built");
+                const ourLeftovers = ours();
+                assert.equal(ourLeftovers.length, 3, "our killed builds left three working containers (one on the base)");
+                // Someone else's: a container, and a build of theirs FROM the image killed outright.
+                sh(`podman create --runtime runc --name ${userContainer} ${name} true >/dev/null`);
+                const userId = sh(`podman container inspect --format '{{.Id}}' ${userContainer}`).trim();
+                sh(`(podman build ${user} >/dev/null 2>&1 &); true`);
+                await killAt(603, `[p]odman build ${user}`);
+                const userLeftover = ours().find((c) => !ourLeftovers.includes(c))!;
+                assert.ok(userLeftover, "the user's killed build left a working container");
+                await assert.rejects(p.delete(name, made.outs), (e: Error) => /used by containers this program did not make or a build still runs in: [0-9a-f]{12} [0-9a-f]{12} \(/.test(e.message) && [userId, userLeftover].every((c) => e.message.includes(c.slice(0, 12))));
+                assert.equal(shOk(`podman container exists ${userContainer}`), true, "the user's container is kept");
+                assert.ok(ours().includes(userLeftover), "the user's build leftover is kept");
+                assert.equal(shOk(`podman image exists ${name}`), true, "the image keeps its name (nothing was changed)");
+                sh(`podman rm ${userContainer} >/dev/null; podman rm -f ${userLeftover} >/dev/null`);
+                // Builds of ours that run: one elsewhere (another image) changes nothing; one FROM the image fails the delete, named.
+                const other = create(p, await image(otherName, "other/Containerfile", base, 2)).then(() => "built", (e: Error) => e.message);
+                await until(() => shOk("pgrep -f 'sleep 604$' >/dev/null"), 60_000, "the other build's RUN step (sleep 604) runs");
+                const live = create(p, await image(childName, "child/Containerfile", name, 2)).then(() => "built", (e: Error) => e.message);
+                await until(() => shOk("pgrep -f 'sleep 602$' >/dev/null"), 60_000, "the build FROM the image runs");
+                const running = ours().filter((c) => !ourLeftovers.includes(c) && imageOf(c) !== base);
+                await assert.rejects(p.delete(name, made.outs), (e: Error) => /or a build still runs in: [0-9a-f]{12}( [0-9a-f]{12})* \(/.test(e.message) && running.every((c) => e.message.includes(c.slice(0, 12))));
+                await killAt(602, ourBuild(childName));
+                assert.notEqual(await live, "built");
+                // Its build ended: what it left goes with the image, while the other build still runs.
                 await p.delete(name, made.outs);
                 assert.equal(shOk(`podman image exists ${made.outs.imageId}`), false, "the image is removed");
-                const images = new Map(sh("podman ps -a --external --no-trunc --format '{{.ID}} {{.Image}}'").trim().split("\n").map((l) => l.split(" ") as [string, string]));
-                const kept = ours().map((c) => images.get(c));
-                assert.deepEqual(kept, [base], "the working containers on the image and its layer are removed, the one on the base image is not");
+                assert.ok(shOk("pgrep -f 'sleep 604$' >/dev/null"), "the other build ran all along");
+                await killAt(604, ourBuild(otherName));
+                assert.notEqual(await other, "built");
+                const kept = ours().map(imageOf);
+                assert.ok(kept.length >= 2 && kept.every((i) => i === base), `our working containers on the image and its layer are removed, those on the base image are not: ${kept}`);
             } finally {
-                sh(`podman rm -f ${user} ${ours().join(" ")} >/dev/null 2>&1; podman rmi -f ${name} >/dev/null 2>&1; true`);
-                for (const d of [dir, child]) fs.rmSync(d, { recursive: true, force: true });
+                sh(`podman rm -f ${userContainer} ${ours().join(" ")} >/dev/null 2>&1; podman rmi -f ${childName} ${otherName} ${name} >/dev/null 2>&1; true`);
+                for (const d of [dir, user]) fs.rmSync(d, { recursive: true, force: true });
             }
         });
 

@@ -3,44 +3,19 @@
 // holds only what a compute host needs; main's resources are those of the single-host graph.
 import * as assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
+import { type Created, runMockedProgram } from "../support/mocked-state";
 
-interface Created {
-    type: string;
-    name: string;
-    inputs: Record<string, any>;
-}
-
-const created: Created[] = [];
+let created: Created[] = [];
 let outputs: Record<string, any>;
-const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
-
 before(async () => {
-    await pulumi.runtime.setMocks({
-        newResource: (args) => {
-            created.push({ type: args.type, name: args.name, inputs: args.inputs });
-            const state: Record<string, any> = { ...args.inputs };
-            if (args.type.endsWith(":SystemUser")) Object.assign(state, { uid: 990, gid: 989 });
-            if (args.type.endsWith(":SystemdUnit")) state.active = true;
-            if (args.type.endsWith(":File")) state.contentSha256 = `sha-of-${args.name}`;
-            if (args.type.endsWith(":HostPackages")) Object.assign(state, { distro: "debian", family: "debian" });
-            return { id: `${args.name}-id`, state };
-        },
-        call: () => ({}),
-    }, "hotstack-os", "unit-compute", false);
     const hostKey = "SHA256:" + "A".repeat(43);
-    pulumi.runtime.setAllConfig({
+    ({ created, outputs } = await runMockedProgram("unit-compute", {
         "hotstack-os:serviceSet": "host",
         "hotstack-os:host": "ssh://root@192.0.2.10",
         "hotstack-os:sshAgent": "true",
         "hotstack-os:sshHostKey": hostKey,
         "hotstack-os:hosts": JSON.stringify({ compute1: { host: "ssh://root@192.0.2.11", sshAgent: true, sshHostKey: hostKey, role: "compute" } }),
-    });
-    const program: () => Promise<Record<string, any>> = require("../../index");
-    const raw = await program();
-    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
-    outputs = {};
-    for (const [k, v] of Object.entries(raw)) outputs[k] = pulumi.Output.isInstance(v) ? await outputOf(v) : v;
+    }));
 });
 
 const hosted = () => created.filter((c) => c.type.startsWith("pulumi-nodejs:dynamic/hotstack:"));

@@ -2,54 +2,22 @@
 // inputs and rendered files, and the stack outputs. No host is touched.
 import * as assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
+import { type Created, runMockedProgram } from "../support/mocked-state";
 import { withProviderCode } from "../harness/state";
 
-interface Created {
-    type: string;
-    name: string;
-    inputs: Record<string, any>;
-}
-
-const created: Created[] = [];
+let created: Created[] = [];
 /** The stack's private key: it must reach no resource (the providers read it from the stack config). */
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nunit-test-key-material\n-----END OPENSSH PRIVATE KEY-----\n";
 let outputs: Record<string, any>;
 
-const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
-
 before(async () => {
-    await pulumi.runtime.setMocks({
-        newResource: (args) => {
-            created.push({ type: args.type, name: args.name, inputs: args.inputs });
-            const state: Record<string, any> = { ...args.inputs };
-            if (args.type.endsWith(":SystemUser")) Object.assign(state, { uid: 990, gid: 989 });
-            if (args.type.endsWith(":SystemdUnit")) state.active = true;
-            if (args.type.endsWith(":File")) state.contentSha256 = `sha-of-${args.name}`;
-            if (args.type.endsWith(":ContainerImage")) state.imageId = `sha256:${"0".repeat(56)}${args.name.slice(-8).padStart(8, "0")}`;
-            if (args.type.endsWith(":ImageVersions")) state.versions = Object.fromEntries(args.inputs.packages.map((p: string) => [p, `1.0-${p}`]));
-            if (args.type.endsWith(":PodmanSecret")) state.digest = `digest-of-${args.name}`;
-            if (args.type.endsWith(":ContainerService")) state.active = true;
-            if (args.type === "random:index/randomPassword:RandomPassword") state.result = "generatedpassword0123456789abcdef";
-            if (args.type.endsWith(":HostFacts")) Object.assign(state, { fqdn: "lab1.example.org", kvmGid: 993, hasKvm: false });
-            if (args.type.endsWith(":HostPackages")) Object.assign(state, { distro: "debian", family: "debian" });
-            return { id: `${args.name}-id`, state };
-        },
-        call: () => ({}),
-    }, "hotstack-os", "unit", false);
-    pulumi.runtime.setAllConfig({
+    ({ created, outputs } = await runMockedProgram("unit", {
         "hotstack-os:ovsDatapathType": "netdev",
         "hotstack-os:mtu": "9000",
         "hotstack-os:host": "ssh://root@192.0.2.10",
         "hotstack-os:sshPrivateKey": PRIVATE_KEY,
         "hotstack-os:sshHostKey": "SHA256:" + "A".repeat(43),
-    }, ["hotstack-os:sshPrivateKey"]);
-    const program: () => Promise<Record<string, any>> = require("../../index");
-    const raw = await program();
-    // Let every registration finish, as the engine would before the deployment ends.
-    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
-    outputs = {};
-    for (const [k, v] of Object.entries(raw)) outputs[k] = pulumi.Output.isInstance(v) ? await outputOf(v) : v;
+    }, ["hotstack-os:sshPrivateKey"]));
 });
 
 const ofType = (t: string) => created.filter((c) => c.type.endsWith(`:${t}`));
