@@ -126,16 +126,18 @@ function removeImage(name: string): string {
     return [
         unlessImage(name),
         `id=$(podman image inspect --format '{{.Id}}' ${sh(name)})`,
+        // Another name for it exists (a user's tag): rmi only takes our name away, whoever uses it.
+        `if [ "$(podman image inspect --format '{{len .RepoTags}}' "$id")" -gt 1 ]; then podman rmi ${sh(name)} >/dev/null; exit 0; fi`,
         // This image and its own untagged cached layers: top-down until the first tagged image below it.
         'mine=" $id "',
         'for i in $(podman history -q --no-trunc "$id" | grep -v missing); do',
-        '  if [ "$i" != "$id" ]; then [ "$(podman image inspect --format \'{{len .RepoTags}}\' "$i")" = 0 ] || break; mine="$mine$i "; fi',
+        '  if [ "$i" != "$id" ]; then [ "$(podman image inspect --format \'{{len .RepoTags}}\' "$i" 2>/dev/null)" = 0 ] || break; mine="$mine$i "; fi',
         "done",
         `store="$(podman info --format '{{.Store.GraphRoot}}/{{.Store.GraphDriverName}}')-containers"`,
         'left=""; others=""',
         `for c in $(podman ps -a --external --no-trunc --format '{{.ID}}:{{.ImageID}}:{{.Status}}' | awk -F: -v mine="$mine" 'index(mine, " " $2 " ") { print $1 ":" ($3 == "Storage") }'); do`,
         '  cid=${c%:*}; b=""',
-        `  [ "\${c#*:}" = 1 ] && b=$(sed -n 's/.*"${BUILD_MARK}":"\\([^"]*\\)".*/\\1/p' "$store/$cid/userdata/buildah.json" 2>/dev/null)`,
+        `  [ "\${c#*:}" = 1 ] && b=$(sed -n 's/.*"${BUILD_MARK}":"\\([^"]*\\)".*/\\1/p' "$store/$cid/userdata/buildah.json" 2>/dev/null || true)`,
         // The build that made it, if it still runs (the bracket keeps grep's own command line from matching).
         `  if [ -n "$b" ]; then for p in /proc/[0-9]*; do tr "\\0" " " 2>/dev/null < "$p/cmdline" | grep -q -- "build-arg [${first}]${rest}=$b " && { b=""; break; }; done; fi`,
         '  if [ -n "$b" ]; then left="$left $cid"; else others="$others $(printf %.12s "$cid")"; fi',

@@ -219,12 +219,13 @@ export const systemUserProvider = hostProvider({
                     'loginctl terminate-user "$u" 2>/dev/null || true',
                     // pkill exits 1 when no process matched: the processes ended meanwhile.
                     'for i in $(seq 20); do pgrep -u "$u" >/dev/null || break; pkill -u "$u" || true; sleep 0.5; done',
-                    'pkill -KILL -u "$u" 2>/dev/null || true',
-                    'for i in $(seq 20); do pgrep -u "$u" >/dev/null || break; sleep 0.5; done',
+                    // -U: real uid too (a setuid helper the user started, e.g. fusermount3, keeps the user busy for userdel).
+                    'pkill -KILL -u "$u" 2>/dev/null || true; pkill -KILL -U "$u" 2>/dev/null || true',
+                    'for i in $(seq 20); do pgrep -u "$u" >/dev/null || pgrep -U "$u" >/dev/null || break; sleep 0.5; done',
                     // Never --remove: the home goes below only if this program made it. 6 is "no such user" (gone
                     // meanwhile); 8 is "used by a process": one still ending (seen on a loaded host), tried again.
-                    'for i in 1 2 3 4 5; do rc=0; userdel "$u" || rc=$?; [ "$rc" -eq 8 ] || break; pkill -KILL -u "$u" 2>/dev/null || true; sleep 1; done',
-                    '[ "$rc" -eq 0 ] || [ "$rc" -eq 6 ] || { echo "userdel $u failed (exit $rc)" >&2; exit "$rc"; }',
+                    'for i in 1 2 3 4 5; do rc=0; userdel "$u" || rc=$?; [ "$rc" -eq 8 ] || break; pkill -KILL -u "$u" 2>/dev/null || true; pkill -KILL -U "$u" 2>/dev/null || true; sleep 1; done',
+                    '[ "$rc" -eq 0 ] || [ "$rc" -eq 6 ] || { echo "userdel $u failed (exit $rc); its processes: $(ps -o pid=,ruser=,euser=,comm= -U "$u" -u "$u" 2>/dev/null | tr -s " \\n" " ")" >&2; exit "$rc"; }',
                     "fi",
                     ...(homes
                         ? removeHomes(homes)

@@ -50,8 +50,11 @@ export async function hostNamed(name: string): Promise<Host> {
     // name, two resources would own one object and retiring the name would remove main's.
     // Compared once per provider process (machine ids are cached).
     if (roleOf(name) !== undefined) {
-        const [own, main] = await Promise.all([host.machineId(), hostNamed(MAIN_HOST).then((m) => m.machineId())]);
-        if (own === main) throw new Error(`host "${name}" (${key}) is the same machine as main (/etc/machine-id ${own}): a host that joins the cloud must be a machine of its own`);
+        const main = await hostNamed(MAIN_HOST).then((m) => m.machineId()).catch((e: Error) => {
+            throw new Error(`host "${name}" (${key}) joins the cloud: main is reached to check it is another machine, and could not be: ${e.message}`);
+        });
+        const own = await host.machineId();
+        if (own !== "" && own === main) throw new Error(`host "${name}" (${key}) is the same machine as main (/etc/machine-id ${own}): a host that joins the cloud must be a machine of its own`);
     }
     return host;
 }

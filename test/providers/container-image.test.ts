@@ -40,6 +40,7 @@ for (const t of transports()) {
             const dir = context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nCOPY img/hello /hello\n", "img/hello": "one\n", "unrelated.txt": "not sent\n" });
             const files = ["img/Containerfile", "img/hello"];
             const news = (f = files) => ({ host: t.host, name, contextDir: dir, files: f, containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, f, "img/Containerfile", { BASE: base }) });
+            const userCtr = `hotstack-test-usertag-${suffix()}`, userTag = `localhost/${userCtr}:latest`;
             try {
                 const inputs = await checked(p, news());
                 const made = await create(p, inputs);
@@ -66,10 +67,15 @@ for (const t of transports()) {
                 fs.writeFileSync(path.join(dir, "img/Containerfile"), "ARG BASE\nFROM ${BASE}\nRUN echo about-to-fail && false\n");
                 await assert.rejects(update(p, name, outs, await checked(p, news())), (e: Error) => /failed at: STEP \d+\/\d+: RUN echo about-to-fail/.test(e.message) && /about-to-fail/.test(e.message));
 
+                // A user's own tag for it, and a container of theirs on it: delete takes only our name.
+                sh(`podman tag ${name} ${userTag} && podman create --runtime runc --name ${userCtr} ${userTag} true >/dev/null`);
                 await p.delete(name, outs);
                 assert.equal(shOk(`podman image exists ${name}`), false);
+                assert.equal(sh(`podman image inspect --format '{{.Id}}' ${userTag}`).trim(), outs.imageId, "the user's tag keeps the image");
+                assert.equal(shOk(`podman container exists ${userCtr}`), true, "the user's container is kept");
+                sh(`podman rm ${userCtr} >/dev/null && podman rmi ${userTag} >/dev/null`);
             } finally {
-                sh(`podman rmi -f ${name} 2>/dev/null || true`);
+                sh(`podman rm -f ${userCtr} 2>/dev/null; podman rmi -f ${name} ${userTag} 2>/dev/null || true`);
                 fs.rmSync(dir, { recursive: true, force: true });
             }
         });

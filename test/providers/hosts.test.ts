@@ -34,4 +34,12 @@ describe("hosts of the stack config", () => {
         use({ other: { ...entry.other, role: "compute" } });
         await assert.rejects(hostNamed("other"), /host "other" \(hotstack-os:hosts\.other\) is the same machine as main \(\/etc\/machine-id [0-9a-f]+\): a host that joins the cloud must be a machine of its own/);
     });
+
+    test("a host that joins the cloud while main does not answer: the error says why main was needed", async () => {
+        await closeAllConnections();
+        const entry = sshHostConfig("other", sshd.sudoConnection) as Record<string, Record<string, unknown>>;
+        const main = sshHostConfig("main", { ...sshd.sudoConnection, port: 1 }).main as Record<string, unknown>;
+        configureHosts("hotstack-os", (k) => (k === "hosts" ? JSON.stringify({ other: { ...entry.other, role: "compute" } }) : typeof main[k] === "string" || typeof main[k] === "boolean" ? String(main[k]) : undefined));
+        await assert.rejects(hostNamed("other"), /^Error: host "other" \(hotstack-os:hosts\.other\) joins the cloud: main is reached to check it is another machine, and could not be: .*ECONNREFUSED/);
+    });
 });

@@ -41,12 +41,16 @@ for (const t of transports()) {
                 assert.deepEqual(groupsOf(name), ["hstestgrp", name].sort());
                 assert.deepEqual(outs.groups, ["hstestgrp"]);
 
+                // A process of the user's, and one with only its real uid (a setuid helper it started): both keep userdel from working.
+                sh(`(setsid setpriv --reuid ${name} --regid ${name} --clear-groups sleep 611 </dev/null >/dev/null 2>&1 &); (setsid setpriv --ruid ${name} --euid 0 --keep-groups sleep 612 </dev/null >/dev/null 2>&1 &); true`);
+                assert.ok(shOk(`pgrep -U ${name} -f 'sleep 612$' >/dev/null && pgrep -u ${name} -f 'sleep 611$' >/dev/null`), "both processes run");
                 await p.delete(name, outs);
                 assert.equal(shOk(`id ${name}`), false);
+                assert.equal(shOk("pgrep -f 'sleep 61[12]$' >/dev/null"), false, "the user's processes are gone");
                 assert.equal(shOk(`test -e ${home}`), false);
                 assert.equal((await read(p, name, outs)).id, "", "a user that is gone reads as gone");
             } finally {
-                sh(`userdel -r ${name} 2>/dev/null || true; groupdel hstestgrp 2>/dev/null || true`);
+                sh(`pkill -f 'sleep 61[12]$'; userdel -r ${name} 2>/dev/null || true; groupdel hstestgrp 2>/dev/null || true`);
             }
         });
 
