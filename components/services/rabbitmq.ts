@@ -50,7 +50,9 @@ export function rabbitmq(ctx: ServiceContext, cloud: Pick<CloudLists, "rabbitmqU
         exec: "rabbitmq",
         templates: [{ target: "/etc/rabbitmq/rabbitmq.conf", content: conf }, { target: DEFINITIONS, content: definitions }],
         volumes: [`${ctx.dataDir}/rabbitmq:/var/lib/rabbitmq:z`],
-        health: { cmd: "hotstack-health rabbitmq", timeoutSeconds: 10, startPeriodSeconds: 10 },
+        // rabbitmq-diagnostics starts an Erlang VM: 1.3 s a check on a test host at load 11; at load 22
+        // (a CI rehearsal, 2026-12-07) a first deploy failed: 26 checks in 190 s, each cut at 5 s.
+        health: { cmd: "hotstack-health rabbitmq", timeoutSeconds: 20, startPeriodSeconds: 10 },
         startTimeoutSeconds: 180,
         stopTimeoutSeconds: 30,
     };

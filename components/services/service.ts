@@ -119,6 +119,9 @@ export function renderQuadlet(spec: ResolvedSpec, imageId: string, configDir: st
     for (const t of spec.templates ?? []) c.push(`Volume=${templateHostPath(configDir, spec.name, t.target)}:/etc/hotstack/templates${t.target}:ro,z`);
     for (const v of spec.volumes ?? []) c.push(`Volume=${v}`);
     const h = spec.health;
+    // The check bounds itself (hotstack-health, 5 s unless told): told the unit's HealthTimeout, so a
+    // check that is slow on a loaded host (rabbitmq-diagnostics boots an Erlang VM) is not cut short.
+    c.push(`Environment=HOTSTACK_HEALTH_TIMEOUT=${h.timeoutSeconds}`);
     c.push(`HealthCmd=${h.cmd}`, `HealthInterval=${PERIODIC_HEALTH.intervalSeconds}s`, `HealthTimeout=${h.timeoutSeconds}s`, `HealthRetries=${PERIODIC_HEALTH.retries}`, `HealthStartPeriod=${h.startPeriodSeconds}s`);
     c.push(`StopTimeout=${spec.stopTimeoutSeconds}`);
     if (spec.privileged) c.push("PodmanArgs=--privileged");

@@ -85,6 +85,9 @@ describe("renderQuadlet", () => {
         assert.match(q, /^Volume=\/var\/lib\/hotstack-os\/config\/keystone\/etc__keystone__keystone\.conf:\/etc\/hotstack\/templates\/etc\/keystone\/keystone\.conf:ro,z$/m);
         assert.match(q, /^Environment=KEYSTONE_PUBLIC_URL=http:\/\/keystone\.hotstack-os\.local:5000\/v3\/$/m);
         assert.match(q, /^HealthCmd=hotstack-health keystone$/m);
+        // The check's own bound (hotstack-health) is the unit's HealthTimeout, not the script's 5 s default.
+        assert.match(q, /^HealthTimeout=10s$/m);
+        assert.match(q, /^Environment=HOTSTACK_HEALTH_TIMEOUT=10$/m);
         assert.match(q, /^ExecStartPost=\/usr\/local\/libexec\/hotstack-os\/wait-healthy hotstack-os-keystone 300$/m);
         assert.match(q, /^After=hotstack-os-fabric\.service hotstack-os-mariadb\.service/m);
         assert.match(q, /^WantedBy=hotstack-os\.target$/m);
