@@ -134,20 +134,40 @@ function removeImage(name: string): string {
         '  if [ "$i" != "$id" ]; then [ "$(podman image inspect --format \'{{len .RepoTags}}\' "$i" 2>/dev/null)" = 0 ] || break; mine="$mine$i "; fi',
         "done",
         `store="$(podman info --format '{{.Store.GraphRoot}}/{{.Store.GraphDriverName}}')-containers"`,
+        // ours CID: a working container (storage only) a build of ours left and that build has
+        // ended (the bracket keeps grep's own command line from matching the live probe).
+        "ours() {",
+        // (--filter does not see storage-only containers: the whole list, then this one.)
+        `  [ "$(podman ps -a --external --no-trunc --format '{{.ID}} {{.Status}}' | awk -v c="$1" '$1 == c { print $2 }')" = Storage ] || return 1`,
+        `  b=$(sed -n 's/.*"${BUILD_MARK}":"\\([^"]*\\)".*/\\1/p' "$store/$1/userdata/buildah.json" 2>/dev/null || true)`,
+        '  [ -n "$b" ] || return 1',
+        `  for p in /proc/[0-9]*; do tr "\\0" " " 2>/dev/null < "$p/cmdline" | grep -q -- "build-arg [${first}]${rest}=$b " && return 1; done`,
+        "  return 0",
+        "}",
+        `others_fail() { echo "image ${name} is used by containers this program did not make or a build still runs in:$1 (podman ps -a --external); remove them or let the build end, or keep the image out of the stack (pulumi state delete)" >&2; exit 2; }`,
         'left=""; others=""',
-        `for c in $(podman ps -a --external --no-trunc --format '{{.ID}}:{{.ImageID}}:{{.Status}}' | awk -F: -v mine="$mine" 'index(mine, " " $2 " ") { print $1 ":" ($3 == "Storage") }'); do`,
-        '  cid=${c%:*}; b=""',
-        `  [ "\${c#*:}" = 1 ] && b=$(sed -n 's/.*"${BUILD_MARK}":"\\([^"]*\\)".*/\\1/p' "$store/$cid/userdata/buildah.json" 2>/dev/null || true)`,
-        // The build that made it, if it still runs (the bracket keeps grep's own command line from matching).
-        `  if [ -n "$b" ]; then for p in /proc/[0-9]*; do tr "\\0" " " 2>/dev/null < "$p/cmdline" | grep -q -- "build-arg [${first}]${rest}=$b " && { b=""; break; }; done; fi`,
-        '  if [ -n "$b" ]; then left="$left $cid"; else others="$others $(printf %.12s "$cid")"; fi',
+        `for c in $(podman ps -a --external --no-trunc --format '{{.ID}}:{{.ImageID}}' | awk -F: -v mine="$mine" 'index(mine, " " $2 " ") { print $1 }'); do`,
+        '  if ours "$c"; then left="$left $c"; else others="$others $(printf %.12s "$c")"; fi',
         "done",
-        `if [ -n "$others" ]; then echo "image ${name} is used by containers this program did not make or a build still runs in:$others (podman ps -a --external); remove them or let the build end, or keep the image out of the stack (pulumi state delete)" >&2; exit 2; fi`,
+        '[ -z "$others" ] || others_fail "$others"',
         'if [ -n "$left" ]; then',
         `  echo "PROGRESS removing what killed builds left on ${name}:$(for c in $left; do printf " %.12s" "$c"; done)" >&2`,
         "  podman rm -f --ignore $left >/dev/null",
         "fi",
-        `podman rmi ${sh(name)} >/dev/null`,
+        // By its id (a failed rmi untags it first). Podman also removes the untagged layers below,
+        // where a killed build may have left a working container (one the scan above cannot see: a
+        // layer `podman history` shows as <missing>): podman names it, and one of ours goes.
+        'n=0; ref=$id',
+        'until err=$(podman rmi "$ref" 2>&1 >/dev/null); do',
+        `  cid=$(printf '%s\\n' "$err" | sed -n 's/.*image used by \\([0-9a-f]\\{64\\}\\).*/\\1/p' | head -n 1)`,
+        '  if [ -z "$cid" ] || [ "$n" -ge 20 ]; then printf "%s\\n" "$err" >&2; exit 1; fi',
+        '  ours "$cid" || others_fail " $(printf %.12s "$cid")"',
+        `  echo "PROGRESS removing what a killed build left under ${name}: $(printf %.12s "$cid")" >&2`,
+        `  under=$(podman ps -a --external --no-trunc --format '{{.ID}} {{.ImageID}}' | awk -v c="$cid" '$1 == c { print $2 }')`,
+        '  podman rm -f --ignore "$cid" >/dev/null; n=$((n + 1))',
+        // The image itself may be gone already: what is left is the untagged layer the container held.
+        '  podman image exists "$ref" || ref=$under',
+        "done",
     ].join("\n");
 }
 
