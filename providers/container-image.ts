@@ -121,11 +121,12 @@ const BUILD_MARK = "HOTSTACK_OS_BUILD";
  * (a user's, someone else's build, a build of ours still running) fails the removal before
  * anything is changed, named.
  */
-function removeImage(name: string): string {
+function removeImage(name: string, knownId?: string): string {
     const [first, rest] = [BUILD_MARK[0], BUILD_MARK.slice(1)];
     return [
-        unlessImage(name),
-        `id=$(podman image inspect --format '{{.Id}}' ${sh(name)})`,
+        // Gone by name: an earlier removal that failed may have left it untagged, found by its id.
+        `id=$(podman image inspect --format '{{.Id}}' ${sh(name)} 2>/dev/null || true)`,
+        `if [ -z "$id" ]; then id=${sh(knownId ?? "")}; [ -n "$id" ] && podman image exists "$id" && [ "$(podman image inspect --format '{{len .RepoTags}}' "$id")" = 0 ] || exit 0; fi`,
         // Another name for it exists (a user's tag): rmi only takes our name away, whoever uses it.
         `if [ "$(podman image inspect --format '{{len .RepoTags}}' "$id")" -gt 1 ]; then podman rmi ${sh(name)} >/dev/null; exit 0; fi`,
         // This image and its own untagged cached layers: top-down until the first tagged image below it.
@@ -298,7 +299,7 @@ export const containerImageProvider = hostProvider({
         const name = String(props.name ?? id);
         await release(host, KIND, name, props.adopted, {
             async remove() {
-                await host.run(`set -e\n${removeImage(name)}`, { what: `remove image ${name}` });
+                await host.run(`set -e\n${removeImage(name, props.imageId ? String(props.imageId) : undefined)}`, { what: `remove image ${name}` });
             },
         });
     },
