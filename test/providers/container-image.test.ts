@@ -80,6 +80,35 @@ for (const t of transports()) {
             }
         });
 
+        test(`delete finds by its recorded id an image an earlier failed removal left untagged; one tagged again by a user is left alone [${t.name}]`, async () => {
+            const p = await serialized(containerImageProvider);
+            const base = ensureTestImage();
+            const name = `localhost/hotstack-test-untagged-${suffix()}:latest`;
+            const userTag = `localhost/hotstack-test-retagged-${suffix()}:latest`;
+            const dir = context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nCOPY img/hello /hello\n", "img/hello": `${suffix()}\n` });
+            const news = () => ({ host: t.host, name, contextDir: dir, files: ["img/Containerfile", "img/hello"], containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, ["img/Containerfile", "img/hello"], "img/Containerfile", { BASE: base }) });
+            const ids: string[] = [];
+            try {
+                const first = await create(p, await checked(p, news()));
+                ids.push(first.outs.imageId);
+                // What `podman rmi` leaves when it fails after untagging: the image, without a name.
+                sh(`podman untag ${first.outs.imageId}`);
+                await p.delete(name, first.outs);
+                assert.equal(shOk(`podman image exists ${first.outs.imageId}`), false, "the untagged image is removed by its id");
+
+                // The same image named again by a user (after our name went): theirs now, kept.
+                fs.writeFileSync(path.join(dir, "img/hello"), `${suffix()}\n`);
+                const second = await create(p, await checked(p, news()));
+                ids.push(second.outs.imageId);
+                sh(`podman tag ${second.outs.imageId} ${userTag} && podman untag ${second.outs.imageId} ${name}`);
+                await p.delete(name, second.outs);
+                assert.equal(sh(`podman image inspect --format '{{.Id}}' ${userTag}`).trim(), second.outs.imageId, "the user's name keeps it");
+            } finally {
+                sh(`podman rmi -f ${name} ${userTag} ${ids.join(" ")} 2>/dev/null || true`);
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
         test(`builds waiting for the slot take it in priority order, one arriving during a build goes before lower ones; a ticket left by a killed run does not block [${t.name}]`, async () => {
             const p = await serialized(containerImageProvider);
             const base = ensureTestImage();
