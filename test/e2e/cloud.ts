@@ -28,7 +28,7 @@ import { tokenWorks } from "./keystone";
 import { consoleInBrowser } from "./console";
 import { dashboardInBrowser } from "./dashboard";
 import { credsBesideMine, guestCleanup, imageUrl404, logsAll } from "./newcomer";
-import { interruptedFirstDeploys, repairStoppedAndEdited } from "./repair";
+import { repairStoppedAndEdited } from "./repair";
 import { rotateEach } from "./rotation";
 
 const ADMIN = "openstack --os-cloud hotstack-os-admin";
@@ -221,16 +221,10 @@ async function main(): Promise<void> {
             fig.apt_limit_s = "skipped(BENCH=1)";
         }
 
-        // ---- first deploys interrupted during image builds (repair.ts); run 1 must then converge --
-        // Not with BENCH=1: its run 1 is measured from a bare host.
-        const interrupted = process.env.BENCH === "1" ? undefined : await interruptedFirstDeploys(checks, fig, opts);
-
         // ---- run 1: bare host to a usable cloud ------------------------------------------------
         const run1Start = Date.now();
         const apis = pollApis(CATALOG_APIS);
-        const run1 = await converge(`run 1 (${interrupted ? "after three interrupted runs" : "bare host"}: 13 images, 24 containers, post-setup)`, opts());
-        fig.kills_then_first_run_ok = interrupted ? (interrupted.allInterrupted ? 1 : 0) : "skipped(BENCH=1)";
-        fig.dropped_connection_ok = interrupted ? (interrupted.droppedClean ? 1 : 0) : "skipped(BENCH=1)";
+        const run1 = await converge("run 1 (bare host: 13 images, 24 containers, post-setup)", opts());
         fig.converge_s = run1.seconds.toFixed(0);
         let apisAt = apis.stop();
         if (apisAt === undefined) {
@@ -627,7 +621,7 @@ async function main(): Promise<void> {
     }
     console.log(`\n${checks.summary()}`);
     const order = ["apt_limit_s", "images_s", "limit_ratio", "converge_s", "bare_to_apis_s", "one_change_s", "one_change_restarts", "one_change_path", "rss_with_guest_mb", "post_setup_s", "post_setup_objects", "run2_s", "run2_changes", "server_active_s", "guest_boot_s", "smoke_stack_s", "ping_ok", "ssh_ok", "metadata_ok", "bfv_ok", "trunk_ok", "nat_ok", "restart_smoke_ok", "tempest_passed", "tempest_failed", "rotations_ok", "rotation_restarts_exact", "peak_mem_mb", "destroy_leftovers", "console_ok", "dashboard_login_ok", "dashboard_instances_ok", "dashboard_console_ok", "dashboard_rss_mb", "dashboard_off_exact", "versions_ok",
-        "interrupted_runs", "builds_left_after_interruptions", "kills_then_first_run_ok", "dropped_connection_ok", "stopped_services_repaired", "repair_restarts_exact", "drift_file_restored", "repair_run_s"];
+        "stopped_services_repaired", "repair_restarts_exact", "drift_file_restored", "repair_run_s"];
     console.log(figures(Object.fromEntries(order.map((k) => [k, fig[k] ?? "n/a"]))));
     if (checks.failed.length) process.exitCode = 1;
 }

@@ -1,8 +1,9 @@
-// What the next single `up` repairs, on the full service set (called by cloud.ts):
+// What the next single `up` repairs:
 // - first deploys interrupted while images build — the run's whole process group killed twice,
-//   then its SSH connection dropped from the host's side — leave no build behind, and the next
-//   run converges (the caller's run 1);
-// - units stopped by hand (an API and an infra service) and a rendered config file edited by
+//   then its SSH connection dropped from the host's side — leave no build behind, and a later
+//   run converges (called by resilience.ts, identity set: the builds interrupted are base's, the
+//   first of any set);
+// - on the full service set (called by cloud.ts): units stopped by hand (an API and an infra service) and a rendered config file edited by
 //   hand: one run succeeds (the refresh keeps the cloud objects it cannot read through the
 //   stopped API), restarts exactly the stopped units, puts the file back, and every post-setup
 //   object keeps its id; the run after it changes nothing.
@@ -68,7 +69,7 @@ function duringBuild(interrupt: (pid: number) => string | undefined): (pid: numb
  * while a build runs a RUN step and others wait for the build slot. After each,
  * no build may be left running on the host. The caller's next run must converge.
  */
-export async function interruptedFirstDeploys(checks: Checks, fig: Figures, opts: () => HarnessOptions): Promise<{ allInterrupted: boolean; droppedClean: boolean }> {
+export async function interruptedFirstDeploys(checks: Checks, fig: Figures, opts: () => HarnessOptions, program = PROGRAM): Promise<{ allInterrupted: boolean; droppedClean: boolean }> {
     const interruptions = [
         // Each at the first moment a build runs a RUN step (duringBuild), while later builds wait
         // for the slot: an interrupted run costs well under a minute (the images are built once, by run 1).
@@ -80,7 +81,7 @@ export async function interruptedFirstDeploys(checks: Checks, fig: Figures, opts
     let clean = 0;
     let droppedClean = false;
     for (const i of interruptions) {
-        const r = await killedRun({ ...opts(), refresh: true }, PROGRAM, /create\s+images-/, 2000, () => undefined, i.how);
+        const r = await killedRun({ ...opts(), refresh: true }, program, /create\s+images-/, 2000, () => undefined, i.how);
         if (checks.expect(r.killed, `a first deploy ${i.what}`, r.killed ? r.line?.trim() : "the run ended before that moment (see its last lines above)")) interrupted++;
         const left = await checks.waitFor(`no build left on the host after the run was ${i.what.split(" during")[0]}`, 30, () => buildsOnHost().length === 0, 1);
         if (left !== undefined) clean++;

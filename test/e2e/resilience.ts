@@ -1,7 +1,9 @@
 // npm run e2e:resilience — a stack that always converges again (identity set, fresh test host):
-// a first deploy killed (SIGKILL of the run's whole process group, its provider processes
-// included) at three moments of the service layer — during an image build, while MariaDB
-// starts, while Keystone starts — each followed by a new run; the last one converges, a token
+// first deploys interrupted while the first image builds (repair.ts: killed twice, then the
+// connection dropped on the host; no build may be left running), then a first deploy killed
+// (SIGKILL of the run's whole process group, its provider processes included) at three moments
+// of the service layer — during a later image build, while MariaDB starts, while Keystone
+// starts — each followed by a new run; the last one converges, a token
 // is issued through HAProxy, run 2 changes nothing, nothing exists twice. Then each password key
 // rotated through config, one at a time: the run succeeds, a token works (with the new admin
 // password when that one changed), every service stays healthy, and exactly the containers that
@@ -17,6 +19,7 @@ import { loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "..
 import { Checks } from "./checks";
 import { converge, destroyFresh, figures, killedRun, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
 import { destroyLeftovers, expectProgress, identityChecks, installDig, leaks, passwords as generatedPasswords, SERVICES, tokenWorks } from "./keystone";
+import { interruptedFirstDeploys } from "./repair";
 import { rotateEach } from "./rotation";
 
 async function main(): Promise<void> {
@@ -43,6 +46,10 @@ async function main(): Promise<void> {
         const seeProgress = (l: string) => {
             if (l.includes("[provider] hotstack-os ")) progress.push(l);
         };
+
+        // ---- first deploys interrupted during the first image build --------------------------
+        const interrupted = await interruptedFirstDeploys(checks, fig, opts, path.join(work.dir, "index.ts"));
+        fig.dropped_connection_ok = interrupted.droppedClean ? 1 : 0;
 
         // ---- a first deploy, killed at three moments of its service layer ---------------------
         const points: [string, RegExp, number][] = [
@@ -114,7 +121,7 @@ async function main(): Promise<void> {
         fs.rmSync(work.dir, { recursive: true, force: true });
     }
     console.log(`\n${checks.summary()}`);
-    const names = ["kill_points", "converge_after_kill_ok", "run2_s", "run2_changes", "rebuilt_on_noop", "restarted_on_keystone_change", "rotations_ok", "rotation_restarts_exact", "secrets_leaked"];
+    const names = ["interrupted_runs", "builds_left_after_interruptions", "dropped_connection_ok", "kill_points", "converge_after_kill_ok", "run2_s", "run2_changes", "rebuilt_on_noop", "restarted_on_keystone_change", "rotations_ok", "rotation_restarts_exact", "secrets_leaked"];
     console.log(figures(Object.fromEntries(names.map((k) => [k, fig[k] ?? "n/a"]))));
     if (checks.failed.length) process.exitCode = 1;
 }
