@@ -48,8 +48,7 @@ async function main(): Promise<void> {
         };
 
         // ---- first deploys interrupted during the first image build --------------------------
-        const interrupted = await interruptedFirstDeploys(checks, fig, opts, path.join(work.dir, "index.ts"));
-        fig.dropped_connection_ok = interrupted.droppedClean ? 1 : 0;
+        await interruptedFirstDeploys(checks, fig, opts, path.join(work.dir, "index.ts"));
 
         // ---- a first deploy, killed at three moments of its service layer ---------------------
         const points: [string, RegExp, number][] = [
