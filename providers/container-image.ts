@@ -135,11 +135,12 @@ function removeImage(name: string, knownId?: string): string {
         '  if [ "$i" != "$id" ]; then [ "$(podman image inspect --format \'{{len .RepoTags}}\' "$i" 2>/dev/null)" = 0 ] || break; mine="$mine$i "; fi',
         "done",
         `store="$(podman info --format '{{.Store.GraphRoot}}/{{.Store.GraphDriverName}}')-containers"`,
+        // Every container, listed once (--filter does not see storage-only ones): ID, image, status.
+        `ctrs=$(podman ps -a --external --no-trunc --format '{{.ID}} {{.ImageID}} {{.Status}}')`,
         // ours CID: a working container (storage only) a build of ours left and that build has
         // ended (the bracket keeps grep's own command line from matching the live probe).
         "ours() {",
-        // (--filter does not see storage-only containers: the whole list, then this one.)
-        `  [ "$(podman ps -a --external --no-trunc --format '{{.ID}} {{.Status}}' | awk -v c="$1" '$1 == c { print $2 }')" = Storage ] || return 1`,
+        `  [ "$(printf '%s\\n' "$ctrs" | awk -v c="$1" '$1 == c { print $3 }')" = Storage ] || return 1`,
         `  b=$(sed -n 's/.*"${BUILD_MARK}":"\\([^"]*\\)".*/\\1/p' "$store/$1/userdata/buildah.json" 2>/dev/null || true)`,
         '  [ -n "$b" ] || return 1',
         `  for p in /proc/[0-9]*; do tr "\\0" " " 2>/dev/null < "$p/cmdline" | grep -q -- "build-arg [${first}]${rest}=$b " && return 1; done`,
@@ -147,7 +148,7 @@ function removeImage(name: string, knownId?: string): string {
         "}",
         `others_fail() { echo "image ${name} is used by containers this program did not make or a build still runs in:$1 (podman ps -a --external); remove them or let the build end, or keep the image out of the stack (pulumi state delete)" >&2; exit 2; }`,
         'left=""; others=""',
-        `for c in $(podman ps -a --external --no-trunc --format '{{.ID}}:{{.ImageID}}' | awk -F: -v mine="$mine" 'index(mine, " " $2 " ") { print $1 }'); do`,
+        `for c in $(printf '%s\\n' "$ctrs" | awk -v mine="$mine" 'index(mine, " " $2 " ") { print $1 }'); do`,
         '  if ours "$c"; then left="$left $c"; else others="$others $(printf %.12s "$c")"; fi',
         "done",
         '[ -z "$others" ] || others_fail "$others"',
@@ -164,7 +165,7 @@ function removeImage(name: string, knownId?: string): string {
         '  if [ -z "$cid" ] || [ "$n" -ge 20 ]; then printf "%s\\n" "$err" >&2; exit 1; fi',
         '  ours "$cid" || others_fail " $(printf %.12s "$cid")"',
         `  echo "PROGRESS removing what a killed build left under ${name}: $(printf %.12s "$cid")" >&2`,
-        `  under=$(podman ps -a --external --no-trunc --format '{{.ID}} {{.ImageID}}' | awk -v c="$cid" '$1 == c { print $2 }')`,
+        `  under=$(printf '%s\\n' "$ctrs" | awk -v c="$cid" '$1 == c { print $2 }')`,
         '  podman rm -f --ignore "$cid" >/dev/null; n=$((n + 1))',
         // The image itself may be gone already: what is left is the untagged layer the container held.
         '  podman image exists "$ref" || ref=$under',
