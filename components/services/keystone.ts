@@ -48,7 +48,9 @@ export function keystone(ctx: ServiceContext): ServiceSpec {
             `${ctx.dataDir}/keystone/credential-keys:/etc/keystone/credential-keys:z`,
         ],
         health: { cmd: "hotstack-health keystone", timeoutSeconds: 10, startPeriodSeconds: 15 },
-        startTimeoutSeconds: 300,
+        // db_sync, key setup and bootstrap: 32-111 s on a loaded 2-core test host, over 300 s
+        // there once while an image built beside it (CI, 2026-12-07). Only a bound for failures.
+        startTimeoutSeconds: 600,
         stopTimeoutSeconds: 30,
     };
 }

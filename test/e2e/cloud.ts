@@ -460,14 +460,15 @@ async function main(): Promise<void> {
             const c = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test", keepStack: false, cleanupOnly: true });
             checks.expect(c.ok, "npm run smoke -- --cleanup-only deletes the kept stack");
             const smoke2Since = hostNow();
-            const s2 = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test-2", keepStack: false });
+            // Kept, so a failure's data plane dump still sees the guests' ports; the next step deletes it.
+            const s2 = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test-2", keepStack: true });
             if (!s2.ok) smokeFailureLog(smoke2Since);
             for (const c of s2.checks) (c.ok ? checks.passed : checks.failed).push(`smoke after restart: ${label(c)}`);
             fig.restart_smoke_ok = s2.ok ? 1 : 0;
         });
         fig.restart_smoke_ok ??= 0;
         await checks.step("npm run smoke -- --cleanup-only removes what a smoke run left", async () => {
-            // A smoke run that failed keeps its stack for a look: clean that one up the same way.
+            // The second smoke run keeps its stack (for a failure's dump): clean it up as a user would.
             const c2 = await smoke(host, { ...smokeOpts, stackName: "hotstack-smoke-test-2", keepStack: false, cleanupOnly: true });
             checks.expect(c2.ok, "cleanup-only of the second run's stack (if a failure kept it)");
             const left = onHost(`${USER} server list -f value -c Name`, { allowFailure: true }).trim();

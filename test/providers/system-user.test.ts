@@ -43,7 +43,8 @@ for (const t of transports()) {
 
                 // A process of the user's, and one with only its real uid (a setuid helper it started): both keep userdel from working.
                 sh(`(setsid setpriv --reuid ${name} --regid ${name} --clear-groups sleep 611 </dev/null >/dev/null 2>&1 &); (setsid setpriv --ruid ${name} --euid 0 --keep-groups sleep 612 </dev/null >/dev/null 2>&1 &); true`);
-                assert.ok(shOk(`pgrep -U ${name} -f 'sleep 612$' >/dev/null && pgrep -u ${name} -f 'sleep 611$' >/dev/null`), "both processes run");
+                // setsid returns before setpriv has exec'd sleep: wait for both (a busy machine took longer than one pgrep).
+                assert.ok(shOk(`for i in $(seq 100); do pgrep -U ${name} -f 'sleep 612$' >/dev/null && pgrep -u ${name} -f 'sleep 611$' >/dev/null && exit 0; sleep 0.1; done; exit 1`), "both processes run");
                 await p.delete(name, outs);
                 assert.equal(shOk(`id ${name}`), false);
                 assert.equal(shOk("pgrep -f 'sleep 61[12]$' >/dev/null"), false, "the user's processes are gone");

@@ -15,6 +15,7 @@ CTR_MAC=${CTR_MAC:-02:00:c6:12:4d:02}              # fixed, so a stale ARP entry
 NFT_TABLE=${NFT_TABLE:-$(printf '%s' "$NAME" | tr -c 'a-zA-Z0-9_' _)_guard}
 TH_LABEL=hotstack.testhost                         # marks the container/network as ours
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}
+CPU_SHARES=${CPU_SHARES:-}                         # the container's CPU weight (podman --cpu-shares); CI favours its critical path
 TH_HOSTNAME=hotstack-test
 
 # podman run/start/restart leave conmon running: it must not inherit the scripts' lock fds

@@ -100,7 +100,7 @@ if [ "$state" = absent ]; then
   printf '127.0.0.1 localhost\n127.0.1.1 %s\n%s %s\n' "$TH_HOSTNAME" "$GW_IP" "$(th_mirror_host)" > "$TH/ctr/hosts"
   podman run -d --name "$NAME" --hostname "$TH_HOSTNAME" --label "$TH_LABEL=1" \
     --runtime runc --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
-    --privileged --systemd=always --stop-timeout "$STOP_TIMEOUT" \
+    --privileged --systemd=always --stop-timeout "$STOP_TIMEOUT" ${CPU_SHARES:+--cpu-shares "$CPU_SHARES"} \
     --network "$NET" --ip "$CTR_IP" --mac-address "$CTR_MAC" --dns 127.0.0.53 \
     -v "$TH/ctr/hosts:/etc/hosts" \
     -v /dev/null:/etc/systemd/system/systemd-remount-fs.service:ro \
