@@ -88,7 +88,7 @@ describe("renderQuadlet", () => {
         // The check's own bound (hotstack-health) is the unit's HealthTimeout, not the script's 5 s default.
         assert.match(q, /^HealthTimeout=10s$/m);
         assert.match(q, /^Environment=HOTSTACK_HEALTH_TIMEOUT=10$/m);
-        assert.match(q, /^ExecStartPost=\/usr\/local\/libexec\/hotstack-os\/wait-healthy hotstack-os-keystone 300$/m);
+        assert.match(q, /^ExecStartPost=\/usr\/local\/libexec\/hotstack-os\/wait-healthy hotstack-os-keystone 600$/m);
         assert.match(q, /^After=hotstack-os-fabric\.service hotstack-os-mariadb\.service/m);
         assert.match(q, /^WantedBy=hotstack-os\.target$/m);
     });
