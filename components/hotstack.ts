@@ -16,7 +16,7 @@ import { NetworkFabric } from "./network-fabric";
 import { PostSetup } from "./post-setup";
 import { computePreflightRequirements, preflightRequirements } from "./preflight-plan";
 import { Secrets } from "./secrets";
-import { catalogUrls, forPeople, servicesIn, versionPackagesByImage, versionSources } from "./services/catalogue";
+import { catalogUrls, forPeople, servicesIn, openstackLayer, versionPackagesByImage, versionSources } from "./services/catalogue";
 import { serviceContext } from "./services/context";
 import { STATS_PORT } from "./services/haproxy";
 import { serviceSpecs, startAfter } from "./services/index";
@@ -140,12 +140,17 @@ export class HotStack extends pulumi.ComponentResource {
         const kvmGid = facts.kvmGid.apply(String);
         const sources = versionSources(specs.map((sp) => sp.name));
         const versionsOf = versionPackagesByImage(specs.map((sp) => sp.name));
+        const layer = openstackLayer(specs.map((sp) => sp.name));
         const images = new Images("images", {
             config, needed: [...new Set(specs.map((sp) => sp.image))], versionsOf,
             // Images that only containers for people run.
             last: [...new Set(specs.map((sp) => sp.image))].filter((i) => specs.every((sp) => sp.image !== i || forPeople(sp.name))),
-            // The layer under nova makes the kvm group (before udev's sysusers can take the GID).
-            extraArgs: { "openstack-services": { KVM_GID: kvmGid }, nova: { KVM_GID: kvmGid } },
+            extraArgs: {
+                // The layer under nova makes the kvm group (before udev's sysusers can take the GID),
+                // and installs every running OpenStack service's packages in one apt run.
+                openstack: { KVM_GID: kvmGid, OPENSTACK_PACKAGES: layer.packages.join(" "), OPENSTACK_DEBS: layer.debs.join(" ") },
+                nova: { KVM_GID: kvmGid },
+            },
         }, after);
         const secrets = new Secrets("secrets", { config, needed: [...new Set(specs.flatMap((sp) => sp.secrets ?? []))] }, after);
         const runtime = new ServiceRuntime("runtime", { ...child, dependsOn: [host.packages, host.fabric] });

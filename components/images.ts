@@ -1,7 +1,10 @@
 // Images: one ContainerImage per Containerfile directory in assets/images, built on the host in
 // dependency order (base first: every other image builds on its layers). Each image's context
 // is its own directory plus shared/, so touching one Containerfile rebuilds that image alone
-// (and the images built on it).
+// (and the images built on it). The OpenStack services' Debian packages are installed by one apt
+// run, in the openstack layer (build argument OPENSTACK_PACKAGES: the running services'
+// layerPackages); their own images add files only. The price: a package change to one of them
+// rebuilds that layer and every image on it, and restarts every OpenStack service.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,12 +22,11 @@ export const IMAGE_PARENTS: Record<string, string | undefined> = {
     openstack: "base",
     keystone: "openstack",
     placement: "openstack",
-    "openstack-services": "openstack",
-    glance: "openstack-services",
-    nova: "openstack-services",
-    neutron: "openstack-services",
-    cinder: "openstack-services",
-    heat: "openstack-services",
+    glance: "openstack",
+    nova: "openstack",
+    neutron: "openstack",
+    cinder: "openstack",
+    heat: "openstack",
     dashboard: "openstack",
 };
 
@@ -34,9 +36,9 @@ export const IMAGE_PARENTS: Record<string, string | undefined> = {
  * placement and neutron gate nova's chain of six units; glance, cinder and heat have nothing
  * waiting on them but post-setup; nothing waits on the dashboard.
  */
-export const BUILD_ORDER = ["base", "infra", "openstack", "keystone", "placement", "openstack-services", "ovn", "neutron", "nova", "glance", "cinder", "heat", "dashboard"];
+export const BUILD_ORDER = ["base", "infra", "openstack", "keystone", "placement", "ovn", "neutron", "nova", "glance", "cinder", "heat", "dashboard"];
 
-/** The build argument that names an image's parent: HOTSTACK_<PARENT>, e.g. HOTSTACK_OPENSTACK_SERVICES. */
+/** The build argument that names an image's parent: HOTSTACK_<PARENT>, e.g. HOTSTACK_OPENSTACK. */
 const parentBuildArg = (parent: string) => `HOTSTACK_${parent.toUpperCase().replace(/-/g, "_")}`;
 
 /** Every file below a directory, relative to ASSETS, sorted. */

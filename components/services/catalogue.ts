@@ -91,6 +91,16 @@ export function versionSources(running: string[], services: readonly ServiceDesc
     return out;
 }
 
+/**
+ * What the shared OpenStack layer installs for the containers that run (sorted, each once): the
+ * layer packages of every service with a container among them, and the packages it only fetches.
+ */
+export function openstackLayer(running: string[], services: readonly ServiceDescriptor[] = ALL_SERVICES): { packages: string[]; debs: string[] } {
+    const runs = services.filter((s) => s.containers.some((c) => running.includes(c.name)));
+    const union = (pick: (s: ServiceDescriptor) => string[] | undefined) => [...new Set(runs.flatMap((s) => pick(s) ?? []))].sort();
+    return { packages: union((s) => s.layerPackages), debs: union((s) => s.layerDebs) };
+}
+
 /** The packages each image reports (image → its services' packages), for the containers that run. */
 export function versionPackagesByImage(running: string[], services: readonly ServiceDescriptor[] = ALL_SERVICES): Record<string, string[]> {
     const out: Record<string, string[]> = {};

@@ -13,6 +13,7 @@ export const CINDER: ServiceDescriptor = {
     name: "cinder",
     set: "full",
     versionPackage: "python3-cinder",
+    layerPackages: ["cinder-api", "cinder-scheduler", "cinder-volume", "nfs-common", "qemu-utils"],
     containers: [
         {
             name: "cinder-api", image: "cinder", role: "controller", order: 100, address: { key: "cinderApiIp", default: "172.31.0.41" },

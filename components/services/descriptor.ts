@@ -68,6 +68,15 @@ export interface ServiceDescriptor {
     containers: ContainerFacts[];
     /** The Debian package whose installed version is this service's version (`openstackVersions`, `npm run status -- --versions`). */
     versionPackage: string;
+    /**
+     * Debian packages its image needs, installed with every other running service's by the one
+     * apt run of the shared OpenStack layer (assets/images/openstack, components/images.ts); its
+     * own image then only adds files. Absent: its image installs its own (not an OpenStack layer
+     * service, or one that can be switched off without rebuilding that layer).
+     */
+    layerPackages?: string[];
+    /** Packages the layer fetches without installing, for its image to unpack parts of (nova: noVNC's web files). */
+    layerDebs?: string[];
     /** A page for people, not an API the cloud uses: post-setup does not wait for it. */
     forPeople?: boolean;
     /** Its public name, <name>.hotstack-os.local, resolving to HAProxy (dnsmasq and /etc/hosts). */

@@ -9,6 +9,7 @@ export const GLANCE: ServiceDescriptor = {
     name: "glance",
     set: "full",
     versionPackage: "python3-glance",
+    layerPackages: ["glance-api"],
     containers: [{
         name: "glance", image: "glance", role: "controller", order: 70, address: { key: "glanceIp", default: "172.31.0.12" },
         hostname: "glance", aliases: ["glance"], secrets: API_SECRETS, wants: ["mariadb", "keystone", "dnsmasq"], after: ["haproxy"],

@@ -15,6 +15,8 @@ export const HEAT: ServiceDescriptor = {
     name: "heat",
     set: "full",
     versionPackage: "python3-heat",
+    // Not heat-api: Debian's uwsgi wrapper; gunicorn serves heat.wsgi.api from python3-heat.
+    layerPackages: ["heat-common", "heat-engine"],
     containers: [
         {
             name: "heat-api", image: "heat", role: "controller", order: 110, address: { key: "heatApiIp", default: "172.31.0.51" },

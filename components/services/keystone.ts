@@ -11,6 +11,7 @@ export const KEYSTONE: ServiceDescriptor = {
     name: "keystone",
     set: "identity",
     versionPackage: "python3-keystone",
+    layerPackages: ["python3-keystone"],
     containers: [{
         name: "keystone", image: "keystone", role: "controller", order: 60, address: { key: "keystoneIp", default: "172.31.0.11" },
         hostname: "keystone", aliases: ["keystone"], addHosts: ["keystone"], secrets: ["ADMIN_PASSWORD", "DB_PASSWORD"],

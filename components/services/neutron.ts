@@ -12,6 +12,9 @@ export const NEUTRON: ServiceDescriptor = {
     name: "neutron",
     set: "full",
     versionPackage: "python3-neutron",
+    // openvswitch-common: the ML2/OVN driver runs ovsdb-client; iptables: the metadata extension
+    // runs iptables-save/-restore in each ovnmeta-* namespace (assets/images/neutron/Containerfile).
+    layerPackages: ["iptables", "neutron-common", "neutron-ovn-agent", "openvswitch-common"],
     containers: [
         {
             name: "neutron-server", image: "neutron", role: "controller", order: 140, address: { key: "neutronServerIp", default: "172.31.0.32" },

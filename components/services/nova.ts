@@ -20,6 +20,10 @@ export const NOVA: ServiceDescriptor = {
     name: "nova",
     set: "full",
     versionPackage: "python3-nova",
+    // Without Debian's nova-compute/nova-consoleproxy: their hypervisor and nodejs dependencies
+    // are not used in the container (assets/images/nova/Containerfile).
+    layerPackages: ["genisoimage", "libvirt-clients", "nfs-common", "nova-common", "nova-conductor", "nova-scheduler", "python3-libvirt", "python3-websockify", "qemu-utils", "sysfsutils"],
+    layerDebs: ["novnc"],
     containers: [
         {
             name: "nova-api", image: "nova", role: "controller", order: 120, address: address("novaApiIp", 21), hostname: "nova", aliases: ["nova"],

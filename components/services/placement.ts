@@ -9,6 +9,7 @@ export const PLACEMENT: ServiceDescriptor = {
     name: "placement",
     set: "full",
     versionPackage: "python3-placement",
+    layerPackages: ["placement-common"],
     containers: [{
         name: "placement", image: "placement", role: "controller", order: 80, address: { key: "placementIp", default: "172.31.0.13" },
         hostname: "placement", aliases: ["placement"], secrets: API_SECRETS, wants: ["mariadb", "keystone", "dnsmasq"], after: ["haproxy"],

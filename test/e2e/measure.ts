@@ -5,12 +5,16 @@
 import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseConfig } from "../../components/config";
 import { ASSETS } from "../../components/images";
+import { openstackLayer } from "../../components/services/catalogue";
+import { serviceContext } from "../../components/services/context";
+import { serviceSpecs } from "../../components/services/index";
 import { TH, onHost } from "../support/testhost";
 
-/** Every package the images' Containerfiles install with apt-get (the union, sorted). */
+/** Every package the images install with apt-get: their Containerfiles' and the whole cloud's OpenStack layer's (the union, sorted). */
 export function imagePackages(): string[] {
-    const packages = new Set<string>();
+    const packages = new Set<string>(openstackLayer(serviceSpecs(serviceContext(parseConfig({}))).map((s) => s.name)).packages);
     for (const dir of fs.readdirSync(ASSETS)) {
         const file = path.join(ASSETS, dir, "Containerfile");
         if (!fs.existsSync(file)) continue;

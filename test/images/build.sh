@@ -4,15 +4,16 @@
 #
 #   base -> infra
 #        -> ovn
-#        -> openstack -> keystone, placement, dashboard
-#                     -> openstack-services -> glance, nova, neutron, cinder, heat
+#        -> openstack -> keystone, placement, glance, nova, neutron, cinder, heat, dashboard
 #        -> wrappers-test (test/images/wrappers-test: wrapper proof image, optional)
+# The openstack layer installs the packages of the whole cloud's OpenStack services (their
+# descriptors' layerPackages, as the program passes them).
 #
-# Usage: test/images/build.sh [image...]     (default: all thirteen images, in that order)
+# Usage: test/images/build.sh [image...]     (default: all twelve images, in that order)
 # Env:   HSIMG_TAG_PREFIX   tag prefix       (default localhost/hsimgtest-, tag :latest)
 #        BASE_IMAGE         FROM of base     (default docker.io/library/debian:trixie-slim)
 #        HSIMG_LOG_DIR      build logs       (default /var/tmp/hotstack-images-dev/logs)
-#        HSIMG_KVM_GID      KVM_GID of openstack-services and nova (default: GID of this host's kvm group)
+#        HSIMG_KVM_GID      KVM_GID of openstack and nova (default: GID of this host's kvm group)
 #        HSIMG_NO_CACHE=1   build without layer cache
 # Images not being built but needed as parents are taken from their tag.
 set -euo pipefail
@@ -25,18 +26,24 @@ base_image=${BASE_IMAGE:-docker.io/library/debian:trixie-slim}
 mkdir -p "$logdir"
 
 images=("$@")
-((${#images[@]})) || images=(base infra ovn openstack keystone placement dashboard openstack-services glance nova neutron cinder heat)
+((${#images[@]})) || images=(base infra ovn openstack keystone placement dashboard glance nova neutron cinder heat)
 
 declare -A parent=([base]="" [infra]=base [ovn]=base [openstack]=base [wrappers-test]=base)
 declare -A parent_arg=([infra]=HOTSTACK_BASE [ovn]=HOTSTACK_BASE [openstack]=HOTSTACK_BASE [wrappers-test]=HOTSTACK_BASE)
-for img in keystone placement dashboard openstack-services; do
+for img in keystone placement dashboard glance nova neutron cinder heat; do
     parent[$img]=openstack
     parent_arg[$img]=HOTSTACK_OPENSTACK
 done
-for img in glance nova neutron cinder heat; do
-    parent[$img]=openstack-services
-    parent_arg[$img]=HOTSTACK_OPENSTACK_SERVICES
-done
+# The openstack layer's packages: what the program passes for the default (full) cloud.
+layer() {
+    (cd "$here/../.." && node -r ts-node/register/transpile-only -e '
+        const { parseConfig } = require("./components/config");
+        const { serviceContext } = require("./components/services/context");
+        const { serviceSpecs } = require("./components/services/index");
+        const { openstackLayer } = require("./components/services/catalogue");
+        const l = openstackLayer(serviceSpecs(serviceContext(parseConfig({}))).map((s) => s.name));
+        console.log(l[process.argv[1]].join(" "));' "$1")
+}
 kvm_gid=${HSIMG_KVM_GID:-$(getent group kvm | cut -d: -f3)}
 declare -A id secs
 
@@ -59,10 +66,11 @@ build_one() {
     else
         args+=(--build-arg "BASE_IMAGE=$base_image")
     fi
-    if [[ $img == nova || $img == openstack-services ]]; then
+    if [[ $img == nova || $img == openstack ]]; then
         [[ $kvm_gid =~ ^[0-9]+$ ]] || { echo "$img needs KVM_GID: no kvm group on this host, set HSIMG_KVM_GID" >&2; exit 1; }
         args+=(--build-arg "KVM_GID=$kvm_gid")
     fi
+    [[ $img != openstack ]] || args+=(--build-arg "OPENSTACK_PACKAGES=$(layer packages)" --build-arg "OPENSTACK_DEBS=$(layer debs)")
     [[ ${HSIMG_NO_CACHE:-0} == 1 ]] && args+=(--no-cache)
     echo "==> building $img (log: $logdir/$img.log)${p:+, $p=${pid:0:12}}"
     start=$(date +%s)

@@ -75,7 +75,7 @@ describe("program graph (setMocks)", () => {
             "ovn-controller", "ovn-northd", "placement", "rabbitmq",
         ]);
         assert.deepEqual(ofType("ContainerImage").map((c) => c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, "")).sort(),
-            ["base", "cinder", "dashboard", "glance", "heat", "infra", "keystone", "neutron", "nova", "openstack", "openstack-services", "ovn", "placement"]);
+            ["base", "cinder", "dashboard", "glance", "heat", "infra", "keystone", "neutron", "nova", "openstack", "ovn", "placement"]);
         assert.deepEqual(ofType("PodmanSecret").map((c) => c.inputs.name).sort(), ["admin-password", "dashboard-secret-key", "db-password", "heat-auth-key", "mysql-root-password", "rabbitmq-password", "service-password"].map((n) => `hotstack-os-${n}`));
         const keystone = ofType("ContainerService").find((c) => c.inputs.name === "keystone")!.inputs;
         assert.match(keystone.content, /^Image=0{56}/m, "image by ID");
@@ -90,12 +90,19 @@ describe("program graph (setMocks)", () => {
         const ks = ofType("ContainerImage").find((c) => c.inputs.name.includes("-keystone:"))!.inputs;
         assert.deepEqual(Object.keys(ks.buildArgs), ["HOTSTACK_OPENSTACK"]);
         assert.ok(ks.files.every((f: string) => f.startsWith("keystone/") || f.startsWith("shared/")), "only its own files and shared/");
-        // glance, nova, neutron, cinder and heat build on the layer of the libraries they share.
-        for (const i of ["glance", "nova", "neutron", "cinder", "heat"]) {
+        // Every OpenStack service image builds on the one layer that installs all their packages.
+        for (const i of ["placement", "glance", "nova", "neutron", "cinder", "heat", "dashboard"]) {
             const img = ofType("ContainerImage").find((c) => c.inputs.name.includes(`-${i}:`))!.inputs;
-            assert.deepEqual(Object.keys(img.buildArgs).filter((k) => k !== "KVM_GID"), ["HOTSTACK_OPENSTACK_SERVICES"], `${i} builds on openstack-services`);
-            assert.match(img.buildArgs.HOTSTACK_OPENSTACK_SERVICES, /services$/, `${i}: the mock ID of openstack-services`);
+            assert.deepEqual(Object.keys(img.buildArgs).filter((k) => k !== "KVM_GID"), ["HOTSTACK_OPENSTACK"], `${i} builds on openstack`);
         }
+        const layer = ofType("ContainerImage").find((c) => c.inputs.name.includes("-openstack:"))!.inputs;
+        assert.deepEqual(layer.buildArgs.OPENSTACK_PACKAGES.split(" "), [
+            "cinder-api", "cinder-scheduler", "cinder-volume", "genisoimage", "glance-api", "heat-common", "heat-engine", "iptables", "libvirt-clients", "neutron-common",
+            "neutron-ovn-agent", "nfs-common", "nova-common", "nova-conductor", "nova-scheduler", "openvswitch-common", "placement-common", "python3-keystone",
+            "python3-libvirt", "python3-websockify", "qemu-utils", "sysfsutils",
+        ], "the running services' packages, each once, sorted: one apt run");
+        assert.equal(layer.buildArgs.OPENSTACK_DEBS, "novnc", "nova's noVNC web files are fetched there, not installed");
+        assert.equal(layer.buildArgs.KVM_GID, "993", "the layer makes the kvm group with the host's gid");
         // Each image reports the version of the package of each service it runs (openstackVersions).
         // (one ImageVersions beside each image that runs a service: asking for a package never touches the image)
         const versionsOf = Object.fromEntries(ofType("ImageVersions").map((c) => [c.inputs.image, c.inputs.packages]));
@@ -113,7 +120,7 @@ describe("program graph (setMocks)", () => {
         // Waiting builds take slots keystone first, heat last; every image has its own place.
         const priority = (i: string) => ofType("ContainerImage").find((c) => c.inputs.name.includes(`-${i}:`))!.inputs.priority;
         const order = ofType("ContainerImage").map((c) => c.inputs.name.replace(/^localhost\/hotstack-os-|:latest$/g, "")).sort((a, b) => priority(a) - priority(b));
-        assert.deepEqual(order, ["base", "infra", "openstack", "keystone", "placement", "openstack-services", "ovn", "neutron", "nova", "glance", "cinder", "heat", "dashboard"]);
+        assert.deepEqual(order, ["base", "infra", "openstack", "keystone", "placement", "ovn", "neutron", "nova", "glance", "cinder", "heat", "dashboard"]);
     });
 
     test("nova and OVN agree on the host name; nova talks to the hotstack session; qemu without KVM", () => {

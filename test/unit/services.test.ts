@@ -6,6 +6,7 @@ import { serviceContext } from "../../components/services/context";
 import { cpuSettings } from "../../components/services/nova";
 import { renderHaproxyConfig } from "../../components/services/haproxy";
 import { SERVICE_NAMES, serviceSpecs, startAfter } from "../../components/services/index";
+import { openstackLayer } from "../../components/services/catalogue";
 import { ResolvedSpec, macFor, podmanSecretName, quoteEnv, renderQuadlet, templateHostPath } from "../../components/services/service";
 
 const ctx = serviceContext(parseConfig({}));
@@ -167,5 +168,13 @@ describe("HAProxy", () => {
         const identity = serviceSpecs(serviceContext(parseConfig({ serviceSet: "identity" })));
         assert.deepEqual(identity.map((s) => s.name), ["mariadb", "rabbitmq", "memcached", "dnsmasq", "haproxy", "keystone"]);
         assert.deepEqual(identity.find((s) => s.name === "haproxy")!.publish, ["172.31.0.129:5000:5000", "172.31.0.129:8404:8404"]);
+        assert.deepEqual(openstackLayer(identity.map((s) => s.name)), { packages: ["python3-keystone"], debs: [] }, "its OpenStack layer installs keystone's package alone");
+    });
+    test("the OpenStack layer: the packages of the services that run, the dashboard's excepted (switching it off rebuilds nothing)", () => {
+        const all = serviceSpecs(serviceContext(parseConfig({}))).map((s) => s.name);
+        const noDashboard = serviceSpecs(serviceContext(parseConfig({ dashboard: "false" }))).map((s) => s.name);
+        assert.deepEqual(openstackLayer(noDashboard), openstackLayer(all));
+        assert.ok(!openstackLayer(all).packages.some((p) => /dashboard|horizon/.test(p)));
+        assert.deepEqual(openstackLayer(all.filter((n) => !n.startsWith("nova-"))).debs, [], "noVNC is fetched only for nova");
     });
 });
