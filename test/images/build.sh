@@ -7,7 +7,7 @@
 #        -> openstack -> keystone, placement, glance, nova, neutron, cinder, heat, dashboard
 #        -> wrappers-test (test/images/wrappers-test: wrapper proof image, optional)
 # The openstack layer installs the packages of the whole cloud's OpenStack services (their
-# descriptors' layerPackages, as the program passes them).
+# descriptors' layerPackages, as the program passes them: needs the repository's npm ci).
 #
 # Usage: test/images/build.sh [image...]     (default: all twelve images, in that order)
 # Env:   HSIMG_TAG_PREFIX   tag prefix       (default localhost/hsimgtest-, tag :latest)

@@ -9,6 +9,7 @@ import {
     publicServiceNames, rabbitmqUsers,
 } from "../../components/services/catalogue";
 import { ServiceDescriptor } from "../../components/services/descriptor";
+import { IMAGE_PARENTS } from "../../components/images";
 import { serviceSpecs } from "../../components/services/index";
 import { serviceContext } from "../../components/services/context";
 
@@ -58,6 +59,14 @@ describe("service descriptors", () => {
         const spec = serviceSpecs(serviceContext(parseConfig({}))).find((s) => s.name === "mariadb")!;
         assert.equal(spec.env!.MARIADB_DATABASES, databases().join(" "));
         assert.ok(spec.secrets!.includes("DB_PASSWORD"));
+    });
+
+    test("an image on the openstack layer gets its packages there, unless a switch can remove its service (the layer stays put)", () => {
+        for (const d of ALL_SERVICES) {
+            const onLayer = [...new Set(d.containers.map((c) => c.image))].filter((i) => IMAGE_PARENTS[i] === "openstack");
+            if (onLayer.length === 0) assert.equal(d.layerPackages, undefined, `${d.name}: its image is not on the layer`);
+            else assert.ok((d.layerPackages?.length ?? 0) > 0 || d.enabled !== undefined, `${d.name}: ${onLayer.join(", ")} builds on the openstack layer: layerPackages or its own apt run (switchable)`);
+        }
     });
 
     test("role: compute containers are those that run once per compute host", () => {
