@@ -57,7 +57,9 @@ have=$(podman network inspect -f '{{range .Subnets}}{{.Subnet}} {{end}}' "$NET")
 th_nft_guard
 
 # An existing container is started (or repaired when it runs but does not answer); if ssh does not
-# come up within WAIT_SSH_EXISTING seconds it is replaced by a new one.
+# come up within WAIT_SSH_EXISTING seconds (300: under CI's load a stopped one took 79 s, and a
+# replacement is another machine, new machine-id, which the program rightly refuses as the same
+# host) it is replaced by a new one.
 if [ "$state" != absent ]; then
   T0=$(th_now)
   [ "$(th_image_build_id)" = "$(th_build_id)" ] || th_log "note: rootfs was rebuilt; start.sh --fresh uses it"
@@ -66,7 +68,7 @@ if [ "$state" != absent ]; then
   up=
   if [ "$state" = running ] || podman start "$NAME" >/dev/null; then
     ip neigh flush dev "$(th_bridge)" 2>/dev/null || true   # a stale ARP entry for the container IP
-    if (th_plumb) && WAIT_SSH=${WAIT_SSH_EXISTING:-60} th_ssh_within; then up=1; fi
+    if (th_plumb) && WAIT_SSH=${WAIT_SSH_EXISTING:-300} th_ssh_within; then up=1; fi
   fi
   [ -n "$up" ] || th_replace "it did not come up"
 fi
