@@ -252,8 +252,12 @@ async function main(): Promise<void> {
         const out = run1.outputs;
         // Test tooling (not the product), installed while the checks below run: after run 1, so
         // that its apt never meets the product's package installs on the host.
-        log("test tooling on the test host, in the background: tempest");
-        const tempestInstalled = onHostInBackground("export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends tempest", "/var/tmp/tempest-install.log");
+        // TEMPEST=0 (CI: its time) leaves tempest out; the smoke stays the acceptance.
+        const withTempest = process.env.TEMPEST !== "0";
+        const tempestInstalled = withTempest
+            ? onHostInBackground("export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends tempest", "/var/tmp/tempest-install.log")
+            : Promise.resolve();
+        if (withTempest) log("test tooling on the test host, in the background: tempest");
         tempestInstalled.catch(() => undefined); // awaited (and its failure reported) before tempest
 
         await checks.step("what runs: the openstackVersions output and npm run status -- --versions agree, a Debian version for every service", async () => {
@@ -483,8 +487,9 @@ async function main(): Promise<void> {
         await closeAllConnections();
 
         // ---- tempest: any failure or error fails the run ----------------------------------------
-        log("tempest: API smoke subset (identity, compute, network, image, volume)");
-        await checks.step("tempest", async () => {
+        if (withTempest) log("tempest: API smoke subset (identity, compute, network, image, volume)");
+        else fig.tempest_passed = fig.tempest_failed = "skipped(TEMPEST=0)";
+        if (withTempest) await checks.step("tempest", async () => {
             await tempestInstalled;
             onHost("[ -d /root/tempest/etc ] || tempest init --name hotstack /root/tempest >/dev/null");
             putFile("/root/tempest/etc/tempest.conf", tempestConf(ids, out.adminPassword));
