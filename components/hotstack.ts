@@ -138,9 +138,10 @@ export class HotStack extends pulumi.ComponentResource {
         const specs = serviceSpecs(ctx, ovmfDir).filter((sp) => onMain.includes(sp.name));
         // nova's root must carry the host's kvm gid to reach the libvirt session socket (group kvm).
         const kvmGid = facts.kvmGid.apply(String);
-        const sources = versionSources(specs.map((sp) => sp.name));
-        const versionsOf = versionPackagesByImage(specs.map((sp) => sp.name));
-        const layer = openstackLayer(specs.map((sp) => sp.name));
+        const running = specs.map((sp) => sp.name);
+        const sources = versionSources(running);
+        const versionsOf = versionPackagesByImage(running);
+        const layer = openstackLayer(running);
         const images = new Images("images", {
             config, needed: [...new Set(specs.map((sp) => sp.image))], versionsOf,
             // Images that only containers for people run.

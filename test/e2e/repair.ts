@@ -4,9 +4,9 @@
 //   run converges (called by resilience.ts, identity set: the builds interrupted are base's, the
 //   first of any set);
 // - on the full service set (called by cloud.ts): units stopped by hand (an API and an infra
-//   service) and a rendered config file edited by hand: one run succeeds (the refresh keeps the cloud objects it cannot read through the
-//   stopped API), restarts exactly the stopped units, puts the file back, and every post-setup
-//   object keeps its id; the run after it changes nothing.
+//   service) and a rendered config file edited by hand: one run succeeds (the refresh keeps the
+//   cloud objects it cannot read through the stopped API), restarts exactly the stopped units,
+//   puts the file back, and every post-setup object keeps its id; the run after it changes nothing.
 import * as path from "node:path";
 import { HarnessOptions, changeCount, loadState } from "../harness/engine";
 import { onHost } from "../support/testhost";
