@@ -93,18 +93,37 @@ function runId(): string {
  * mounted in storage and, where it was killed alone, the RUN step running: seen with podman 4.3;
  * where nested containers share one cgroup, as on the cgroup v1 test host, such a leftover can
  * kill the next build's steps, "container exited on killed"). Killed if it has not exited in 10 s.
- * Children are read from /proc/PID/task/TID/children (no procps needed).
+ * The tree is walked again until a walk finds nobody new: a process forks between the moment its
+ * children are read and the moment it is frozen. Children are read from
+ * /proc/PID/task/TID/children (no procps needed).
+ *
+ * `stop_holders FILE`: kills what a gone build left holding its slot. Everything a build starts
+ * inherits the slot's locked descriptor, so a process that escaped its build's tree (seen once in
+ * CI: a build interrupted as its first RUN step started, and every later build waited for the slot
+ * for an hour) still holds the slot. Holders are the processes with FILE open in two looks a
+ * second apart (a waiting build opens it for a moment only), never one waiting in the queue.
  */
 const STOP_TREE = [
     "stop_tree() {",
-    '  kill -STOP "$1" 2>/dev/null; new=$1; kids=""',
-    '  while [ -n "$new" ]; do',
-    "    new=$(for p in $new; do cat /proc/$p/task/*/children 2>/dev/null; done)",
-    '    [ -n "$new" ] && kill -STOP $new 2>/dev/null; kids="$kids $new"',
+    '  kill -STOP "$1" 2>/dev/null; kids=""; seen=x',
+    '  while [ "$seen" != "$kids" ]; do',
+    '    seen=$kids; new=$1',
+    '    while [ -n "$new" ]; do',
+    "      new=$(for p in $new; do cat /proc/$p/task/*/children 2>/dev/null; done)",
+    '      for p in $new; do case " $kids " in *" $p "*) ;; *) kill -STOP "$p" 2>/dev/null; kids="$kids $p";; esac; done',
+    "    done",
     "  done",
     '  [ -n "${kids# }" ] && kill -KILL $kids 2>/dev/null; kill -CONT "$1" 2>/dev/null',
     '  i=0; while kill -0 "$1" 2>/dev/null && [ "$i" -lt 20 ]; do sleep 0.5; i=$((i + 1)); done',
     '  kill -KILL "$1" 2>/dev/null; return 0',
+    "}",
+    'holders() { find /proc/[0-9]*/fd -maxdepth 1 -lname "$1" 2>/dev/null | cut -d/ -f3 | sort -u; }',
+    "stop_holders() {",
+    '  queued=$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$q/*" 2>/dev/null | cut -d/ -f3 | sort -u)',
+    '  first=$(holders "$1"); sleep 1; left=""',
+    '  for p in $(holders "$1"); do echo "$first" | grep -qFx "$p" && ! echo "$queued" | grep -qFx "$p" && [ "$p" != "$$" ] && left="$left $p"; done',
+    '  [ -z "$left" ] || kill -KILL $left 2>/dev/null',
+    '  echo $left',
     "}",
 ];
 
@@ -179,6 +198,7 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
     const script = [
         "set -u",
         ...STOP_TREE,
+        'suspect=""',
         `name=${sh(p.name)}; short=${sh(short)}; run=${sh(runId())}`,
         `slots=${p.parallel}; prio=${p.priority ?? 100}; lockdir=/run/lock; q="$lockdir/hotstack-os-build.queue"; mkdir -p "$q"`,
         // A build of this same image that an earlier run left behind (its connection lingers, or
@@ -204,13 +224,23 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         '    n=${t##*/}; [ -e "$t" ] && [ "$n" != "$prio.$$" ] || continue',
         '    if flock -n "$t" true; then rm -f "$t"; elif [ "${n%%.*}" -lt "$prio" ]; then ahead=$((ahead + 1)); fi',
         "  done",
-        '  if [ "$ahead" -eq 0 ]; then for i in $(seq "$slots"); do slot="$lockdir/hotstack-os-build.$i"; exec 9>>"$slot"; if flock -n 9; then break 2; fi; done; fi',
-        '  if [ $((waited % 30)) -eq 2 ]; then',
-        '    held=""; for i in $(seq "$slots"); do f="$lockdir/hotstack-os-build.$i"; ! flock -n "$f" true 2>/dev/null && read -r hs hp hr ht 2>/dev/null < "$f" && [ -n "$ht" ] || continue; [ "$hr" = "$run" ] && who=this || who="an earlier"; held="$held; slot $i: $hs from $who run, $(( $(date +%s) - ht )) s"; done',
-        '    echo "PROGRESS waiting for a build slot ($waited s, $ahead needed sooner$held)" >&2',
+        '  if [ "$ahead" -eq 0 ]; then for i in $(seq "$slots"); do slot="$lockdir/hotstack-os-build.$i"; exec 9>>"$slot"; if flock -n 9; then break 2; fi; exec 9>&-; done; fi',
+        // Every 10 s: a held slot whose recorded holder (the build's shell, then podman) is gone
+        // twice in a row was left held by processes that escaped a build: they are stopped.
+        '  if [ $((waited % 10)) -eq 2 ]; then',
+        '    held=""; stale=""; for i in $(seq "$slots"); do f="$lockdir/hotstack-os-build.$i"; ! flock -n "$f" true 2>/dev/null && read -r hs hp hr ht 2>/dev/null < "$f" && [ -n "$ht" ] || continue',
+        '      [ "$hr" = "$run" ] && who=this || who="an earlier"; held="$held; slot $i: $hs from $who run, $(( $(date +%s) - ht )) s"',
+        '      kill -0 "$hp" 2>/dev/null && continue; stale="$stale $i.$hp.$ht"',
+        '      case " $suspect " in *" $i.$hp.$ht "*) ;; *) continue;; esac',
+        '      gone=$(stop_holders "$f"); [ -z "$gone" ] || echo "PROGRESS slot $i was still held after its build of $hs from $who run ended: stopped what it left holding it (pids $gone)" >&2',
+        "    done; suspect=$stale",
+        '    [ $((waited % 30)) -ne 2 ] || echo "PROGRESS waiting for a build slot ($waited s, $ahead needed sooner$held)" >&2',
         "  fi",
         "  printf '\\0' >&2; waited=$((waited + 1)); sleep 1",
         "done",
+        // The slot names its holder at once (this shell until podman runs): a waiting build
+        // judges a slot whose holder is gone.
+        'printf "%s %s %s %s\\n" "$short" "$$" "$run" "$(date +%s)" > "$slot"',
         'rm -f "$q/$prio.$$"; exec 8>&-',
         'ctx=$(mktemp -d /var/tmp/hotstack-os-build.XXXXXX); log="$ctx.log"',
         // dash skips EXIT traps on signals: a build whose connection is gone cleans up on its SIGPIPE.
@@ -222,7 +252,7 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         'printf "%s %s %s\\n" "$pid" "$run" "$(date +%s)" > "$mark"; printf "%s %s %s %s\\n" "$short" "$pid" "$run" "$(date +%s)" > "$slot"; exec 9>&-',
         // Tied to the connection: a NUL heartbeat every 2 s; when the write fails (the run was
         // killed, the connection dropped) the build and its steps are stopped.
-        "( trap '' PIPE; while kill -0 \"$pid\" 2>/dev/null; do sleep 2 </dev/null >/dev/null 2>&1; printf '\\0' >&2 2>/dev/null || { stop_tree \"$pid\"; exit 0; }; done ) & tether=$!",
+        "( trap '' PIPE; while kill -0 \"$pid\" 2>/dev/null; do sleep 2 </dev/null >/dev/null 2>&1; printf '\\0' >&2 2>/dev/null || { stop_tree \"$pid\"; stop_holders \"$slot\" >/dev/null; exit 0; }; done ) & tether=$!",
         'tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | grep --line-buffered -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" | sed -u "s/^/PROGRESS /" >&2',
         'rc=0; wait "$pid" || rc=$?',
         // The mark is this build's unless a later run's build of the same image took it over.

@@ -149,12 +149,15 @@ export async function identityChecks(s: IdentityStack, checks: Checks): Promise<
     await closeAllConnections();
 
     let before = unitStarts();
+    const optSince = onHost("date +%s").trim();
     s.config.tokenExpiration = s.config.tokenExpiration === "7200" ? "3600" : "7200";
     const optRun = await converge(`keystone option (token expiration -> ${s.config.tokenExpiration})`, s.opts(), s.work.program);
     const changed = optRun.steps.filter((st) => !st.type.startsWith("pulumi:providers:")).map((st) => st.urn.split("::").pop()).sort();
     const restartedOnOption = restartedSince(before);
     expect(JSON.stringify(changed) === JSON.stringify(["keystone-container", "keystone-keystone.conf"]), `only keystone's config and unit change: ${changed.join(", ")}`);
     expect(JSON.stringify(restartedOnOption) === JSON.stringify(["keystone"]), `only keystone restarted: ${restartedOnOption.join(", ")}`);
+    const syncLines = onHost(`journalctl -q -o cat -u hotstack-os-keystone.service --since @${optSince} | grep -E 'db_sync|schema'`, { allowFailure: true }).trim();
+    expect(/at the installed schema: skipped keystone_manage db_sync/.test(syncLines), `keystone's restart skipped its db_sync (the schema was current): ${syncLines.split("\n").slice(-2).join(" | ") || "no sync line"}`);
 
     // Touch the copy's Containerfile, never the repository's.
     const containerfile = path.join(s.work.dir, "assets", "images", "keystone", "Containerfile");

@@ -17,9 +17,11 @@ import { restartedUnits, unitStarts } from "./measure";
 const PROGRAM = path.resolve(__dirname, "../../index.ts");
 type Figures = Record<string, string | number>;
 
-/** Image builds alive on the test host: podman build processes, and RUN steps (processes in a buildah cgroup). */
+/** Image builds alive on the test host: podman build processes, RUN steps (processes in a buildah
+ *  cgroup), and build slots still held (by whatever inherited a build's lock). */
 export function buildsOnHost(): string[] {
     const out = onHost([
+        "for f in /run/lock/hotstack-os-build.[0-9]*; do [ -e \"$f\" ] && ! flock -n \"$f\" true && echo \"build slot held: $f ($(cat \"$f\"))\"; done",
         "for p in $(pgrep -x podman); do c=$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null); case \"$c\" in *' build '*) echo \"podman build $p: $(echo \"$c\" | grep -o -- '-t [^ ]*')\";; esac; done",
         "for f in $(grep -ls buildah-buildah /proc/[0-9]*/cgroup); do p=${f#/proc/}; p=${p%/cgroup}; echo \"build step $p: $(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-80)\"; done",
         "true",

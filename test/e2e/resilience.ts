@@ -19,7 +19,7 @@ import { loadBaseImage, onHost, onHostOk, startTestHost, stopTestHost } from "..
 import { Checks } from "./checks";
 import { converge, destroyFresh, figures, killedRun, log, rmState, stateFile, testStackConfig, workCopy } from "./common";
 import { destroyLeftovers, expectProgress, identityChecks, installDig, leaks, passwords as generatedPasswords, SERVICES, tokenWorks } from "./keystone";
-import { interruptedFirstDeploys } from "./repair";
+import { buildsOnHost, interruptedFirstDeploys } from "./repair";
 import { rotateEach } from "./rotation";
 
 async function main(): Promise<void> {
@@ -60,6 +60,8 @@ async function main(): Promise<void> {
         for (const [what, at, delay] of points) {
             const r = await killedRun({ ...opts(), refresh: true }, path.join(work.dir, "index.ts"), at, delay, seeProgress);
             if (checks.expect(r.killed, `a first deploy killed ${what}`, r.line)) killedOk++;
+            // A build the kill interrupted (the images build beside the services) stops, and frees its slot.
+            if ((await checks.waitFor(`no build left on the host after the kill ${what}`, 30, () => buildsOnHost().length === 0, 1)) === undefined) log(`  still running: ${buildsOnHost().join(" | ")}`);
             const pending = loadState(state).pendingOperations ?? [];
             log(`  state after the kill: ${loadState(state).resources.length} resources, pending: ${pending.map((p) => `${p.type} ${p.resource.urn.split("::").pop()}`).join(", ") || "none"}`);
         }

@@ -252,6 +252,34 @@ for (const t of transports()) {
             }
         });
 
+        test(`a slot still held after its build ended (by a process that escaped the build) is freed, said so [${t.name}]`, async () => {
+            const p = await serialized(containerImageProvider);
+            const base = ensureTestImage();
+            const n = sleeper();
+            const slot = "/run/lock/hotstack-os-build.1";
+            // What a build leaves when one of its processes escapes it: the build's shell (the
+            // slot's recorded holder) has ended, a process it started still holds the slot's lock.
+            sh(`setsid sh -c 'exec 9>>${slot}; flock 9; printf "hotstack-test-gone %s earlier-run %s\\n" $$ $(date +%s) > ${slot}; sleep ${n} & exit 0' </dev/null >/dev/null 2>&1`);
+            const dir = context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nRUN echo built > /built\n" });
+            const name = `localhost/hotstack-test-heldslot-${suffix()}:latest`;
+            const said: string[] = [];
+            const log = console.log;
+            try {
+                await until(() => stepRunning(n) && !shOk(`flock -n ${slot} true`), 5_000, "the escaped process holds the slot");
+                console.log = (...a: unknown[]) => void said.push(a.join(" "));
+                const timeout = new Promise<never>((_, no) => setTimeout(() => no(new Error("not built within 120 s: the slot stayed held")), 120_000).unref());
+                const made = await Promise.race([create(p, await checked(p, { host: t.host, name, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base }) })), timeout]);
+                console.log = log;
+                assert.ok(said.some((l) => /slot 1 was still held after its build of hotstack-test-gone from an earlier run ended: stopped what it left holding it \(pids \d+\)/.test(l)), `said so: ${said.join(" | ")}`);
+                assert.equal(stepRunning(n), false, "the escaped process was stopped");
+                assert.equal(sh(`podman run --rm ${made.outs.imageId} cat /built`), "built\n", "and the build ran");
+            } finally {
+                console.log = log;
+                sh(`pkill -f 'sleep ${n}$'; podman rmi -f ${name} >/dev/null 2>&1; true`);
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
         test(`a build of the same image left by an earlier run is stopped, said so, and built anew [${t.name}]`, async () => {
             const p = await serialized(containerImageProvider);
             const base = ensureTestImage();

@@ -34,8 +34,9 @@ hs_os_schema_current() {
     # when the database already holds the schema heads of the installed code
     # (its alembic scripts at PROJECT_SCRIPTS, e.g. nova/db/api/migrations in the
     # installed package nova), so the project's db sync would change nothing: it
-    # is alembic's upgrade to head and nothing else for nova, placement, cinder
-    # and heat 2025.1 (check again when the OpenStack release changes). A restart
+    # is alembic's upgrade to head and nothing else for keystone, nova,
+    # placement, cinder and heat 2025.1 (check again when the OpenStack release
+    # changes; keystone's expand and contract branches both). A restart
     # for a changed option then skips a full start of the project in Python.
     # Any doubt: 1.
     local conf=$1 section=$2 scripts=$3

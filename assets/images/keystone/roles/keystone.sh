@@ -3,7 +3,8 @@
 #
 # Start (adapted):
 #   1. wait for the database named in the rendered keystone.conf;
-#   2. keystone-manage db_sync (idempotent);
+#   2. keystone-manage db_sync, unless the database holds the installed
+#      schema heads already (hs_os_db_sync);
 #   3. fernet/credential key repositories initialised only when empty (no
 #      key "0"); keys live in the mounted /etc/keystone/{fernet,credential}-keys;
 #   4. keystone-manage bootstrap (idempotent; admin password from the
@@ -86,8 +87,10 @@ role_start() {
 
     hs_os_wait_db "$KEYSTONE_CONFIG" || hs_die "database not reachable"
 
-    hs_info "keystone-manage db_sync"
-    keystone_manage db_sync
+    # db_sync is expand, a no-op data step and contract: alembic to the heads
+    # of both branches, skipped when the database holds them already.
+    hs_os_db_sync "$KEYSTONE_CONFIG" database keystone/common/sql/migrations \
+        keystone_manage db_sync
 
     keystone_key_repo fernet /etc/keystone/fernet-keys
     keystone_key_repo credential /etc/keystone/credential-keys
