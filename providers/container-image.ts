@@ -97,11 +97,15 @@ function runId(): string {
  * children are read and the moment it is frozen. Children are read from
  * /proc/PID/task/TID/children (no procps needed).
  *
- * `stop_holders FILE`: kills what a gone build left holding its slot. Everything a build starts
- * inherits the slot's locked descriptor, so a process that escaped its build's tree (seen once in
+ * `stop_holders FILE PID TIME`: kills what a gone build left holding slot FILE, whose record still
+ * names PID (gone) since TIME. Builds of this version keep their slot in a holder process of their
+ * own (podman does not inherit it), but a build of an earlier version passed the lock to podman
+ * and so to everything podman started: a process that escaped such a build's tree (seen once in
  * CI: a build interrupted as its first RUN step started, and every later build waited for the slot
- * for an hour) still holds the slot. Holders are the processes with FILE open in two looks a
- * second apart (a waiting build opens it for a moment only), never one waiting in the queue.
+ * for an hour) still held it. Holders are the processes with FILE open in two looks a second
+ * apart, but never a build script (its command line names the queue), a child of one, or a build
+ * waiting in the queue; and nothing is killed unless the slot is still held and its record is
+ * unchanged after the second look (a build that took the slot meanwhile has written its own).
  */
 const STOP_TREE = [
     "stop_tree() {",
@@ -121,7 +125,13 @@ const STOP_TREE = [
     "stop_holders() {",
     '  queued=$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$q/*" 2>/dev/null | cut -d/ -f3 | sort -u)',
     '  first=$(holders "$1"); sleep 1; left=""',
-    '  for p in $(holders "$1"); do echo "$first" | grep -qFx "$p" && ! echo "$queued" | grep -qFx "$p" && [ "$p" != "$$" ] && left="$left $p"; done',
+    '  for p in $(holders "$1"); do',
+    '    echo "$first" | grep -qFx "$p" && ! echo "$queued" | grep -qFx "$p" && [ "$p" != "$$" ] || continue',
+    '    pp=$(awk \'{print $4}\' "/proc/$p/stat" 2>/dev/null) || continue',
+    '    for c in "$p" "$pp"; do tr "\\0" " " < "/proc/$c/cmdline" 2>/dev/null | grep -qF hotstack-os-build.queue && continue 2; done',
+    '    left="$left $p"',
+    "  done",
+    '  read -r _ rp _ rt 2>/dev/null < "$1" && [ "$rp" = "$2" ] && [ "$rt" = "$3" ] && ! flock -n "$1" true || return 0',
     '  [ -z "$left" ] || kill -KILL $left 2>/dev/null',
     '  echo $left',
     "}",
@@ -208,9 +218,9 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         '  echo "PROGRESS a build of $short from an earlier run is still running ($(( $(date +%s) - ostart )) s): stopped, this run builds it anew" >&2',
         '  stop_tree "$opid"',
         "fi",
-        // One of `parallel` build slots, held for the whole build by the build itself: podman
-        // inherits the locked descriptor and the shell closes its own, so the slot is taken
-        // exactly while a build runs, whoever started it. Waiting builds queue by priority: each holds a ticket (a file named
+        // One of `parallel` build slots, held for the whole build (by its holder process, below),
+        // so the slot is taken exactly while a build runs, whoever started it. Waiting builds
+        // queue by priority: each holds a ticket (a file named
         // "<priority>.<pid>", flocked while it waits) and takes a free slot only when no live
         // ticket of a lower priority exists. A new ticket waits a moment first, so builds started
         // together (an image's children, once it is built) all queue before any takes the slot.
@@ -228,11 +238,12 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         // Every 10 s: a held slot whose recorded holder (the build's shell, then podman) is gone
         // twice in a row was left held by processes that escaped a build: they are stopped.
         '  if [ $((waited % 10)) -eq 2 ]; then',
-        '    held=""; stale=""; for i in $(seq "$slots"); do f="$lockdir/hotstack-os-build.$i"; ! flock -n "$f" true 2>/dev/null && read -r hs hp hr ht 2>/dev/null < "$f" && [ -n "$ht" ] || continue',
+        '    held=""; stale=""; for i in $(seq "$slots"); do f="$lockdir/hotstack-os-build.$i"; ! flock -n "$f" true 2>/dev/null && read -r hs hp hr ht 2>/dev/null < "$f" || continue',
+        '      case "$hp.$ht" in *[!0-9.]* | .* | *.) continue;; esac',
         '      [ "$hr" = "$run" ] && who=this || who="an earlier"; held="$held; slot $i: $hs from $who run, $(( $(date +%s) - ht )) s"',
         '      kill -0 "$hp" 2>/dev/null && continue; stale="$stale $i.$hp.$ht"',
         '      case " $suspect " in *" $i.$hp.$ht "*) ;; *) continue;; esac',
-        '      gone=$(stop_holders "$f"); [ -z "$gone" ] || echo "PROGRESS slot $i was still held after its build of $hs from $who run ended: stopped what it left holding it (pids $gone)" >&2',
+        '      gone=$(stop_holders "$f" "$hp" "$ht"); [ -z "$gone" ] || echo "PROGRESS slot $i was still held after its build of $hs from $who run ended: stopped what it left holding it (pids $gone)" >&2',
         "    done; suspect=$stale",
         '    [ $((waited % 30)) -ne 2 ] || echo "PROGRESS waiting for a build slot ($waited s, $ahead needed sooner$held)" >&2',
         "  fi",
@@ -247,12 +258,15 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         'trap \'rm -rf "$ctx" "$log"\' EXIT; trap \'rm -rf "$ctx" "$log"; exit 141\' PIPE HUP TERM',
         'tar -x -C "$ctx" || { echo "the build context did not arrive whole" >&2; exit 1; }',
         // The build's steps as they start (for progress), its whole log kept for failures.
-        `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} --build-arg ${BUILD_MARK}="$run.$$" -t "$name" "$ctx" >"$log" 2>&1 & pid=$!`,
-        // From here the slot is the build's alone: it goes free the moment podman exits.
+        `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} --build-arg ${BUILD_MARK}="$run.$$" -t "$name" "$ctx" >"$log" 2>&1 9>&- & pid=$!`,
+        // The slot is held by a process of its own for as long as podman runs (whoever started
+        // it, whatever became of this shell), and goes free within a second of podman's exit.
+        // Podman does not get the lock: a process escaping its tree cannot keep the slot.
+        "( trap '' PIPE HUP; while kill -0 \"$pid\" 2>/dev/null; do sleep 1 9>&-; done ) </dev/null >/dev/null 2>&1 &",
         'printf "%s %s %s\\n" "$pid" "$run" "$(date +%s)" > "$mark"; printf "%s %s %s %s\\n" "$short" "$pid" "$run" "$(date +%s)" > "$slot"; exec 9>&-',
         // Tied to the connection: a NUL heartbeat every 2 s; when the write fails (the run was
         // killed, the connection dropped) the build and its steps are stopped.
-        "( trap '' PIPE; while kill -0 \"$pid\" 2>/dev/null; do sleep 2 </dev/null >/dev/null 2>&1; printf '\\0' >&2 2>/dev/null || { stop_tree \"$pid\"; stop_holders \"$slot\" >/dev/null; exit 0; }; done ) & tether=$!",
+        "( trap '' PIPE; while kill -0 \"$pid\" 2>/dev/null; do sleep 2 </dev/null >/dev/null 2>&1; printf '\\0' >&2 2>/dev/null || { stop_tree \"$pid\"; exit 0; }; done ) & tether=$!",
         'tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | grep --line-buffered -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" | sed -u "s/^/PROGRESS /" >&2',
         'rc=0; wait "$pid" || rc=$?',
         // The mark is this build's unless a later run's build of the same image took it over.

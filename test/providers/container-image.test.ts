@@ -124,8 +124,9 @@ for (const t of transports()) {
             const stale = `${queue}/1.999999`;
             sh(`mkdir -p ${queue} && touch ${stale}`);
             // The slot held from outside (as another run's build would) until both first builds
-            // queue: the order is then the queue's alone, whatever the machine's load.
-            const holder = spawn("sh", ["-c", `exec 9>>${slot}; flock 9; echo held; read _`], { stdio: ["pipe", "pipe", "inherit"] });
+            // queue: the order is then the queue's alone, whatever the machine's load. It names
+            // itself in the slot's record, as a build does (a slot whose recorded holder is gone is stopped).
+            const holder = spawn("sh", ["-c", `exec 9>>${slot}; flock 9; printf "outside %s test %s\\n" $$ $(date +%s) > ${slot}; echo held; read _`], { stdio: ["pipe", "pipe", "inherit"] });
             await new Promise((r) => holder.stdout!.once("data", r));
             const tickets = () => fs.readdirSync(queue).filter((f) => /^\d+\.\d+$/.test(f));
             const building = (who: string) => shOk(`grep -q '^hotstack-test-queue-${who}-' ${slot} && ! flock -n ${slot} true`);
