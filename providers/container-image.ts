@@ -98,8 +98,8 @@ function runId(): string {
  * /proc/PID/task/TID/children (no procps needed).
  *
  * `stop_holders FILE PID TIME`: kills what a gone build left holding slot FILE, whose record still
- * names PID (gone) since TIME. Builds of this version keep their slot in a holder process of their
- * own (podman does not inherit it), but a build of an earlier version passed the lock to podman
+ * names PID (gone) since TIME. Builds of this version keep their slot in podman's parent, which
+ * waits for it (podman does not inherit the lock), but a build of an earlier version passed it to podman
  * and so to everything podman started: a process that escaped such a build's tree (seen once in
  * CI: a build interrupted as its first RUN step started, and every later build waited for the slot
  * for an hour) still held it. Holders are the processes with FILE open in two looks a second
@@ -235,8 +235,9 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         '    if flock -n "$t" true; then rm -f "$t"; elif [ "${n%%.*}" -lt "$prio" ]; then ahead=$((ahead + 1)); fi',
         "  done",
         '  if [ "$ahead" -eq 0 ]; then for i in $(seq "$slots"); do slot="$lockdir/hotstack-os-build.$i"; exec 9>>"$slot"; if flock -n 9; then break 2; fi; exec 9>&-; done; fi',
-        // Every 10 s: a held slot whose recorded holder (the build's shell, then podman) is gone
-        // twice in a row was left held by processes that escaped a build: they are stopped.
+        // Every 10 s: a held slot whose recorded build (its shell, then its podman) is gone in two
+        // looks in a row was left held by processes that escaped a build of an earlier version
+        // (whose podman held the lock): they are stopped.
         '  if [ $((waited % 10)) -eq 2 ]; then',
         '    held=""; stale=""; for i in $(seq "$slots"); do f="$lockdir/hotstack-os-build.$i"; ! flock -n "$f" true 2>/dev/null && read -r hs hp hr ht 2>/dev/null < "$f" || continue',
         '      case "$hp.$ht" in *[!0-9.]* | .* | *.) continue;; esac',
@@ -255,20 +256,21 @@ async function build(host: Host, p: ImageInputs, previousId?: string): Promise<s
         'rm -f "$q/$prio.$$"; exec 8>&-',
         'ctx=$(mktemp -d /var/tmp/hotstack-os-build.XXXXXX); log="$ctx.log"',
         // dash skips EXIT traps on signals: a build whose connection is gone cleans up on its SIGPIPE.
-        'trap \'rm -rf "$ctx" "$log"\' EXIT; trap \'rm -rf "$ctx" "$log"; exit 141\' PIPE HUP TERM',
+        'trap \'rm -rf "$ctx" "$log" "$ctx.pid"\' EXIT; trap \'rm -rf "$ctx" "$log" "$ctx.pid"; exit 141\' PIPE HUP TERM',
         'tar -x -C "$ctx" || { echo "the build context did not arrive whole" >&2; exit 1; }',
-        // The build's steps as they start (for progress), its whole log kept for failures.
-        `podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} --build-arg ${BUILD_MARK}="$run.$$" -t "$name" "$ctx" >"$log" 2>&1 9>&- & pid=$!`,
-        // The slot is held by a process of its own for as long as podman runs (whoever started
-        // it, whatever became of this shell), and goes free within a second of podman's exit.
-        // Podman does not get the lock: a process escaping its tree cannot keep the slot.
-        "( trap '' PIPE HUP; while kill -0 \"$pid\" 2>/dev/null; do sleep 1 9>&-; done ) </dev/null >/dev/null 2>&1 &",
+        // The build's steps as they start (for progress), its whole log kept for failures. The
+        // slot is held by podman's parent, a process of its own that waits for it whatever becomes
+        // of this shell, so it goes free the moment podman exits; podman itself does not get the
+        // lock, so nothing escaping its tree can keep the slot. The records come first: until this
+        // shell closes its descriptor nobody else can take the slot.
+        `( podman build --pull=never --label ${LABEL}=${p.contextHash} -f "$ctx/${p.containerfile}" ${args} --build-arg ${BUILD_MARK}="$run.$$" -t "$name" "$ctx" >"$log" 2>&1 9>&- & echo "$!" > "$ctx.pid"; trap '' PIPE HUP TERM; wait "$!" ) </dev/null >/dev/null 2>&1 & holder=$!`,
+        'while [ ! -s "$ctx.pid" ] && kill -0 "$holder" 2>/dev/null; do sleep 0.1; done; pid=$(cat "$ctx.pid" 2>/dev/null); [ -n "$pid" ] || pid=$holder',
         'printf "%s %s %s\\n" "$pid" "$run" "$(date +%s)" > "$mark"; printf "%s %s %s %s\\n" "$short" "$pid" "$run" "$(date +%s)" > "$slot"; exec 9>&-',
         // Tied to the connection: a NUL heartbeat every 2 s; when the write fails (the run was
         // killed, the connection dropped) the build and its steps are stopped.
         "( trap '' PIPE; while kill -0 \"$pid\" 2>/dev/null; do sleep 2 </dev/null >/dev/null 2>&1; printf '\\0' >&2 2>/dev/null || { stop_tree \"$pid\"; exit 0; }; done ) & tether=$!",
         'tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | grep --line-buffered -E "^(STEP|\\[[0-9]+/[0-9]+\\] STEP) [0-9]+/[0-9]+" | sed -u "s/^/PROGRESS /" >&2',
-        'rc=0; wait "$pid" || rc=$?',
+        'rc=0; wait "$holder" || rc=$?',
         // The mark is this build's unless a later run's build of the same image took it over.
         'kill "$tether" 2>/dev/null; read -r mpid _ 2>/dev/null < "$mark" && [ "$mpid" = "$pid" ] && rm -f "$mark"',
         'if [ "$rc" -ne 0 ]; then',

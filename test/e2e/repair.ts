@@ -23,7 +23,7 @@ export function buildsOnHost(): string[] {
     const out = onHost([
         "for f in /run/lock/hotstack-os-build.[0-9]*; do [ -e \"$f\" ] && ! flock -n \"$f\" true && echo \"build slot held: $f ($(cat \"$f\"))\"; done",
         "for p in $(pgrep -x podman); do c=$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null); case \"$c\" in *' build '*) echo \"podman build $p: $(echo \"$c\" | grep -o -- '-t [^ ]*')\";; esac; done",
-        "for f in $(grep -ls buildah-buildah /proc/[0-9]*/cgroup); do p=${f#/proc/}; p=${p%/cgroup}; echo \"build step $p: $(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-80)\"; done",
+        "for f in $(grep -ls buildah-buildah /proc/[0-9]*/cgroup); do p=${f#/proc/}; p=${p%/cgroup}; echo \"build step $p ($(awk '{print \"state \" $3 \", parent \" $4}' /proc/$p/stat 2>/dev/null)): $(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-80)\"; done",
         "true",
     ].join("\n"), { allowFailure: true });
     return out.split("\n").filter(Boolean);

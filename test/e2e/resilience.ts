@@ -60,8 +60,9 @@ async function main(): Promise<void> {
         for (const [what, at, delay] of points) {
             const r = await killedRun({ ...opts(), refresh: true }, path.join(work.dir, "index.ts"), at, delay, seeProgress);
             if (checks.expect(r.killed, `a first deploy killed ${what}`, r.line)) killedOk++;
-            // A build the kill interrupted (the images build beside the services) stops, and frees its slot.
-            if ((await checks.waitFor(`no build left on the host after the kill ${what}`, 30, () => buildsOnHost().length === 0, 1)) === undefined) log(`  still running: ${buildsOnHost().join(" | ")}`);
+            // A build the kill interrupted (the images build beside the services) stops, and frees
+            // its slot. Once (CI, 2026-12-08) a RUN step's `crun create` outlived 30 s under load.
+            if ((await checks.waitFor(`no build left on the host after the kill ${what}`, 90, () => buildsOnHost().length === 0, 1)) === undefined) log(`  still running: ${buildsOnHost().join(" | ")}`);
             const pending = loadState(state).pendingOperations ?? [];
             log(`  state after the kill: ${loadState(state).resources.length} resources, pending: ${pending.map((p) => `${p.type} ${p.resource.urn.split("::").pop()}`).join(", ") || "none"}`);
         }

@@ -258,8 +258,8 @@ for (const t of transports()) {
             const base = ensureTestImage();
             const n = sleeper();
             const slot = "/run/lock/hotstack-os-build.1";
-            // What a build leaves when one of its processes escapes it: the build's shell (the
-            // slot's recorded holder) has ended, a process it started still holds the slot's lock.
+            // What a build of an earlier version (whose podman held the lock) leaves when one of its
+            // processes escapes it: the recorded build has ended, a process it started holds the lock.
             sh(`setsid sh -c 'exec 9>>${slot}; flock 9; printf "hotstack-test-gone %s earlier-run %s\\n" $$ $(date +%s) > ${slot}; sleep ${n} & exit 0' </dev/null >/dev/null 2>&1`);
             const dir = context({ "img/Containerfile": "ARG BASE\nFROM ${BASE}\nRUN echo built > /built\n" });
             const name = `localhost/hotstack-test-heldslot-${suffix()}:latest`;
@@ -278,6 +278,40 @@ for (const t of transports()) {
                 console.log = log;
                 sh(`pkill -f 'sleep ${n}$'; podman rmi -f ${name} >/dev/null 2>&1; true`);
                 fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        test(`a running build keeps its slot while another waits, even when its record names a gone process [${t.name}]`, async () => {
+            const p = await serialized(containerImageProvider);
+            const base = ensureTestImage();
+            const n = sleeper() % 20 + 30;
+            const slot = "/run/lock/hotstack-os-build.1";
+            const tag = suffix();
+            const image = (who: string, run: string) => {
+                const dir = context({ "img/Containerfile": `ARG BASE\nFROM \${BASE}\nRUN ${run}\n` });
+                return { dir, inputs: { host: t.host, name: `localhost/hotstack-test-keep-${who}-${tag}:latest`, contextDir: dir, files: ["img/Containerfile"], containerfile: "img/Containerfile", buildArgs: { BASE: base }, parallel: 1, contextHash: contextHash(dir, ["img/Containerfile"], "img/Containerfile", { BASE: base }) } };
+            };
+            const long = image("long", `sleep ${n}`), short = image("short", `echo ${tag} > /short`);
+            const said: string[] = [];
+            const log = console.log;
+            try {
+                const first = create(p, await checked(p, long.inputs));
+                await until(() => stepRunning(n), 60_000, "the long build's RUN step started");
+                // What a stale record looks like (a gone pid): the waiting build judges it so, but
+                // what holds the slot is the running build's own holder, which it must leave alone.
+                sh(`read -r s _ r t < ${slot}; printf '%s 2147480 %s %s\\n' "$s" "$r" "$t" > ${slot}`);
+                console.log = (...a: unknown[]) => void said.push(a.join(" "));
+                const second = await create(p, await checked(p, short.inputs));
+                console.log = log;
+                const made = await first;
+                assert.ok(said.some((l) => /waiting for a build slot/.test(l)), `the second build waited: ${said.join(" | ")}`);
+                assert.ok(!said.some((l) => /stopped what it left/.test(l)), `nothing was stopped: ${said.join(" | ")}`);
+                assert.match(made.outs.imageId, /^[0-9a-f]{64}$/, "the long build finished");
+                assert.equal(sh(`podman run --rm ${second.outs.imageId} cat /short`), `${tag}\n`);
+            } finally {
+                console.log = log;
+                sh(`pkill -f 'sleep ${n}$'; podman rmi -f ${long.inputs.name} ${short.inputs.name} >/dev/null 2>&1; true`);
+                for (const d of [long.dir, short.dir]) fs.rmSync(d, { recursive: true, force: true });
             }
         });
 
