@@ -121,9 +121,10 @@ const STOP_TREE = [
     '  i=0; while kill -0 "$1" 2>/dev/null && [ "$i" -lt 20 ]; do sleep 0.5; i=$((i + 1)); done',
     '  kill -KILL "$1" 2>/dev/null; return 0',
     "}",
+    // The processes with a file matching pattern $1 open.
     'holders() { find /proc/[0-9]*/fd -maxdepth 1 -lname "$1" 2>/dev/null | cut -d/ -f3 | sort -u; }',
     "stop_holders() {",
-    '  queued=$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$q/*" 2>/dev/null | cut -d/ -f3 | sort -u)',
+    '  queued=$(holders "$q/*")',
     '  first=$(holders "$1"); sleep 1; left=""',
     '  for p in $(holders "$1"); do',
     '    echo "$first" | grep -qFx "$p" && ! echo "$queued" | grep -qFx "$p" && [ "$p" != "$$" ] || continue',
